@@ -1,0 +1,171 @@
+# tokio-blocking-bench: one entry point.
+#   make            build everything (runtime, demos, BPF, observer, tests)
+#   make check      run every test (integration tests need root)
+#   make demo       the main job: observe a convoy demo
+#   make sanitize   ASan+UBSan build, unit tests; TSan on the runtime's tests
+#   make bench-rt / bench-observer   benchmarks (not tests)
+#   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
+# V=1 shows the commands.  Generated files live in build/ (BUILD=...), except
+# the binaries users run: ./observe and ./demos/demo_*.
+
+BUILD    ?= build
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+SAN      ?=
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -pthread -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -Idemos/rt -Idemos/lib -Iuser -Ibpf -I$(BUILD)/bpf
+LDLIBS   += -pthread -lm
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer -O1
+LDFLAGS  += -fsanitize=$(SAN)
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all check check-unit check-integ demo sanitize tsan bench-rt \
+	bench-observer vmlinux clean deps
+
+all:
+
+# ---- dependencies: installed by the project's own script --------------------
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP): scripts/deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/deps.sh --check 2>/dev/null || scripts/deps.sh
+	$(Q)touch $@
+deps: $(DEPS_STAMP)
+
+# ---- the runtime: demos/rt -> librt.a ---------------------------------------
+RT_SRCS := $(wildcard demos/rt/*.c)
+RT_OBJS := $(RT_SRCS:%.c=$(BUILD)/%.o)
+LIBRT   := $(BUILD)/librt.a
+
+# ---- demo helpers: demos/lib -> libdemo.a; demos/demo_*.c -> demos/demo_* ----
+DEMOLIB_SRCS := $(wildcard demos/lib/*.c)
+DEMOLIB_OBJS := $(DEMOLIB_SRCS:%.c=$(BUILD)/%.o)
+LIBDEMO      := $(BUILD)/libdemo.a
+DEMO_SRCS    := $(wildcard demos/demo_*.c)
+DEMOS        := $(DEMO_SRCS:%.c=%)
+
+# ---- BPF: bpf/*.bpf.c -> objects -> skeletons --------------------------------
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Ivmlinux/$(ARCH) -Ibpf
+
+# ---- the observer: user/*.c (observe.c has main) -> ./observe ----------------
+USER_SRCS := $(filter-out user/observe.c,$(wildcard user/*.c))
+USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
+LIBOBSERVE := $(BUILD)/libobserve.a
+OBSERVE_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -ljansson
+
+# ---- tests: tests/unit/test_*.c, tests/targets/*.c, tests/integ/*.t ----------
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGETS     := $(TARGET_SRCS:tests/targets/%.c=$(BUILD)/tests/targets/%)
+INTEG_TESTS := $(wildcard tests/integ/*.t)
+
+BINS := $(DEMOS) $(UNIT_TESTS) $(TARGETS)
+ifneq ($(wildcard user/observe.c),)
+BINS += observe
+endif
+all: $(BINS)
+
+# Every object waits for the dependencies and for generated headers.
+$(BUILD)/%.o: %.c | $(DEPS_STAMP) $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBRT): $(RT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(LIBDEMO): $(DEMOLIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+$(LIBOBSERVE): $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+demos/demo_%: $(BUILD)/demos/demo_%.o $(LIBDEMO) $(LIBRT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+observe: $(BUILD)/user/observe.o $(LIBOBSERVE)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(OBSERVE_LIBS) $(LDLIBS) -o $@
+
+# Unit tests link everything they might test; the linker takes what is used.
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBSERVE) $(LIBDEMO) $(LIBRT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(OBSERVE_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/targets/%: $(BUILD)/tests/targets/%.o $(LIBRT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)llvm-strip -g $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# vmlinux.h is checked in per architecture so that builds are reproducible;
+# this regenerates it from the running kernel's BTF.
+vmlinux: | $(DEPS_STAMP)
+	$(Q)mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
+
+# ---- running --------------------------------------------------------------
+# prove runs each test as its own process under a timeout; TAP output.
+PROVE := prove --exec 'timeout -k 10 600' --timer
+
+check: all
+	$(Q)$(PROVE) $(UNIT_TESTS) $(INTEG_TESTS)
+
+check-unit: $(UNIT_TESTS)
+	$(Q)$(PROVE) $(UNIT_TESTS)
+
+check-integ: all
+	$(Q)$(PROVE) $(INTEG_TESTS)
+
+demo: all
+	./observe -- ./demos/demo_convoy --workers 2 --secs 5
+
+sanitize:
+	$(MAKE) BUILD=build/asan SAN=address,undefined check-unit
+	$(MAKE) BUILD=build/tsan SAN=thread TSAN_ONLY=1 check-tsan
+
+# The runtime's concurrency tests (tests/unit/test_rt_*) under ThreadSanitizer.
+check-tsan: $(filter $(BUILD)/tests/test_rt_%,$(UNIT_TESTS))
+	$(Q)TSAN_OPTIONS=halt_on_error=1 $(PROVE) $^
+
+bench-rt: all
+	scripts/bench-rt.sh
+
+bench-observer: all
+	scripts/bench-observer.sh
+
+clean:
+	rm -rf $(BUILD) $(DEMOS) observe
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
