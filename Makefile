@@ -137,7 +137,7 @@ vmlinux: | $(DEPS_STAMP)
 
 # ---- running --------------------------------------------------------------
 # prove runs each test as its own process under a timeout; TAP output.
-PROVE := prove --exec 'timeout -k 10 600' --timer
+PROVE := BUILD=$(BUILD) prove --exec 'timeout -k 10 600' --timer
 
 check: all
 	$(Q)$(PROVE) $(UNIT_TESTS) $(INTEG_TESTS)
@@ -167,5 +167,8 @@ bench-observer: all
 
 clean:
 	rm -rf $(BUILD) $(DEMOS) observe
+
+# Fragments owned by one part of the project (e.g. the Tokio target).
+-include mk/*.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

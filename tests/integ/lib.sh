@@ -12,7 +12,8 @@
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 TAP_N=0
 TAP_FAILED=0
 TMPDIR_T=$(mktemp -d "${TMPDIR:-/tmp}/tbb-test.XXXXXX")
