@@ -34,6 +34,9 @@ LDFLAGS  += -fsanitize=$(SAN)
 endif
 
 .DELETE_ON_ERROR:
+# Keep objects and skeletons made by chained rules: make would delete them
+# as intermediates and rebuild everything next time.
+.SECONDARY:
 .PHONY: all check check-unit check-integ demo sanitize tsan bench-rt \
 	bench-observer vmlinux clean deps
 
@@ -104,7 +107,7 @@ $(LIBOBSERVE): $(USER_OBJS)
 
 demos/demo_%: $(BUILD)/demos/demo_%.o $(LIBDEMO) $(LIBRT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -o $@
 
 observe: $(BUILD)/user/observe.o $(LIBOBSERVE)
 	$(call msg,LINK,$@)

@@ -59,7 +59,8 @@ static int tap__ntests;
 
 #define TAP__CMP(a, op, b, type, fmt)                                       \
 	do {                                                                \
-		type tap__a = (a), tap__b = (b);                            \
+		type tap__a = (a);                                          \
+		type tap__b = (b);                                          \
 		if (!(tap__a op tap__b))                                    \
 			TAP_FAIL("assertion failed: %s %s %s (" fmt " vs " fmt ")", \
 				 #a, #op, #b, tap__a, tap__b);              \
