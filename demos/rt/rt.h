@@ -55,10 +55,14 @@ typedef struct rt_config {
 	int budget;            /* cooperative budget per task poll; 0: 128 */
 	bool disable_budget;   /* run without the cooperative budget */
 	bool disable_lifo;     /* run without the LIFO slot */
+	/* Added after the first API cut (zero keeps the default): */
+	uint64_t blocking_keep_alive_ns; /* idle blocking thread exit; 0: 10 s */
 } rt_config_t;
 
 int rt_new(const rt_config_t *cfg, rt_t **out);
-/* Stops the workers and the blocking pool, joins every thread, frees. */
+/* Stops the workers and the blocking pool (queued blocking jobs still run),
+ * joins every thread, drops queued tasks and frees.  Call it from outside the
+ * runtime, never from a task or a blocking job. */
 void rt_free(rt_t *rt);
 int rt_workers(const rt_t *rt);
 
@@ -81,6 +85,9 @@ int rt_spawn_blocking(rt_t *rt, rt_blocking_fn fn, void *arg, rt_join_t **join);
 rt_poll_t rt_join_poll(rt_join_t *join, rt_cx_t *cx, void **out);
 /* Drops the handle (detaches a task still running).  Cancels a pending poll. */
 void rt_join_free(rt_join_t *join);
+/* Blocks the calling thread, which must not be a worker (-EDEADLK), until
+ * the task or job finished; *out as rt_join_poll.  The handle stays valid. */
+int rt_join_wait(rt_join_t *join, void **out);
 
 /* ---- poll context and wakers ------------------------------------------------ */
 
@@ -117,7 +124,8 @@ uint64_t rt_now_ns(void);  /* CLOCK_MONOTONIC */
 
 typedef struct rt_sleep {
 	uint64_t deadline_ns;  /* absolute, rt_now_ns() clock */
-	uint64_t fired_ns;     /* when the timer driver fired it; 0 before */
+	uint64_t fired_ns;     /* when the timer driver fired it (or a poll
+				* found it already due); 0 before */
 	/* private */
 	rt_t *rt;
 	size_t heap_index;
@@ -126,6 +134,8 @@ typedef struct rt_sleep {
 	int state;
 } rt_sleep_t;
 
+/* (Re)initialise; only on a sleep that is new, fired (poll returned READY)
+ * or cancelled, never on one still registered. */
 void rt_sleep_init(rt_sleep_t *s, uint64_t duration_ns);
 void rt_sleep_until(rt_sleep_t *s, uint64_t deadline_ns);
 rt_poll_t rt_sleep_poll(rt_sleep_t *s, rt_cx_t *cx);
@@ -139,8 +149,10 @@ typedef rt_sleep_t rt_timeout_t;
 #define rt_timeout_poll rt_sleep_poll
 #define rt_timeout_cancel rt_sleep_cancel
 
-/* Periodic ticks at start + k * period.  Missed ticks are skipped (Tokio's
- * MissedTickBehavior::Skip); *deadline_ns gets the tick that fired. */
+/* Periodic ticks at start + k * period, k = 0, 1, ...: the first tick is
+ * immediate, as tokio::time::interval.  An overdue tick fires once, late;
+ * the ticks missed after it are skipped (Tokio's MissedTickBehavior::Skip);
+ * *deadline_ns gets the scheduled time of the tick that fired. */
 typedef struct rt_interval {
 	uint64_t period_ns;
 	rt_sleep_t sleep; /* private */
@@ -205,6 +217,8 @@ typedef struct rt_mutex {
 	rt_mutex_waiter_t *head, *tail;
 } rt_mutex_t;
 
+/* Hold time (probe rt:mutex_release) runs from the hand-off, so it includes
+ * the new holder's scheduling delay before its next poll. */
 void rt_mutex_init(rt_mutex_t *m, const char *name);
 void rt_mutex_destroy(rt_mutex_t *m);
 /* `w` lives in the caller's state until READY or cancelled. */
@@ -250,7 +264,9 @@ rt_poll_t rt_io_read_poll(rt_io_t *io, rt_cx_t *cx, void *buf, size_t len,
 rt_poll_t rt_io_write_poll(rt_io_t *io, rt_cx_t *cx, const void *buf,
 			   size_t len, ssize_t *res);
 rt_poll_t rt_io_accept_poll(rt_io_t *io, rt_cx_t *cx, ssize_t *res);
-/* Non-blocking connect: READY with *res = 0 once connected, or -errno. */
+/* Non-blocking connect: call connect(2) on the registered fd first (it
+ * returns EINPROGRESS), then poll this: READY with *res = 0 once connected,
+ * or -errno. */
 rt_poll_t rt_io_connect_poll(rt_io_t *io, rt_cx_t *cx, int *res);
 
 /* ---- state-machine macros ------------------------------------------------------ */
