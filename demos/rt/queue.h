@@ -27,7 +27,7 @@ struct rt__task_list {
 	size_t len;
 };
 
-/* 256: Tokio's LOCAL_QUEUE_CAPACITY (multi_thread/queue.rs). */
+/* 256: Tokio's LOCAL_QUEUE_CAPACITY (multi_thread/queue.rs, 1.24.2). */
 #define RT__LQ_CAP 256u
 #define RT__LQ_MASK (RT__LQ_CAP - 1)
 

@@ -31,27 +31,34 @@
 #include "rt_probe_abi.h"
 
 /* ---- scheduler constants (Tokio runtime/scheduler/multi_thread) ------------ */
+/* Sources: Tokio 1.24.2 as Debian ships it (librust-tokio-dev, under
+ * /usr/share/cargo/registry), unless a later version is named. */
 
 /* Check the injection queue first every 61 ticks: Tokio's default
- * global_queue_interval (runtime/builder.rs, "61 is a prime"). */
+ * global_queue_interval (runtime/builder.rs new_multi_thread: "61 is fairly
+ * arbitrary ... copied from golang"). */
 #define RT__GLOBAL_QUEUE_INTERVAL 61
 /* Poll the driver with a zero timeout every 61 ticks: Tokio's default
- * event_interval (runtime/builder.rs). */
+ * event_interval (same place). */
 #define RT__EVENT_INTERVAL 61
 /* At most 3 polls in a row from the LIFO slot per tick, then its task goes to
- * the back of the local queue: Tokio's MAX_LIFO_POLLS_PER_TICK (worker.rs). */
+ * the back of the local queue: MAX_LIFO_POLLS_PER_TICK in worker.rs since
+ * Tokio 1.30 (1.24 bounds the LIFO chain only by the coop budget). */
 #define RT__MAX_LIFO_POLLS_PER_TICK 3
-/* Cooperative budget per task poll: Tokio's coop Budget::initial() = 128. */
+/* Cooperative budget per task poll: Tokio's Budget::initial() = 128
+ * (runtime/coop.rs). */
 #define RT__DEFAULT_BUDGET 128
-/* Blocking pool ceiling: Tokio's default max_blocking_threads = 512; this
- * project's rt.h documents 64 (a demo-sized machine). */
+/* Blocking pool ceiling: Tokio's default max_blocking_threads is 512
+ * (builder.rs); this project's rt.h documents 64 (a demo-sized machine). */
 #define RT__DEFAULT_BLOCKING_THREADS 64
-/* Idle blocking threads exit after 10 s: Tokio's thread_keep_alive default. */
+/* Idle blocking threads exit after 10 s: Tokio's KEEP_ALIVE
+ * (runtime/blocking/pool.rs), the thread_keep_alive default. */
 #define RT__BLOCKING_KEEP_ALIVE_NS (10ULL * 1000000000ULL)
-/* Timers woken per batch: Tokio's time driver WAKE_LIST_CAPACITY (32). */
+/* Timers woken per batch: Tokio's time driver collects wakers 32 at a time
+ * (runtime/time/mod.rs process_at_time, `waker_list: [_; 32]`). */
 #define RT__TIMER_WAKE_BATCH 32
-/* epoll events per driver turn: mio's default events capacity is 1024;
- * 256 bounds the work one driver turn does. */
+/* epoll events per driver turn: Tokio's builder default nevents is 1024;
+ * 256 keeps the array on a worker's stack (4 KiB) and bounds one turn. */
 #define RT__IO_EVENTS 256
 /* Worker timer slack: 1 us (the default 50 us would dominate 1 ms sleeps). */
 #define RT__TIMERSLACK_NS 1000
