@@ -4,6 +4,7 @@
 #   make demo       the main job: observe a convoy demo
 #   make sanitize   ASan+UBSan build, unit tests; TSan on the runtime's tests
 #   make bench-rt / bench-observer   benchmarks (not tests)
+#   make bench / figures   demo sweeps -> docs/data/*.csv -> docs/figures/*.svg
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
 # V=1 shows the commands.  Generated files live in build/ (BUILD=...), except
 # the binaries users run: ./observe and ./demos/demo_*.
@@ -167,6 +168,15 @@ bench-rt: all
 
 bench-observer: all
 	scripts/bench-observer.sh
+
+# The sweeps (scripts/sweep.sh, docs/sweeps.md): ~35 min, never part of check.
+# SWEEP_FLAGS="--quick" for a smoke test; `make figures` renders the SVGs.
+.PHONY: bench figures
+bench: all
+	BUILD=$(BUILD) scripts/sweep.sh $(SWEEP_FLAGS)
+
+figures: | $(DEPS_STAMP)
+	scripts/figures.sh
 
 clean:
 	rm -rf $(BUILD) $(DEMOS) observe
