@@ -1,0 +1,229 @@
+#!/bin/bash
+# bench-observer.sh - what observing costs: throughput of a context-switch-heavy
+# workload bare, under observe, and under the libbpf-tools peers runqlat and
+# offcputime, plus the in-kernel cost of each tool's BPF programs.
+#
+# Usage: scripts/bench-observer.sh [-n RUNS] [-s SECS] [-c CPU] [-o FILE]
+#   -n RUNS  rounds (default 5); each round runs every configuration once, in a
+#            rotated order, so that drift of the shared box hits all alike
+#   -s SECS  measured seconds per run (default 3)
+#   -c CPU   CPU the workload is pinned to (default: the last one); pinned,
+#            its two threads switch on one CPU at ~470k switches/s, the worst
+#            case for a sched_switch probe.  "-c all" leaves it unpinned:
+#            cross-CPU wakeups through idle make it ~10x slower and noisier.
+#   -o FILE  also write the tables to FILE
+# Environment: BUILD (build folder, default build), OBSERVE_ARGS (extra
+# options for observe, e.g. "--threshold-ms 0" to leave out the stacks).
+#
+# The workload is tests/targets/pingpong (two threads bouncing a byte over
+# pipes; it prints its own round trips/s).  Every tool attaches with -p PID
+# while pingpong sleeps before creating its threads, so the whole measured
+# run is observed.  Throughput runs keep kernel.bpf_stats_enabled as found
+# (0: no timing cost added); a last pass per tool turns it on to read each
+# program's run_time_ns / run_cnt (bpftool prog show), then restores it.
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+PINGPONG=$BUILD/tests/targets/pingpong
+OBSERVE=$TOP/observe
+RUNS=5
+SECS=3
+CPU=$(($(nproc) - 1))
+OUTFILE=
+WARMUP=3	# seconds pingpong sleeps before starting: tools attach meanwhile
+
+die() { echo "bench-observer: $*" >&2; exit 1; }
+
+while getopts "n:s:c:o:" opt; do
+	case $opt in
+	n) RUNS=$OPTARG ;;
+	s) SECS=$OPTARG ;;
+	c) CPU=$OPTARG ;;
+	o) OUTFILE=$OPTARG ;;
+	*) echo "usage: $0 [-n RUNS] [-s SECS] [-c CPU] [-o FILE]" >&2; exit 2 ;;
+	esac
+done
+case "$RUNS$SECS" in *[!0-9]*) die "-n and -s take integers" ;; esac
+case $CPU in
+all) CPUSET=0-$(($(nproc) - 1)) ;;
+*[!0-9]* | "") die "-c takes a CPU number or 'all'" ;;
+*) CPUSET=$CPU ;;
+esac
+if [ "$RUNS" -lt 1 ] || [ "$SECS" -lt 1 ]; then die "-n and -s must be >= 1"; fi
+[ "$(id -u)" -eq 0 ] || die "needs root (BPF)"
+[ -x "$PINGPONG" ] || die "workload not built: $PINGPONG (run make)"
+command -v bpftool >/dev/null || die "bpftool not found"
+command -v jq >/dev/null || die "jq not found"
+
+# tool name -> command line (PID is replaced by the workload's pid)
+declare -A TOOL
+CONFIGS=(bare)
+if [ -x "$OBSERVE" ]; then
+	TOOL[observe]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null -p PID"
+	CONFIGS+=(observe)
+else
+	echo "bench-observer: $OBSERVE not built, skipping it" >&2
+fi
+for t in runqlat offcputime; do
+	if command -v "$t" >/dev/null; then
+		TOOL[$t]="$(command -v "$t") -p PID"
+		CONFIGS+=("$t")
+	else
+		echo "bench-observer: $t not found (libbpf-tools), skipping it" >&2
+	fi
+done
+
+TMP=$(mktemp -d /tmp/bench-observer.XXXXXX)
+STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+cleanup() {
+	sysctl -q kernel.bpf_stats_enabled="$STATS_WAS"
+	jobs -p | xargs -r kill 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# bpf_prog_ids PID: program ids a process holds (fdinfo prog_id, links too).
+bpf_prog_ids() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '$1 == "prog_id:" { print $2 }' "$f" 2>/dev/null
+	done | sort -un
+}
+
+# wait_links PID: until PID holds bpf links, stable for 0.3 s (max 15 s).
+wait_links() {
+	local prev=-1 n stable=0 i f
+	for ((i = 0; i < 150; i++)); do
+		kill -0 "$1" 2>/dev/null || return 1
+		n=0
+		for f in /proc/"$1"/fdinfo/*; do
+			grep -q '^link_type:' "$f" 2>/dev/null && n=$((n + 1))
+		done
+		if [ "$n" -gt 0 ] && [ "$n" = "$prev" ]; then
+			stable=$((stable + 1))
+			[ "$stable" -ge 3 ] && return 0
+		else
+			stable=0
+		fi
+		prev=$n
+		sleep 0.1
+	done
+	return 1
+}
+
+# run_one CONFIG [STATS_FILE]: one workload run; prints
+# "roundtrips/s switches/s cpu_ns/roundtrip".
+# With STATS_FILE, the tool's programs' stats are appended to it at the end.
+run_one() {
+	local cfg=$1 stats=${2:-} out=$TMP/pp.out pid tpid="" t0 cmd id
+	taskset -c "$CPUSET" "$PINGPONG" -w "$WARMUP" -s "$SECS" >"$out" &
+	pid=$!
+	t0=$(date +%s%N)
+	if [ "$cfg" != bare ]; then
+		cmd=${TOOL[$cfg]//PID/$pid}
+		# shellcheck disable=SC2086
+		$cmd >/dev/null 2>"$TMP/$cfg.err" &
+		tpid=$!
+		if ! wait_links "$tpid"; then
+			echo "bench-observer: $cfg did not attach: $(head -c 300 "$TMP/$cfg.err")" >&2
+			kill "$tpid" "$pid" 2>/dev/null
+			wait 2>/dev/null
+			return 1
+		fi
+		if [ $(($(date +%s%N) - t0)) -gt $((WARMUP * 1000000000)) ]; then
+			echo "bench-observer: $cfg attached after the workload started" >&2
+		fi
+	fi
+	wait "$pid"
+	if [ -n "$tpid" ]; then
+		if [ -n "$stats" ]; then
+			for id in $(bpf_prog_ids "$tpid"); do
+				bpftool prog show id "$id" -j 2>/dev/null |
+					jq -r --arg t "$cfg" '"\($t) \(.name // "-") \(.run_cnt // 0) \(.run_time_ns // 0)"'
+			done >>"$stats"
+		fi
+		kill -INT "$tpid" 2>/dev/null
+		wait "$tpid" 2>/dev/null
+	fi
+	awk '$1 == "pingpong" { print $5, $7, $9 }' "$out"
+}
+
+# mmm FORMAT: min, median and max of the numbers on stdin, each with FORMAT.
+mmm() { sort -g | awk -v f="$1" '{ v[NR] = $1 } END {
+	if (!NR) { print "- - -"; exit }
+	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+	printf f " " f " " f "\n", v[1], m, v[NR] }'; }
+
+echo "bench-observer: $RUNS rounds x ${#CONFIGS[@]} configs (${CONFIGS[*]}), ${SECS}s each, workload on CPU(s) $CPUSET" >&2
+echo "bench-observer: kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+: >"$TMP/results"
+for ((r = 0; r < RUNS; r++)); do
+	n=${#CONFIGS[@]}
+	for ((k = 0; k < n; k++)); do
+		cfg=${CONFIGS[$(((k + r) % n))]}
+		res=$(run_one "$cfg") || continue
+		[ -n "$res" ] || continue
+		echo "$r $cfg $res" >>"$TMP/results"
+		echo "  round $((r + 1)) $cfg: $res" >&2
+	done
+done
+
+# Per-tool BPF cost, with bpf_stats on (it adds two clock reads per run).
+sysctl -q kernel.bpf_stats_enabled=1
+: >"$TMP/progstats"
+for cfg in "${CONFIGS[@]}"; do
+	[ "$cfg" = bare ] && continue
+	res=$(run_one "$cfg" "$TMP/progstats") || continue
+	echo "$cfg $res" >>"$TMP/stats_runs"
+done
+sysctl -q kernel.bpf_stats_enabled="$STATS_WAS"
+
+{
+	echo "## Throughput (pingpong round trips/s; ratio = run / bare run of the same round)"
+	echo
+	echo "| config | runs | round trips/s min / median / max | switches/s median | ratio vs bare min / median / max | loss (median) |"
+	echo "|---|---|---|---|---|---|"
+	for cfg in "${CONFIGS[@]}"; do
+		runs=$(awk -v c="$cfg" '$2 == c' "$TMP/results" | wc -l)
+		read -r tmin tmed tmax < <(awk -v c="$cfg" '$2 == c { print $3 }' "$TMP/results" | mmm %.0f)
+		read -r _ smed _ < <(awk -v c="$cfg" '$2 == c { print $4 }' "$TMP/results" | mmm %.0f)
+		read -r rmin rmed rmax < <(awk -v c="$cfg" '
+			$2 == "bare" { bare[$1] = $3 } $2 == c { v[$1] = $3 }
+			END { for (r in v) if (bare[r] > 0) print v[r] / bare[r] }' "$TMP/results" | mmm %.3f)
+		loss=$(awk -v m="$rmed" 'BEGIN { if (m == "-") print "-"; else printf "%.1f%%", (1 - m) * 100 }')
+		echo "| $cfg | $runs | $tmin / $tmed / $tmax | $smed | $rmin / $rmed / $rmax | $loss |"
+	done
+	echo
+	echo "## CPU cost per round trip (workload's user+sys CPU ns / round trips; robust to other load)"
+	echo
+	echo "| config | CPU ns per round trip min / median / max | ratio vs bare min / median / max | overhead (median) |"
+	echo "|---|---|---|---|"
+	for cfg in "${CONFIGS[@]}"; do
+		read -r cmin cmed cmax < <(awk -v c="$cfg" '$2 == c { print $5 }' "$TMP/results" | mmm %.0f)
+		read -r rmin rmed rmax < <(awk -v c="$cfg" '
+			$2 == "bare" { bare[$1] = $5 } $2 == c { v[$1] = $5 }
+			END { for (r in v) if (bare[r] > 0) print v[r] / bare[r] }' "$TMP/results" | mmm %.3f)
+		over=$(awk -v m="$rmed" 'BEGIN { if (m == "-") print "-"; else printf "%+.1f%%", (m - 1) * 100 }')
+		echo "| $cfg | $cmin / $cmed / $cmax | $rmin / $rmed / $rmax | $over |"
+	done
+	echo
+	echo "## BPF cost per program (one run per tool with kernel.bpf_stats_enabled=1)"
+	echo
+	echo "| tool | program | run_cnt | run_time_ns | ns/run |"
+	echo "|---|---|---|---|---|"
+	awk '$3 > 0 { printf "| %s | %s | %d | %d | %.0f |\n", $1, $2, $3, $4, $4 / $3 }' "$TMP/progstats"
+	echo
+	echo "Counts cover the tool's whole life (attach, ${WARMUP}s warm-up, ${SECS}s run) and every"
+	echo "event on the box that reaches the programs, not only the workload's."
+	echo
+	echo "| tool | BPF runs | BPF ns | BPF ns per workload switch | BPF time / measured time |"
+	echo "|---|---|---|---|---|"
+	while read -r cfg _ sw; do
+		awk -v c="$cfg" -v sw="$sw" -v s="$SECS" '$1 == c { n += $3; t += $4 }
+			END { printf "| %s | %d | %d | %.0f | %.1f%% of a CPU |\n", c, n, t,
+				(sw > 0) ? t / (sw * s) : 0, t / (s * 1e9) * 100 }' "$TMP/progstats"
+	done <"$TMP/stats_runs"
+} | tee ${OUTFILE:+"$OUTFILE"}
