@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * observe.bpf.c - the kernel tier of `observe`: per-thread on-CPU time,
+ * run-queue delay (after a wakeup / after a preemption), off-CPU time split
+ * by the syscall the thread blocked in, and futex waits per address with who
+ * woke whom, for one thread group (and its descendants in launch mode).
+ *
+ * Everything is aggregated here; the ring buffer carries only spans longer
+ * than threshold_ns.  Invariants:
+ *  1. Only threads of followed thread groups enter the threads map; pid 0
+ *     (the idle task) never does.
+ *  2. Per thread, a span is in exactly one state: on CPU (ts_in), blocked
+ *     (ts_off, off-CPU time) or waiting on a run queue (ts_runnable, rq
+ *     delay).  The wakeup closes the blocked span and opens the rq span, so
+ *     run-queue delay is never counted as off-CPU time.  On-CPU time itself
+ *     is the kernel's se.sum_exec_runtime growth between switch-outs.
+ *  3. sched_wakeup/waking are filtered on the woken task (the argument);
+ *     `current` there is the waker, or anything at all for a remote wakeup.
+ *  4. A failed insert is counted in drops, never ignored.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "observe.h"
+#include "maps.bpf.h"
+#include "core_fixes.bpf.h"
+
+#define TASK_RUNNING 0
+
+/* Settings, written by the loader before load. */
+const volatile __u32 targ_tgid = 0;
+const volatile bool follow_children = false;
+const volatile __u64 threshold_ns = 10 * 1000 * 1000ULL;	/* 0: no events */
+const volatile __s32 futex_nr = -1;		/* futex(2) */
+const volatile __s32 futex_waitv_nr = -1;	/* futex_waitv(2), 5.16+ */
+const volatile __s32 futex2_wait_nr = -1;	/* futex_wait(2), 6.7+ */
+const volatile __s32 futex2_wake_nr = -1;	/* futex_wake(2), 6.7+ */
+const volatile __u8 sys_class[OBS_SYSCALL_NRS] = {};	/* nr -> obs_sys_class */
+
+/* Processes added to tgids by the fork handler: 0 spares every syscall and
+ * switch on the box a hash lookup until the target forks. */
+__u32 nr_children = 0;
+
+/* Zero values for inserts (too large for the 512-byte BPF stack). */
+static const struct obs_thread zero_thread;
+static const struct obs_futex zero_futex;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct obs_thread);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_FUTEX);
+	__type(key, struct obs_futex_key);
+	__type(value, struct obs_futex);
+} futexes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_PAIRS);
+	__type(key, struct obs_pair_key);
+	__type(value, struct obs_pair);
+} pairs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, OBS_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, OBS_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, OBS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBS_COUNTERS__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void drop(__u32 which)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &which);
+
+	if (cnt)
+		(*cnt)++;
+}
+
+static __always_inline bool followed(__u32 tgid)
+{
+	if (tgid == targ_tgid)
+		return true;
+	if (!follow_children || !nr_children)
+		return false;
+	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
+
+static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid)
+{
+	struct obs_thread *t;
+	bool created;
+
+	t = obs_lookup_or_init(&threads, &tid, &zero_thread, &created);
+	if (!t) {
+		drop(OBS_DROP_THREADS);
+		return NULL;
+	}
+	if (created) {
+		t->tid = tid;
+		t->tgid = tgid;
+	}
+	return t;
+}
+
+static __always_inline __u32 classify(__u32 sys_nr1)
+{
+	__u32 nr, cls;
+
+	if (!sys_nr1)
+		return OBS_SYS_NONE;
+	nr = sys_nr1 - 1;
+	if (nr >= OBS_SYSCALL_NRS)
+		return OBS_SYS_OTHER;
+	cls = sys_class[nr];
+	return cls < OBS_SYS__COUNT ? cls : OBS_SYS_OTHER;
+}
+
+static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
+				 __u32 cls, __u64 uaddr)
+{
+	struct obs_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		drop(OBS_DROP_RINGBUF);
+		return;
+	}
+	e->kind = kind;
+	e->tid = t->tid;
+	e->tgid = t->tgid;
+	e->sys_class = cls;
+	e->ns = ns;
+	e->uaddr = uaddr;
+	e->ustack_id = (__s64)t->off_stack1 - 1;
+	__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void switch_out(void *ctx, struct task_struct *prev,
+				       bool preempt, __u64 now)
+{
+	struct obs_thread *t;
+	__u64 exec;
+	long id;
+
+	t = thread_get(prev->pid, prev->tgid);
+	if (!t)
+		return;
+	/*
+	 * On-CPU time is what the kernel charged the thread since it last
+	 * left a CPU (se.sum_exec_runtime, schedstat's first field): exact,
+	 * and still right when the kernel did not report a switch to us.
+	 * The bpf clock is the fallback for the first slice seen in attach
+	 * mode (no base yet).
+	 */
+	exec = prev->se.sum_exec_runtime;
+	if (t->exec_ok && exec >= t->exec_base)
+		t->on_cpu_ns += exec - t->exec_base;
+	else if (!t->exec_ok && t->on_cpu_now && t->ts_in && now > t->ts_in)
+		t->on_cpu_ns += now - t->ts_in;
+	t->exec_base = exec;	/* a smaller value: a reused tid, start over */
+	t->exec_ok = 1;
+	t->on_cpu_now = 0;
+	t->ts_in = 0;
+	/* threads rename themselves after creation: keep the latest name */
+	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), prev->comm);
+
+	t->off_stack1 = 0;
+	if (threshold_ns) {
+		/* current == prev here, so this is prev's user stack */
+		id = bpf_get_stackid(ctx, &stacks,
+				     BPF_F_USER_STACK | BPF_F_REUSE_STACKID);
+		if (id >= 0)
+			t->off_stack1 = id + 1;
+	}
+
+	/* Preempted (or still TASK_RUNNING): stays on the run queue. */
+	if (preempt || obs_task_state(prev) == TASK_RUNNING) {
+		if (!t->ts_runnable) {
+			t->ts_runnable = now;
+			t->runnable_kind = OBS_RUNNABLE_PREEMPT;
+		}
+		t->ts_off = 0;
+		return;
+	}
+	t->ts_off = now;
+	t->ts_runnable = 0;
+	t->off_class = classify(t->sys_nr1);
+	t->off_uaddr = t->cur_uaddr;
+}
+
+static __always_inline void futex_wait_done(struct obs_thread *t, __u64 ns)
+{
+	struct obs_futex_key fk = { .tgid = t->tgid, .uaddr = t->off_uaddr };
+	struct obs_pair_key pk = {
+		.tgid = t->tgid, .tid = t->tid, .uaddr = t->off_uaddr,
+		.kind = OBS_PAIR_WAITER,
+	};
+	struct obs_pair zero_pair = {};
+	struct obs_futex *f;
+	struct obs_pair *p;
+	bool created;
+
+	t->futex_waits++;
+	t->futex_wait_ns += ns;
+
+	f = obs_lookup_or_init(&futexes, &fk, &zero_futex, &created);
+	if (!f) {
+		drop(OBS_DROP_FUTEX);
+		return;
+	}
+	__sync_fetch_and_add(&f->waits, 1);
+	__sync_fetch_and_add(&f->wait_ns, ns);
+	__sync_fetch_and_add(&f->hist[obs_slot(ns)], 1);
+	if (ns > f->max_ns)	/* racy max: two CPUs may both write, fine */
+		f->max_ns = ns;
+
+	p = obs_lookup_or_init(&pairs, &pk, &zero_pair, &created);
+	if (!p) {
+		drop(OBS_DROP_FUTEX);
+		return;
+	}
+	__sync_fetch_and_add(&p->count, 1);
+	__sync_fetch_and_add(&p->ns, ns);
+	if (ns > p->max_ns)	/* only this thread writes its waiter pair */
+		p->max_ns = ns;
+}
+
+/* The run-queue wait that followed the wakeup of a futex wait. */
+static __always_inline void futex_rq_done(struct obs_thread *t, __u64 ns)
+{
+	struct obs_futex_key fk = { .tgid = t->tgid, .uaddr = t->wake_uaddr };
+	struct obs_pair_key pk = {
+		.tgid = t->tgid, .tid = t->tid, .uaddr = t->wake_uaddr,
+		.kind = OBS_PAIR_WAITER,
+	};
+	struct obs_futex *f;
+	struct obs_pair *p;
+
+	/* both entries were made when the wait ended; none: already a drop */
+	f = bpf_map_lookup_elem(&futexes, &fk);
+	if (f)
+		__sync_fetch_and_add(&f->rq_ns, ns);
+	p = bpf_map_lookup_elem(&pairs, &pk);
+	if (p)
+		__sync_fetch_and_add(&p->rq_ns, ns);
+}
+
+/* Closes a blocked span at now: off-CPU time, by syscall, futex waits. */
+static __always_inline void close_off_span(struct obs_thread *t, __u64 now)
+{
+	__u64 d;
+	__u32 cls;
+
+	if (t->ts_off && now > t->ts_off) {
+		d = now - t->ts_off;
+		cls = t->off_class < OBS_SYS__COUNT ? t->off_class : OBS_SYS_OTHER;
+		t->off_cpu_ns += d;
+		t->off_by_sys[cls] += d;
+		if (t->off_uaddr)
+			futex_wait_done(t, d);
+		if (threshold_ns && d >= threshold_ns)
+			emit(t, OBS_EV_OFF_CPU, d, cls, t->off_uaddr);
+	}
+	t->wake_uaddr = t->off_uaddr;
+	t->ts_off = 0;
+	t->off_uaddr = 0;
+}
+
+static __always_inline void switch_in(struct task_struct *next, __u64 now)
+{
+	struct obs_thread *t;
+	__u64 d;
+
+	t = thread_get(next->pid, next->tgid);
+	if (!t)
+		return;
+	if (t->ts_runnable && now > t->ts_runnable) {
+		d = now - t->ts_runnable;
+		t->rq_total_ns += d;
+		if (t->runnable_kind == OBS_RUNNABLE_PREEMPT) {
+			t->rq_preempt_ns += d;
+			t->rq_hist_preempt[obs_slot(d)]++;
+		} else {
+			t->rq_wakeup_ns += d;
+			if (t->wake_uaddr)
+				futex_rq_done(t, d);
+		}
+		t->rq_count++;
+		if (d > t->rq_max_ns)
+			t->rq_max_ns = d;
+		t->rq_hist[obs_slot(d)]++;
+		if (threshold_ns && d >= threshold_ns)
+			emit(t, OBS_EV_RQ_DELAY, d, classify(t->sys_nr1), 0);
+	}
+	/*
+	 * Blocked, and switched in with no wakeup seen: rare, but the kernel
+	 * does it (seen on 6.18 for hrtimer sleeps).  The span is closed here,
+	 * its run-queue part counted as off-CPU, and the miss counted.
+	 */
+	if (t->ts_off) {
+		drop(OBS_DIAG_MISSED_WAKEUP);
+		close_off_span(t, now);
+	}
+	t->ts_runnable = 0;
+	t->runnable_kind = OBS_RUNNABLE_NONE;
+	t->wake_uaddr = 0;
+	t->ts_in = now;
+	if (!t->exec_ok) {
+		t->exec_base = next->se.sum_exec_runtime;
+		t->exec_ok = 1;
+	}
+	t->on_cpu_now = 1;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(obs_sched_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (prev->pid && followed(prev->tgid))
+		switch_out(ctx, prev, preempt, now);
+	if (next->pid && followed(next->tgid))
+		switch_in(next, now);
+	return 0;
+}
+
+/* The end of a blocked span and the start of a run-queue wait. */
+static __always_inline void on_wakeup(struct task_struct *p)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct obs_thread *t;
+
+	if (!p->pid || !followed(p->tgid))
+		return;
+	t = thread_get(p->pid, p->tgid);
+	if (!t)
+		return;
+	/* a wakeup of a task that never left the CPU (ttwu_runnable) */
+	if (t->on_cpu_now)
+		return;
+	close_off_span(t, now);
+	if (!t->ts_runnable) {
+		t->ts_runnable = now;
+		t->runnable_kind = OBS_RUNNABLE_WAKEUP;
+	}
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(obs_sched_wakeup, struct task_struct *p)
+{
+	on_wakeup(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(obs_sched_wakeup_new, struct task_struct *p)
+{
+	on_wakeup(p);
+	return 0;
+}
+
+/*
+ * Who woke whom.  sched_waking runs in the waker's context on every kernel;
+ * sched_wakeup may run later on the woken task's CPU (the ttwu wakelist IPI)
+ * where `current` is unrelated, so the waker is taken here.
+ */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(obs_sched_waking, struct task_struct *p)
+{
+	struct obs_pair_key pk = { .kind = OBS_PAIR_WAKER };
+	struct obs_pair zero_pair = {};
+	struct obs_thread *t, *w;
+	struct obs_pair *pr;
+	__u32 tid, cur;
+	bool created;
+
+	tid = p->pid;
+	if (!tid || !followed(p->tgid))
+		return 0;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t || !t->cur_uaddr)
+		return 0;
+	cur = (__u32)bpf_get_current_pid_tgid();
+	w = bpf_map_lookup_elem(&threads, &cur);
+	if (!w || !w->in_futex_wake)
+		return 0;
+	pk.tgid = t->tgid;
+	pk.tid = cur;
+	pk.uaddr = t->cur_uaddr;
+	pr = obs_lookup_or_init(&pairs, &pk, &zero_pair, &created);
+	if (!pr) {
+		drop(OBS_DROP_FUTEX);
+		return 0;
+	}
+	__sync_fetch_and_add(&pr->count, 1);
+	return 0;
+}
+
+/* New processes of a followed group are followed (launch mode only). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(obs_sched_process_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (!follow_children || ptgid == ctgid || !followed(ptgid))
+		return 0;
+	if (bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY)) {
+		drop(OBS_DROP_OTHER);
+		return 0;
+	}
+	__sync_fetch_and_add(&nr_children, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(obs_sched_process_exit, struct task_struct *p)
+{
+	struct obs_thread *t;
+
+	if (!p->pid || !followed(p->tgid))
+		return 0;
+	t = thread_get(p->pid, p->tgid);
+	if (!t)
+		return 0;
+	t->exited = 1;
+	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), p->comm);
+	return 0;
+}
+
+/* ---- syscalls: which one each followed thread is in ---------------------- */
+
+static __always_inline bool futex_cmd_waits(__u32 cmd)
+{
+	return cmd == OBS_FUTEX_WAIT || cmd == OBS_FUTEX_WAIT_BITSET ||
+	       cmd == OBS_FUTEX_LOCK_PI || cmd == OBS_FUTEX_LOCK_PI2 ||
+	       cmd == OBS_FUTEX_WAIT_REQUEUE_PI;
+}
+
+static __always_inline bool futex_cmd_wakes(__u32 cmd)
+{
+	return cmd == OBS_FUTEX_WAKE || cmd == OBS_FUTEX_WAKE_BITSET ||
+	       cmd == OBS_FUTEX_UNLOCK_PI || cmd == OBS_FUTEX_WAKE_OP ||
+	       cmd == OBS_FUTEX_REQUEUE || cmd == OBS_FUTEX_CMP_REQUEUE ||
+	       cmd == OBS_FUTEX_CMP_REQUEUE_PI;
+}
+
+static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), uaddr = 0;
+	struct obs_thread *t;
+	__u32 cmd;
+
+	if (!followed(pid_tgid >> 32))
+		return;
+	t = thread_get((__u32)pid_tgid, pid_tgid >> 32);
+	if (!t)
+		return;
+	t->sys_nr1 = id >= 0 ? id + 1 : 0;
+	t->cur_uaddr = 0;
+	t->in_futex_wake = 0;
+	if (id == futex_nr) {
+		cmd = (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs) & OBS_FUTEX_CMD_MASK;
+		if (futex_cmd_waits(cmd))
+			t->cur_uaddr = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		else if (futex_cmd_wakes(cmd))
+			t->in_futex_wake = 1;
+	} else if (id == futex_waitv_nr) {
+		/* keyed by the first futex of the vector: waiters[0].uaddr */
+		uaddr = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		if (bpf_probe_read_user(&t->cur_uaddr, sizeof(t->cur_uaddr),
+					(void *)(uaddr + 8)) || !t->cur_uaddr)
+			t->cur_uaddr = uaddr;
+	} else if (id == futex2_wait_nr) {
+		t->cur_uaddr = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	} else if (id == futex2_wake_nr) {
+		t->in_futex_wake = 1;
+	}
+}
+
+static __always_inline void on_sys_exit(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct obs_thread *t;
+
+	if (!followed(pid_tgid >> 32))
+		return;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t)
+		return;
+	t->sys_nr1 = 0;
+	t->cur_uaddr = 0;
+	t->in_futex_wake = 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(obs_sys_enter, struct pt_regs *regs, long id)
+{
+	on_sys_enter(regs, id);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(obs_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit();
+	return 0;
+}
+
+/* raw_tp twins, loaded instead when the kernel has no BTF for raw_syscalls */
+SEC("raw_tp/sys_enter")
+int BPF_PROG(obs_sys_enter_raw, struct pt_regs *regs, long id)
+{
+	on_sys_enter(regs, id);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(obs_sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	on_sys_exit();
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

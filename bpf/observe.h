@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * observe.h - the one contract between observe.bpf.c and the observe loader:
+ * map bounds, map keys and values, the ring-buffer event, enums.
+ * Self-contained: __u32/__u64 only, usable from BPF (vmlinux.h) and user space.
+ *
+ * Units: every time is in nanoseconds (bpf_ktime_get_ns, CLOCK_MONOTONIC),
+ * histogram slots are log2 of microseconds as runqlat prints them:
+ * slot 0 holds [0, 2) us, slot k >= 1 holds [2^k, 2^(k+1)) us.
+ */
+#ifndef OBSERVE_H
+#define OBSERVE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Map bounds (documented in docs/observe.md; a failed insert is a drop). */
+#define OBS_MAX_THREADS		16384	/* threads map: one entry per tid */
+#define OBS_MAX_TGIDS		1024	/* followed thread groups */
+#define OBS_MAX_FUTEX		4096	/* futex addresses (tgid, uaddr) */
+#define OBS_MAX_PAIRS		16384	/* waiter/waker (tgid, uaddr, tid) pairs */
+#define OBS_MAX_STACKS		4096	/* user stacks of notable spans */
+#define OBS_RINGBUF_BYTES	(256 * 1024)
+#define OBS_STACK_DEPTH		32	/* frames kept per stack */
+
+#define OBS_MAX_SLOTS		27	/* 2^26 us = 67 s; longer goes in the last */
+#define OBS_COMM_LEN		16
+#define OBS_SYSCALL_NRS		512	/* syscall numbers classified by sys_class */
+
+/* Off-CPU "in which syscall" classes.  Names in user/syscalls.c. */
+enum obs_sys_class {
+	OBS_SYS_NONE = 0,	/* off-CPU outside any syscall (page fault...) */
+	OBS_SYS_OTHER,		/* a syscall not in the list below */
+	OBS_SYS_FUTEX,
+	OBS_SYS_FUTEX_WAITV,
+	OBS_SYS_EPOLL_WAIT,
+	OBS_SYS_EPOLL_PWAIT,
+	OBS_SYS_EPOLL_PWAIT2,
+	OBS_SYS_POLL,
+	OBS_SYS_PPOLL,
+	OBS_SYS_SELECT,
+	OBS_SYS_PSELECT6,
+	OBS_SYS_NANOSLEEP,
+	OBS_SYS_CLOCK_NANOSLEEP,
+	OBS_SYS_READ,
+	OBS_SYS_PREAD64,
+	OBS_SYS_READV,
+	OBS_SYS_WRITE,
+	OBS_SYS_PWRITE64,
+	OBS_SYS_WRITEV,
+	OBS_SYS_FSYNC,
+	OBS_SYS_FDATASYNC,
+	OBS_SYS_ACCEPT,
+	OBS_SYS_ACCEPT4,
+	OBS_SYS_CONNECT,
+	OBS_SYS_RECVFROM,
+	OBS_SYS_RECVMSG,
+	OBS_SYS_SENDTO,
+	OBS_SYS_SENDMSG,
+	OBS_SYS__COUNT,
+};
+
+/* Per-CPU drop counters, reported as drops.* */
+enum obs_drop {
+	OBS_DROP_RINGBUF = 0,	/* ring buffer reserve failed */
+	OBS_DROP_THREADS,	/* threads map full */
+	OBS_DROP_FUTEX,		/* futex address or pair map full */
+	OBS_DROP_OTHER,		/* tgid set full */
+	OBS_DROP__COUNT,
+	/*
+	 * Not a drop: a blocked thread switched in with no wakeup seen (the
+	 * kernel gave no sched_waking/sched_wakeup for it).  The whole span
+	 * is then counted as off-CPU.  Reported as diagnostics.missed_wakeups.
+	 */
+	OBS_DIAG_MISSED_WAKEUP = OBS_DROP__COUNT,
+	OBS_COUNTERS__COUNT,
+};
+
+/* How a thread became runnable (the start of a run-queue delay). */
+enum obs_runnable {
+	OBS_RUNNABLE_NONE = 0,
+	OBS_RUNNABLE_WAKEUP,	/* sched_wakeup / sched_wakeup_new */
+	OBS_RUNNABLE_PREEMPT,	/* switched out still TASK_RUNNING */
+};
+
+/* futex commands, masked with ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME). */
+#define OBS_FUTEX_CMD_MASK	(~(128 | 256))
+#define OBS_FUTEX_WAIT		0
+#define OBS_FUTEX_WAKE		1
+#define OBS_FUTEX_REQUEUE	3
+#define OBS_FUTEX_CMP_REQUEUE	4
+#define OBS_FUTEX_WAKE_OP	5
+#define OBS_FUTEX_LOCK_PI	6
+#define OBS_FUTEX_UNLOCK_PI	7
+#define OBS_FUTEX_WAIT_BITSET	9
+#define OBS_FUTEX_WAKE_BITSET	10
+#define OBS_FUTEX_WAIT_REQUEUE_PI 11
+#define OBS_FUTEX_CMP_REQUEUE_PI 12
+#define OBS_FUTEX_LOCK_PI2	13
+
+/*
+ * threads map value, key = tid.  Counters first, then the per-thread state
+ * machine.  Only the BPF side writes it; user space reads it (a torn read of
+ * a live thread is off by at most one span).
+ */
+struct obs_thread {
+	__u32 tid;
+	__u32 tgid;
+	char comm[OBS_COMM_LEN];
+	__u32 exited;
+	__u32 on_cpu_now;	/* state: 1 between switch-in and switch-out */
+
+	__u64 on_cpu_ns;
+	__u64 rq_total_ns;
+	__u64 rq_wakeup_ns;
+	__u64 rq_preempt_ns;
+	__u64 rq_count;
+	__u64 rq_max_ns;
+	__u64 rq_hist[OBS_MAX_SLOTS];		/* all run-queue waits */
+	__u64 rq_hist_preempt[OBS_MAX_SLOTS];	/* those after a preemption */
+	__u64 off_cpu_ns;
+	__u64 off_by_sys[OBS_SYS__COUNT];
+	__u64 futex_waits;
+	__u64 futex_wait_ns;
+
+	/* state machine, written on this thread's switches and wakeups */
+	__u64 ts_in;		/* switch-in time, 0 when unknown */
+	__u64 exec_base;	/* se.sum_exec_runtime at the last switch-out
+				 * (or first switch-in): CPU time counted so far */
+	__u64 ts_off;		/* switch-out in a sleeping state, 0 if none */
+	__u64 ts_runnable;	/* became runnable, 0 if not waiting on a rq */
+	__u64 cur_uaddr;	/* futex address of the current wait syscall */
+	__u64 off_uaddr;	/* futex address it blocked on (at switch-out) */
+	__u64 wake_uaddr;	/* futex wait the current rq wait follows, 0 if none */
+	__u32 off_stack1;	/* user stack id + 1 at switch-out, 0: none */
+	__u32 sys_nr1;		/* current syscall nr + 1, 0 outside syscalls */
+	__u32 off_class;	/* obs_sys_class at switch-out */
+	__u32 runnable_kind;	/* obs_runnable */
+	__u32 in_futex_wake;	/* current syscall is a futex wake op */
+	__u32 exec_ok;		/* exec_base is valid */
+};
+
+/* futex address map: key = (tgid, uaddr) */
+struct obs_futex_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 uaddr;
+};
+
+struct obs_futex {
+	__u64 waits;
+	__u64 wait_ns;		/* blocked: switch-out to wakeup */
+	__u64 max_ns;
+	__u64 rq_ns;		/* run-queue wait right after those wakeups */
+	__u64 hist[OBS_MAX_SLOTS];	/* of single blocked waits */
+};
+
+enum obs_pair_kind {
+	OBS_PAIR_WAITER = 0,
+	OBS_PAIR_WAKER = 1,
+};
+
+/* pairs map: who waited / who woke on which address */
+struct obs_pair_key {
+	__u32 tgid;
+	__u32 tid;
+	__u64 uaddr;
+	__u32 kind;		/* obs_pair_kind */
+	__u32 pad;
+};
+
+struct obs_pair {
+	__u64 count;		/* waits (waiter) or wakes (waker) */
+	__u64 ns;		/* waiter: blocked time */
+	__u64 max_ns;		/* waiter: longest single wait */
+	__u64 rq_ns;		/* waiter: run-queue wait after the wakeups */
+};
+
+enum obs_event_kind {
+	OBS_EV_OFF_CPU = 1,
+	OBS_EV_RQ_DELAY = 2,
+};
+
+/* ring buffer record: one span over --threshold-ms */
+struct obs_event {
+	__u32 kind;		/* obs_event_kind */
+	__u32 tid;
+	__u32 tgid;
+	__u32 sys_class;	/* obs_sys_class of the span */
+	__u64 ns;
+	__u64 uaddr;		/* futex address for futex off-CPU spans */
+	__s64 ustack_id;	/* in the stacks map, <0 if none */
+	char comm[OBS_COMM_LEN];
+};
+
+#endif /* OBSERVE_H */

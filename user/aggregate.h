@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aggregate.h - what the BPF maps hold, read into one snapshot: threads with
+ * their roles, per-role sums, futex addresses and waiter/waker pairs, drops,
+ * and the notable spans that came through the ring buffer.
+ */
+#ifndef OBS_AGGREGATE_H
+#define OBS_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "observe.h"
+
+enum obs_role {
+	OBS_ROLE_WORKER = 0,
+	OBS_ROLE_BLOCKING,
+	OBS_ROLE_OTHER,
+	OBS_ROLE__COUNT,
+};
+
+const char *obs_role_name(enum obs_role role);
+
+struct obs_roles_cfg {
+	const char *const *worker;
+	int nworker;
+	const char *const *blocking;
+	int nblocking;
+};
+
+/* The role of a thread name: worker globs first, then blocking, else other. */
+enum obs_role obs_role_of(const struct obs_roles_cfg *cfg, const char *comm);
+
+struct obs_thread_view {
+	struct obs_thread k;		/* the kernel's counters */
+	enum obs_role role;
+};
+
+struct obs_futex_view {
+	struct obs_futex_key key;
+	struct obs_futex v;
+};
+
+struct obs_pair_view {
+	struct obs_pair_key key;
+	struct obs_pair v;
+};
+
+struct obs_role_sum {
+	unsigned int threads;
+	uint64_t on_cpu_ns;
+	uint64_t rq_delay_ns;
+	uint64_t rq_count;
+	uint64_t rq_max_ns;		/* the longest single run-queue delay */
+	uint64_t off_cpu_ns;
+	uint64_t futex_wait_ns;
+	__u64 rq_hist[OBS_MAX_SLOTS];
+	__u64 off_by_sys[OBS_SYS__COUNT];
+};
+
+struct obs_snapshot {
+	struct obs_thread_view *threads;	/* sorted by (tgid, tid) */
+	size_t nthreads;
+	struct obs_futex_view *futexes;		/* most wait time first */
+	size_t nfutexes;
+	struct obs_pair_view *pairs;
+	size_t npairs;
+	uint64_t drops[OBS_DROP__COUNT];
+	uint64_t missed_wakeups;		/* diagnostics, not a drop */
+	struct obs_role_sum roles[OBS_ROLE__COUNT];
+};
+
+struct obs_map_fds {
+	int threads, futexes, pairs, drops;
+};
+
+/*
+ * Reads every map; 0 or -errno.  The snapshot owns its arrays.  A live thread
+ * on a CPU right now is charged its current slice up to now_ns (the BPF
+ * clock, CLOCK_MONOTONIC), as schedstat's sum_exec_runtime is; 0 skips that.
+ */
+int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
+		      const struct obs_roles_cfg *cfg, uint64_t now_ns);
+
+/* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(). */
+uint64_t obs_now_ns(void);
+void obs_snapshot_free(struct obs_snapshot *s);
+
+/* Fills s->roles from s->threads (also used by the tests). */
+void obs_snapshot_sum_roles(struct obs_snapshot *s);
+
+/* The futex entry of (tgid, uaddr) in a snapshot, or NULL. */
+const struct obs_futex_view *obs_snapshot_futex(const struct obs_snapshot *s,
+						uint32_t tgid, uint64_t uaddr);
+
+/* The thread of tid in a snapshot, or NULL. */
+const struct obs_thread_view *obs_snapshot_thread(const struct obs_snapshot *s,
+						  uint32_t tid);
+
+/* Notable spans from the ring buffer: the OBS_NOTABLE_MAX longest are kept. */
+#define OBS_NOTABLE_MAX 1024
+
+struct obs_notable {
+	struct obs_event ev;
+	uint64_t ustack[OBS_STACK_DEPTH];
+	unsigned int nframes;
+};
+
+struct obs_notables {
+	struct obs_notable items[OBS_NOTABLE_MAX];
+	size_t n;
+	uint64_t seen;			/* all spans received, kept or not */
+};
+
+/* Adds one span (and its stack if stack_fd >= 0 and the id resolves). */
+void obs_notables_add(struct obs_notables *nb, const struct obs_event *ev,
+		      int stack_fd);
+
+/* Sorts the kept spans longest first. */
+void obs_notables_sort(struct obs_notables *nb);
+
+#endif

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cli.c - argp options of observe.  Everything after the first "--" is the
+ * command to launch and is never parsed as options.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#define EXIT_USAGE 2
+
+const char *argp_program_version = "observe 0.1";
+error_t argp_err_exit_status = EXIT_USAGE;
+
+static const char doc[] =
+"observe: per-thread scheduling of one process, seen from the kernel.\n"
+"\n"
+"On-CPU time, run-queue delay (after wakeups and after preemptions), off-CPU\n"
+"time by the syscall each thread blocked in, and futex waits per address with\n"
+"who woke whom.  Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
+"\n"
+"EXAMPLES:\n"
+"    observe -p 1234                 # attach until 1234 exits or Ctrl-C\n"
+"    observe -d 5 -p 1234            # attach for 5 seconds\n"
+"    observe -- ./demos/demo_convoy  # launch, report when it exits\n"
+"    observe -i 1 -- ./server        # a summary line every second\n"
+"    observe --json -o run.json -- ./demos/demo_starvation\n"
+"    observe --workers 'my-pool-*' -p 1234   # name a foreign runtime's workers\n"
+"\n"
+"EXIT STATUS: launch mode, the command's (128+N if signal N killed it);\n"
+"attach mode 0; 1 on an error of observe; 2 bad usage; 126 the command cannot\n"
+"be executed; 127 command not found.  See docs/observe.md.\n";
+
+enum {
+	OPT_JSON = 1000,
+	OPT_WORKERS,
+	OPT_BLOCKING,
+	OPT_THRESHOLD,
+	OPT_KEEP_ROOT,
+};
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Attach to process PID (all its threads)", 0 },
+	{ "duration", 'd', "SECS", 0,
+	  "Stop after SECS seconds (default: until the target exits or Ctrl-C)", 0 },
+	{ "interval", 'i', "SECS", 0, "Print a summary line every SECS seconds", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON document at the end", 0 },
+	{ "output", 'o', "FILE", 0, "Write the report (or JSON) to FILE", 0 },
+	{ "workers", OPT_WORKERS, "GLOB", 0,
+	  "Worker threads by name, repeatable (default: rt-worker-* tokio-runtime-w*)", 0 },
+	{ "blocking", OPT_BLOCKING, "GLOB", 0,
+	  "Blocking-pool threads by name, repeatable (default: rt-blocking-*)", 0 },
+	{ "threshold-ms", OPT_THRESHOLD, "MS", 0,
+	  "Record single spans of at least MS ms as notable (default 10, 0: off)", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf debug messages", 0 },
+	{ "keep-root", OPT_KEEP_ROOT, NULL, 0,
+	  "Run the launched command as root even under sudo", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{ 0 },
+};
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "observe: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+static FILE *hint_sink(void)
+{
+	static char buf[256];
+	static FILE *sink;
+
+	if (!sink)
+		sink = fmemopen(buf, sizeof(buf), "w");
+	return sink ? sink : stderr;
+}
+
+static double parse_secs(const char *opt, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 1e7) {
+		fprintf(stderr, "observe: invalid %s '%s': want seconds > 0\n",
+			opt, arg);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct obs_env *env = state->input;
+	unsigned long v;
+	char *end;
+
+	switch (key) {
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case 'p':
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || v == 0 || v > INT_MAX ||
+		    arg[0] == '-')
+			usage_error("invalid PID '%s'", arg);
+		env->pid = (pid_t)v;
+		break;
+	case 'd':
+		env->duration_s = parse_secs("duration", arg);
+		break;
+	case 'i':
+		env->interval_s = parse_secs("interval", arg);
+		break;
+	case OPT_JSON:
+		env->json = true;
+		break;
+	case 'o':
+		if (!*arg)
+			usage_error("empty output file name");
+		env->output = arg;
+		break;
+	case OPT_WORKERS:
+		if (env->nworker_globs >= OBS_MAX_GLOBS)
+			usage_error("too many --workers globs");
+		env->worker_globs[env->nworker_globs++] = arg;
+		break;
+	case OPT_BLOCKING:
+		if (env->nblocking_globs >= OBS_MAX_GLOBS)
+			usage_error("too many --blocking globs");
+		env->blocking_globs[env->nblocking_globs++] = arg;
+		break;
+	case OPT_THRESHOLD:
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || arg[0] == '-' ||
+		    v > 3600 * 1000UL)
+			usage_error("invalid --threshold-ms '%s'", arg);
+		env->threshold_ms = v;
+		break;
+	case 'v':
+		env->verbose = true;
+		break;
+	case OPT_KEEP_ROOT:
+		env->keep_root = true;
+		break;
+	case ARGP_KEY_INIT:
+		/*
+		 * getopt already printed one line for a bad option; argp's
+		 * "Try --help" hint after it goes to a sink, so that bad usage
+		 * is one line on stderr.
+		 */
+		state->err_stream = hint_sink();
+		break;
+	case ARGP_KEY_ARG:
+		usage_error("unexpected argument '%s' (put the command after --)",
+			    arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void obs_cli_parse(int argc, char **argv, struct obs_env *env)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_arg,
+		.args_doc = "-p PID | -- CMD [ARGS...]",
+		.doc = doc,
+	};
+	int i, nopts = argc;
+
+	memset(env, 0, sizeof(*env));
+	argv[0] = (char *)"observe";	/* getopt names argv[0] in its errors */
+	env->threshold_ms = 10;
+
+	/* Split at the first "--": what follows is the command, verbatim. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			nopts = i;
+			env->argv = &argv[i + 1];
+			env->argc = argc - i - 1;
+			break;
+		}
+	}
+	argp_parse(&argp, nopts, argv, 0, NULL, env);
+
+	if (env->argv && env->pid)
+		usage_error("-p PID and -- CMD are mutually exclusive");
+	if (env->argv && env->argc == 0)
+		usage_error("no command after --");
+	if (!env->argv && !env->pid)
+		usage_error("need -p PID or -- CMD [ARGS...] (see --help)");
+	if (!env->nworker_globs) {
+		env->worker_globs[env->nworker_globs++] = "rt-worker-*";
+		env->worker_globs[env->nworker_globs++] = "tokio-runtime-w*";
+	}
+	if (!env->nblocking_globs)
+		env->blocking_globs[env->nblocking_globs++] = "rt-blocking-*";
+}

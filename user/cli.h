@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - observe's command line (argp) and the settings it produces.
+ */
+#ifndef OBS_CLI_H
+#define OBS_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define OBS_MAX_GLOBS 16
+
+struct obs_env {
+	pid_t pid;			/* -p: attach mode, 0 in launch mode */
+	char **argv;			/* after --: launch mode, NULL otherwise */
+	int argc;
+	double duration_s;		/* -d, 0: until the target exits */
+	double interval_s;		/* -i, 0: no interval reports */
+	bool json;			/* --json */
+	const char *output;		/* -o FILE, NULL: stdout */
+	const char *worker_globs[OBS_MAX_GLOBS];	/* --workers */
+	int nworker_globs;
+	const char *blocking_globs[OBS_MAX_GLOBS];
+	int nblocking_globs;
+	unsigned long threshold_ms;	/* --threshold-ms */
+	bool verbose;			/* -v */
+	bool keep_root;			/* --keep-root */
+};
+
+/*
+ * Parses argv into env.  Bad usage prints one line on stderr and exits 2
+ * (argp's own errors add its "Try --help" hint); --help exits 0.
+ */
+void obs_cli_parse(int argc, char **argv, struct obs_env *env);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hist.h - log2 histograms of microseconds (the slots the BPF side fills):
+ * bounds in ns, percentiles, runqlat-style printing, and time formatting.
+ */
+#ifndef OBS_HIST_H
+#define OBS_HIST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+/* Slot bounds in ns: slot 0 is [0, 2000), slot k >= 1 is [2^k us, 2^(k+1) us). */
+uint64_t obs_hist_lo_ns(unsigned int slot);
+uint64_t obs_hist_hi_ns(unsigned int slot);
+
+/* Index of the highest non-empty slot, -1 if the histogram is empty. */
+int obs_hist_top(const __u64 *hist, unsigned int nslots);
+
+/* The upper bound (ns) of the slot holding the pct-th percentile, 0 if empty. */
+uint64_t obs_hist_percentile(const __u64 *hist, unsigned int nslots,
+			     double pct);
+
+/* runqlat's format: "usecs : count | distribution", up to the top slot. */
+void obs_hist_print(FILE *f, const __u64 *hist, unsigned int nslots,
+		    const char *unit);
+
+/* "812ns", "12.3us", "4.56ms", "1.234s" into buf; returns buf. */
+char *obs_fmt_ns(char *buf, size_t len, uint64_t ns);
+
+#endif

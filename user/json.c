@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * json.c - the observe JSON document, v1 (docs/observe-json.md), built with
+ * jansson.  Every time is an integer of ns; addresses are "0x..." strings.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "hist.h"
+#include "report.h"
+#include "syscalls.h"
+
+#define JSON_VERSION 1
+
+static json_t *jint(uint64_t v)
+{
+	/* counters are far below 2^63; clamp rather than wrap negative */
+	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+static json_t *jaddr(uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_string(buf);
+}
+
+static json_t *jcomm(const char *comm)
+{
+	char buf[OBS_COMM_LEN + 1];
+	size_t n = strnlen(comm, OBS_COMM_LEN);
+
+	memcpy(buf, comm, n);
+	buf[n] = '\0';
+	/* comm is any bytes; jansson wants UTF-8 */
+	return json_string(buf) ?: json_string("?");
+}
+
+static json_t *rq_hist_json(const __u64 *hist)
+{
+	json_t *arr = json_array();
+	int top = obs_hist_top(hist, OBS_MAX_SLOTS), i;
+
+	for (i = 0; i <= top; i++)
+		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}",
+			"lo", jint(obs_hist_lo_ns(i)), "hi", jint(obs_hist_hi_ns(i)),
+			"count", jint(hist[i])));
+	return arr;
+}
+
+static json_t *thread_json(const struct obs_thread_view *tv)
+{
+	const struct obs_thread *k = &tv->k;
+	json_t *by_sys = json_object();
+	int i;
+
+	for (i = 0; i < OBS_SYS__COUNT; i++)
+		if (k->off_by_sys[i])
+			json_object_set_new(by_sys, obs_sys_class_name(i),
+					    jint(k->off_by_sys[i]));
+	__u64 wk_hist[OBS_MAX_SLOTS];
+	uint64_t pre_count = 0;
+
+	for (i = 0; i < OBS_MAX_SLOTS; i++) {
+		/* the wakeup histogram is all minus the preemption one */
+		wk_hist[i] = k->rq_hist[i] >= k->rq_hist_preempt[i] ?
+			     k->rq_hist[i] - k->rq_hist_preempt[i] : 0;
+		pre_count += k->rq_hist_preempt[i];
+	}
+	return json_pack("{s:I,s:I,s:o,s:s,s:b,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+			 "s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o},s:o,s:o}",
+		"tid", (json_int_t)k->tid, "pid", (json_int_t)k->tgid,
+		"comm", jcomm(k->comm), "role", obs_role_name(tv->role),
+		"exited", (int)!!k->exited, "on_cpu_ns", jint(k->on_cpu_ns),
+		"rq_delay_ns",
+		"total", jint(k->rq_total_ns), "wakeup", jint(k->rq_wakeup_ns),
+		"preempt", jint(k->rq_preempt_ns), "count", jint(k->rq_count),
+		"p50", jint(obs_hist_percentile(k->rq_hist, OBS_MAX_SLOTS, 50)),
+		"p99", jint(obs_hist_percentile(k->rq_hist, OBS_MAX_SLOTS, 99)),
+		"max", jint(k->rq_max_ns),
+		"wakeup_count", jint(k->rq_count >= pre_count ?
+				     k->rq_count - pre_count : 0),
+		"preempt_count", jint(pre_count),
+		"wakeup_p99", jint(obs_hist_percentile(wk_hist, OBS_MAX_SLOTS, 99)),
+		"preempt_p99", jint(obs_hist_percentile(k->rq_hist_preempt,
+							OBS_MAX_SLOTS, 99)),
+		"rq_hist", rq_hist_json(k->rq_hist),
+		"off_cpu_ns", "total", jint(k->off_cpu_ns), "by_syscall", by_sys,
+		"futex_waits", jint(k->futex_waits),
+		"futex_wait_ns", jint(k->futex_wait_ns));
+}
+
+static json_t *roles_json(const struct obs_snapshot *s)
+{
+	json_t *obj = json_object();
+	int r;
+
+	for (r = 0; r < OBS_ROLE__COUNT; r++) {
+		const struct obs_role_sum *rs = &s->roles[r];
+
+		json_object_set_new(obj, obs_role_name(r), json_pack(
+			"{s:I,s:o,s:o,s:o,s:o}", "threads", (json_int_t)rs->threads,
+			"on_cpu_ns", jint(rs->on_cpu_ns),
+			"rq_delay_ns", jint(rs->rq_delay_ns),
+			"off_cpu_ns", jint(rs->off_cpu_ns),
+			"futex_wait_ns", jint(rs->futex_wait_ns)));
+	}
+	return obj;
+}
+
+static const char *comm_of(const struct obs_snapshot *s, uint32_t tid)
+{
+	const struct obs_thread_view *t = obs_snapshot_thread(s, tid);
+
+	return t ? t->k.comm : "?";
+}
+
+static int cmp_pair_desc(const void *a, const void *b)
+{
+	const struct obs_pair_view *const *x = a, *const *y = b;
+
+	if ((*x)->v.ns != (*y)->v.ns)
+		return (*x)->v.ns < (*y)->v.ns ? 1 : -1;
+	if ((*x)->v.count != (*y)->v.count)
+		return (*x)->v.count < (*y)->v.count ? 1 : -1;
+	return ((*x)->key.tid > (*y)->key.tid) - ((*x)->key.tid < (*y)->key.tid);
+}
+
+static json_t *futex_json(const struct obs_snapshot *s)
+{
+	const struct obs_pair_view **sel;
+	json_t *arr = json_array();
+	size_t i, j, n;
+
+	sel = calloc(s->npairs ? s->npairs : 1, sizeof(*sel));
+	if (!sel)
+		return arr;
+	for (i = 0; i < s->nfutexes && i < OBS_TOP_FUTEX; i++) {
+		const struct obs_futex_view *fx = &s->futexes[i];
+		json_t *waiters = json_array(), *wakers = json_array();
+
+		for (int kind = OBS_PAIR_WAITER; kind <= OBS_PAIR_WAKER; kind++) {
+			n = 0;
+			for (j = 0; j < s->npairs; j++) {
+				const struct obs_pair_view *p = &s->pairs[j];
+
+				if (p->key.kind == (__u32)kind &&
+				    p->key.tgid == fx->key.tgid &&
+				    p->key.uaddr == fx->key.uaddr)
+					sel[n++] = p;
+			}
+			qsort(sel, n, sizeof(*sel), cmp_pair_desc);
+			for (j = 0; j < n; j++) {
+				const struct obs_pair_view *p = sel[j];
+
+				if (kind == OBS_PAIR_WAITER)
+					json_array_append_new(waiters, json_pack(
+						"{s:I,s:o,s:o,s:o,s:o,s:o}",
+						"tid", (json_int_t)p->key.tid,
+						"comm", jcomm(comm_of(s, p->key.tid)),
+						"waits", jint(p->v.count),
+						"wait_ns", jint(p->v.ns),
+						"max_ns", jint(p->v.max_ns),
+						"rq_after_wake_ns", jint(p->v.rq_ns)));
+				else
+					json_array_append_new(wakers, json_pack(
+						"{s:I,s:o,s:o}",
+						"tid", (json_int_t)p->key.tid,
+						"comm", jcomm(comm_of(s, p->key.tid)),
+						"wakes", jint(p->v.count)));
+			}
+		}
+		json_array_append_new(arr, json_pack(
+			"{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
+			"uaddr", jaddr(fx->key.uaddr),
+			"pid", (json_int_t)fx->key.tgid,
+			"waits", jint(fx->v.waits), "wait_ns", jint(fx->v.wait_ns),
+			"max_ns", jint(fx->v.max_ns),
+			"rq_after_wake_ns", jint(fx->v.rq_ns),
+			"waiters", waiters, "wakers", wakers));
+	}
+	free(sel);
+	return arr;
+}
+
+static json_t *notable_json(const struct obs_notables *nb)
+{
+	json_t *arr = json_array(), *stack, *item;
+	size_t i;
+	unsigned int j;
+
+	if (!nb)
+		return arr;
+	for (i = 0; i < nb->n; i++) {
+		const struct obs_notable *n = &nb->items[i];
+
+		stack = json_array();
+		for (j = 0; j < n->nframes; j++)
+			json_array_append_new(stack, jaddr(n->ustack[j]));
+		item = json_pack("{s:I,s:I,s:s,s:o,s:s,s:o}",
+			"tid", (json_int_t)n->ev.tid, "pid", (json_int_t)n->ev.tgid,
+			"kind", n->ev.kind == OBS_EV_OFF_CPU ? "off_cpu" : "rq_delay",
+			"ns", jint(n->ev.ns),
+			"syscall", obs_sys_class_name(n->ev.sys_class),
+			"ustack", stack);
+		if (item && n->ev.uaddr)
+			json_object_set_new(item, "uaddr", jaddr(n->ev.uaddr));
+		json_array_append_new(arr, item);
+	}
+	return arr;
+}
+
+int obs_json_print(FILE *f, const struct obs_run *run)
+{
+	const struct obs_snapshot *s = run->snap;
+	json_t *root, *argv, *threads;
+	size_t i;
+	int err = 0, k;
+
+	argv = json_array();
+	for (k = 0; k < run->argc; k++)
+		json_array_append_new(argv, json_string(run->argv[k]) ?:
+				      json_string("?"));
+	threads = json_array();
+	for (i = 0; i < s->nthreads; i++)
+		json_array_append_new(threads, thread_json(&s->threads[i]));
+
+	root = json_pack("{s:i,s:{s:I,s:o,s:s,s:o},s:s,s:f,s:o,"
+			 "s:{s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o}",
+		"version", JSON_VERSION,
+		"target", "pid", (json_int_t)run->pid, "comm", jcomm(run->comm),
+		"mode", run->launched ? "launch" : "attach", "argv", argv,
+		"kernel", run->kernel,
+		"duration_s", (double)(long long)(run->duration_s * 1000 + 0.5) / 1000,
+		"exit_status", run->has_exit ? json_integer(run->exit_status) :
+					      json_null(),
+		"drops", "ringbuf", jint(s->drops[OBS_DROP_RINGBUF]),
+		"threads_full", jint(s->drops[OBS_DROP_THREADS]),
+		"futex_full", jint(s->drops[OBS_DROP_FUTEX]),
+		"other_full", jint(s->drops[OBS_DROP_OTHER]),
+		"threads", threads, "roles", roles_json(s),
+		"futex", futex_json(s), "notable", notable_json(run->notables));
+	if (!root)
+		return -ENOMEM;
+	json_object_set_new(root, "diagnostics", json_pack("{s:o}",
+			    "missed_wakeups", jint(s->missed_wakeups)));
+	if (json_dumpf(root, f, JSON_INDENT(2)) || fputc('\n', f) == EOF ||
+	    fflush(f))
+		err = -EIO;
+	json_decref(root);
+	return err;
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.c - the human report: header, per-thread table, per-role sums, the
+ * worker run-queue delay histogram, contended futexes, notable spans; and the
+ * one-line interval summary.
+ */
+#include <string.h>
+#include "hist.h"
+#include "report.h"
+#include "syscalls.h"
+
+#define REPORT_TOP_FUTEX 10
+#define REPORT_TOP_PAIRS 4
+#define REPORT_TOP_NOTABLE 10
+
+void obs_top2_sys(const __u64 *by_sys, int *first, int *second)
+{
+	int i;
+
+	*first = *second = -1;
+	for (i = 0; i < OBS_SYS__COUNT; i++) {
+		if (!by_sys[i])
+			continue;
+		if (*first < 0 || by_sys[i] > by_sys[*first]) {
+			*second = *first;
+			*first = i;
+		} else if (*second < 0 || by_sys[i] > by_sys[*second]) {
+			*second = i;
+		}
+	}
+}
+
+/* A slot's upper bound can exceed the largest span seen: show the smaller. */
+static uint64_t pctl(const __u64 *hist, double pct, uint64_t max)
+{
+	uint64_t v = obs_hist_percentile(hist, OBS_MAX_SLOTS, pct);
+
+	return max && v > max ? max : v;
+}
+
+static double pct_of(uint64_t ns, double secs)
+{
+	return secs > 0 ? ns / (secs * 1e9) * 100.0 : 0;
+}
+
+static void print_header(FILE *f, const struct obs_run *run)
+{
+	const struct obs_snapshot *s = run->snap;
+	int i;
+
+	fprintf(f, "observe: %s pid %d (%s)", run->launched ? "launched" :
+		"attached to", run->pid, run->comm[0] ? run->comm : "?");
+	if (run->launched) {
+		fprintf(f, ":");
+		for (i = 0; i < run->argc; i++)
+			fprintf(f, " %s", run->argv[i]);
+	}
+	fprintf(f, "\nkernel %s, duration %.3f s", run->kernel, run->duration_s);
+	if (run->has_exit)
+		fprintf(f, ", exit status %d", run->exit_status);
+	fprintf(f, "\ndrops: ringbuf %llu, threads_full %llu, futex_full %llu, "
+		"other_full %llu%s\n",
+		(unsigned long long)s->drops[OBS_DROP_RINGBUF],
+		(unsigned long long)s->drops[OBS_DROP_THREADS],
+		(unsigned long long)s->drops[OBS_DROP_FUTEX],
+		(unsigned long long)s->drops[OBS_DROP_OTHER],
+		s->drops[OBS_DROP_RINGBUF] + s->drops[OBS_DROP_THREADS] +
+		s->drops[OBS_DROP_FUTEX] + s->drops[OBS_DROP_OTHER] ?
+		"  (INCOMPLETE: see docs/observe.md, map bounds)" : "");
+	if (s->missed_wakeups)
+		fprintf(f, "missed wakeups: %llu (blocked spans closed at "
+			"switch-in; their run-queue part counts as off-CPU)\n",
+			(unsigned long long)s->missed_wakeups);
+}
+
+static void print_threads(FILE *f, const struct obs_run *run)
+{
+	const struct obs_snapshot *s = run->snap;
+	char b[6][32], top[64];
+	size_t i;
+	int a, b2;
+
+	fprintf(f, "\n%7s %-16s %-8s %6s %9s %9s %9s %9s  %-36s %s\n", "TID",
+		"COMM", "ROLE", "CPU%", "RQ p50", "RQ p99", "RQ total",
+		"OFF-CPU", "OFF-CPU top syscalls", "FUTEX waits/time");
+	for (i = 0; i < s->nthreads; i++) {
+		const struct obs_thread *k = &s->threads[i].k;
+
+		obs_top2_sys(k->off_by_sys, &a, &b2);
+		top[0] = '\0';
+		if (a >= 0)
+			snprintf(top, sizeof(top), "%s %s%s%s%s",
+				 obs_sys_class_name(a),
+				 obs_fmt_ns(b[4], 32, k->off_by_sys[a]),
+				 b2 >= 0 ? ", " : "",
+				 b2 >= 0 ? obs_sys_class_name(b2) : "",
+				 b2 >= 0 ? " " : "");
+		if (b2 >= 0)
+			strncat(top, obs_fmt_ns(b[5], 32, k->off_by_sys[b2]),
+				sizeof(top) - strlen(top) - 1);
+		fprintf(f, "%7u %-16s %-8s %6.1f %9s %9s %9s %9s  %-36s %llu/%s%s\n",
+			k->tid, k->comm, obs_role_name(s->threads[i].role),
+			pct_of(k->on_cpu_ns, run->duration_s),
+			obs_fmt_ns(b[0], 32, pctl(k->rq_hist, 50, k->rq_max_ns)),
+			obs_fmt_ns(b[1], 32, pctl(k->rq_hist, 99, k->rq_max_ns)),
+			obs_fmt_ns(b[2], 32, k->rq_total_ns),
+			obs_fmt_ns(b[3], 32, k->off_cpu_ns), top[0] ? top : "-",
+			(unsigned long long)k->futex_waits,
+			obs_fmt_ns(b[4], 32, k->futex_wait_ns),
+			k->exited ? "  (exited)" : "");
+	}
+	if (!s->nthreads)
+		fprintf(f, "    (no thread of the target was seen)\n");
+}
+
+static void print_roles(FILE *f, const struct obs_run *run)
+{
+	const struct obs_snapshot *s = run->snap;
+	char b[8][32];
+	int r, a, a2;
+
+	fprintf(f, "\nper role:\n");
+	for (r = 0; r < OBS_ROLE__COUNT; r++) {
+		const struct obs_role_sum *rs = &s->roles[r];
+
+		if (!rs->threads)
+			continue;
+		obs_top2_sys(rs->off_by_sys, &a, &a2);
+		fprintf(f, "  %-8s %3u threads  on-CPU %s (%.1f%% of a CPU)  "
+			"rq delay %s (p50 %s p99 %s, %llu waits)  off-CPU %s%s%s%s  "
+			"futex wait %s\n",
+			obs_role_name(r), rs->threads,
+			obs_fmt_ns(b[0], 32, rs->on_cpu_ns),
+			pct_of(rs->on_cpu_ns, run->duration_s),
+			obs_fmt_ns(b[1], 32, rs->rq_delay_ns),
+			obs_fmt_ns(b[2], 32, pctl(rs->rq_hist, 50, rs->rq_max_ns)),
+			obs_fmt_ns(b[3], 32, pctl(rs->rq_hist, 99, rs->rq_max_ns)),
+			(unsigned long long)rs->rq_count,
+			obs_fmt_ns(b[4], 32, rs->off_cpu_ns),
+			a >= 0 ? " (top: " : "",
+			a >= 0 ? obs_sys_class_name(a) : "",
+			a >= 0 ? ")" : "",
+			obs_fmt_ns(b[5], 32, rs->futex_wait_ns));
+	}
+}
+
+static const char *comm_of(const struct obs_snapshot *s, uint32_t tid)
+{
+	const struct obs_thread_view *t = obs_snapshot_thread(s, tid);
+
+	return t ? t->k.comm : "?";
+}
+
+static void print_futexes(FILE *f, const struct obs_run *run)
+{
+	const struct obs_snapshot *s = run->snap;
+	char b[4][32];
+	size_t i, j, shown;
+
+	fprintf(f, "\ncontended futex addresses (most wait time first):\n");
+	if (!s->nfutexes) {
+		fprintf(f, "    (no futex wait blocked)\n");
+		return;
+	}
+	for (i = 0; i < s->nfutexes && i < REPORT_TOP_FUTEX; i++) {
+		const struct obs_futex_view *fx = &s->futexes[i];
+
+		fprintf(f, "  0x%llx pid %u: %llu waits, %s blocked (max %s, "
+			"p99 %s), then %s on a run queue\n",
+			(unsigned long long)fx->key.uaddr,
+			fx->key.tgid, (unsigned long long)fx->v.waits,
+			obs_fmt_ns(b[0], 32, fx->v.wait_ns),
+			obs_fmt_ns(b[1], 32, fx->v.max_ns),
+			obs_fmt_ns(b[2], 32, pctl(fx->v.hist, 99, fx->v.max_ns)),
+			obs_fmt_ns(b[3], 32, fx->v.rq_ns));
+		for (int kind = OBS_PAIR_WAITER; kind <= OBS_PAIR_WAKER; kind++) {
+			fprintf(f, "      %s:", kind == OBS_PAIR_WAITER ?
+				"waiters" : "wakers ");
+			shown = 0;
+			for (j = 0; j < s->npairs; j++) {
+				const struct obs_pair_view *p = &s->pairs[j];
+
+				if (p->key.kind != (__u32)kind ||
+				    p->key.tgid != fx->key.tgid ||
+				    p->key.uaddr != fx->key.uaddr)
+					continue;
+				if (shown++ >= REPORT_TOP_PAIRS) {
+					continue;
+				}
+				if (kind == OBS_PAIR_WAITER)
+					fprintf(f, " %u(%s) %llu/%s", p->key.tid,
+						comm_of(s, p->key.tid),
+						(unsigned long long)p->v.count,
+						obs_fmt_ns(b[3], 32, p->v.ns));
+				else
+					fprintf(f, " %u(%s) %llu", p->key.tid,
+						comm_of(s, p->key.tid),
+						(unsigned long long)p->v.count);
+			}
+			if (shown > REPORT_TOP_PAIRS)
+				fprintf(f, " ... (%zu in all)", shown);
+			else if (!shown)
+				fprintf(f, " -");
+			fprintf(f, "\n");
+		}
+	}
+}
+
+static void print_hist(FILE *f, const struct obs_run *run)
+{
+	const struct obs_snapshot *s = run->snap;
+	__u64 all[OBS_MAX_SLOTS] = {};
+	size_t i;
+	int j;
+
+	if (s->roles[OBS_ROLE_WORKER].threads) {
+		fprintf(f, "\nrun-queue delay of worker threads:\n");
+		obs_hist_print(f, s->roles[OBS_ROLE_WORKER].rq_hist,
+			       OBS_MAX_SLOTS, "usecs");
+		return;
+	}
+	for (i = 0; i < s->nthreads; i++)
+		for (j = 0; j < OBS_MAX_SLOTS; j++)
+			all[j] += s->threads[i].k.rq_hist[j];
+	fprintf(f, "\nrun-queue delay of all threads (no worker thread "
+		"matched the --workers globs):\n");
+	obs_hist_print(f, all, OBS_MAX_SLOTS, "usecs");
+}
+
+static void print_notables(FILE *f, const struct obs_run *run)
+{
+	const struct obs_notables *nb = run->notables;
+	char b[32];
+	size_t i;
+
+	if (!nb || !run->threshold_ms)
+		return;
+	fprintf(f, "\nspans over %lu ms: %llu (longest first)\n",
+		run->threshold_ms, (unsigned long long)nb->seen);
+	for (i = 0; i < nb->n && i < REPORT_TOP_NOTABLE; i++) {
+		const struct obs_notable *n = &nb->items[i];
+
+		fprintf(f, "  %7u %-16s %-8s %9s in %s", n->ev.tid, n->ev.comm,
+			n->ev.kind == OBS_EV_OFF_CPU ? "off-CPU" : "rq-delay",
+			obs_fmt_ns(b, sizeof(b), n->ev.ns),
+			obs_sys_class_name(n->ev.sys_class));
+		if (n->ev.uaddr)
+			fprintf(f, " 0x%llx", (unsigned long long)n->ev.uaddr);
+		if (n->nframes)
+			fprintf(f, "  ustack 0x%llx", (unsigned long long)n->ustack[0]);
+		fprintf(f, "\n");
+	}
+}
+
+void obs_report_print(FILE *f, const struct obs_run *run)
+{
+	print_header(f, run);
+	print_threads(f, run);
+	print_roles(f, run);
+	print_hist(f, run);
+	print_futexes(f, run);
+	print_notables(f, run);
+	fflush(f);
+}
+
+void obs_report_interval(FILE *f, double t_s, double dt_s,
+			 const struct obs_snapshot *prev,
+			 const struct obs_snapshot *cur)
+{
+	__u64 by_sys[OBS_SYS__COUNT] = {};
+	uint64_t best_ns = 0, best_waits = 0;
+	const struct obs_futex_view *best = NULL, *old;
+	char b[4][32];
+	size_t i;
+	int r, a, a2;
+
+	fprintf(f, "[%8.2fs]", t_s);
+	for (r = 0; r < OBS_ROLE__COUNT; r++) {
+		const struct obs_role_sum *c = &cur->roles[r], *p = &prev->roles[r];
+		uint64_t rq = c->rq_delay_ns - p->rq_delay_ns;
+		uint64_t n = c->rq_count - p->rq_count;
+
+		if (!c->threads)
+			continue;
+		for (int j = 0; j < OBS_SYS__COUNT; j++)
+			by_sys[j] = c->off_by_sys[j] - p->off_by_sys[j];
+		obs_top2_sys(by_sys, &a, &a2);
+		fprintf(f, " %s: cpu %.1f%% rq %s (avg %s) off %s%s%s |",
+			obs_role_name(r),
+			pct_of(c->on_cpu_ns - p->on_cpu_ns, dt_s),
+			obs_fmt_ns(b[0], 32, rq),
+			obs_fmt_ns(b[1], 32, n ? rq / n : 0),
+			a >= 0 ? obs_sys_class_name(a) : "-", a >= 0 ? " " : "",
+			a >= 0 ? obs_fmt_ns(b[2], 32, by_sys[a]) : "");
+	}
+	for (i = 0; i < cur->nfutexes; i++) {
+		const struct obs_futex_view *fx = &cur->futexes[i];
+		uint64_t ns = fx->v.wait_ns, waits = fx->v.waits;
+
+		old = obs_snapshot_futex(prev, fx->key.tgid, fx->key.uaddr);
+		if (old) {
+			ns -= old->v.wait_ns;
+			waits -= old->v.waits;
+		}
+		if (ns > best_ns) {
+			best_ns = ns;
+			best_waits = waits;
+			best = fx;
+		}
+	}
+	if (best)
+		fprintf(f, " futex top: 0x%llx %llu waits %s\n",
+			(unsigned long long)best->key.uaddr,
+			(unsigned long long)best_waits,
+			obs_fmt_ns(b[3], 32, best_ns));
+	else
+		fprintf(f, " futex top: -\n");
+	fflush(f);
+}
