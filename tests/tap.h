@@ -57,30 +57,30 @@ static int tap__ntests;
 			TAP_FAIL("assertion failed: %s", #expr);            \
 	} while (0)
 
-#define TAP__CMP(a, op, b, type, fmt)                                       \
+#define TAP__CMP(a, op, b, type, fmt, sa, sb)                              \
 	do {                                                                \
 		type tap__a = (a);                                          \
 		type tap__b = (b);                                          \
 		if (!(tap__a op tap__b))                                    \
 			TAP_FAIL("assertion failed: %s %s %s (" fmt " vs " fmt ")", \
-				 #a, #op, #b, tap__a, tap__b);              \
+				 sa, #op, sb, tap__a, tap__b);              \
 	} while (0)
 
 /* Signed and unsigned integer comparisons. */
-#define ASSERT_EQ(a, b) TAP__CMP(a, ==, b, int64_t, "%" PRId64)
-#define ASSERT_NE(a, b) TAP__CMP(a, !=, b, int64_t, "%" PRId64)
-#define ASSERT_LT(a, b) TAP__CMP(a, <, b, int64_t, "%" PRId64)
-#define ASSERT_LE(a, b) TAP__CMP(a, <=, b, int64_t, "%" PRId64)
-#define ASSERT_GT(a, b) TAP__CMP(a, >, b, int64_t, "%" PRId64)
-#define ASSERT_GE(a, b) TAP__CMP(a, >=, b, int64_t, "%" PRId64)
-#define ASSERT_UEQ(a, b) TAP__CMP(a, ==, b, uint64_t, "%" PRIu64)
-#define ASSERT_ULE(a, b) TAP__CMP(a, <=, b, uint64_t, "%" PRIu64)
-#define ASSERT_UGE(a, b) TAP__CMP(a, >=, b, uint64_t, "%" PRIu64)
-#define ASSERT_DBL_LE(a, b) TAP__CMP(a, <=, b, double, "%g")
-#define ASSERT_DBL_GE(a, b) TAP__CMP(a, >=, b, double, "%g")
-#define ASSERT_PTR_EQ(a, b) TAP__CMP(a, ==, b, const void *, "%p")
+#define ASSERT_EQ(a, b) TAP__CMP(a, ==, b, int64_t, "%" PRId64, #a, #b)
+#define ASSERT_NE(a, b) TAP__CMP(a, !=, b, int64_t, "%" PRId64, #a, #b)
+#define ASSERT_LT(a, b) TAP__CMP(a, <, b, int64_t, "%" PRId64, #a, #b)
+#define ASSERT_LE(a, b) TAP__CMP(a, <=, b, int64_t, "%" PRId64, #a, #b)
+#define ASSERT_GT(a, b) TAP__CMP(a, >, b, int64_t, "%" PRId64, #a, #b)
+#define ASSERT_GE(a, b) TAP__CMP(a, >=, b, int64_t, "%" PRId64, #a, #b)
+#define ASSERT_UEQ(a, b) TAP__CMP(a, ==, b, uint64_t, "%" PRIu64, #a, #b)
+#define ASSERT_ULE(a, b) TAP__CMP(a, <=, b, uint64_t, "%" PRIu64, #a, #b)
+#define ASSERT_UGE(a, b) TAP__CMP(a, >=, b, uint64_t, "%" PRIu64, #a, #b)
+#define ASSERT_DBL_LE(a, b) TAP__CMP(a, <=, b, double, "%g", #a, #b)
+#define ASSERT_DBL_GE(a, b) TAP__CMP(a, >=, b, double, "%g", #a, #b)
+#define ASSERT_PTR_EQ(a, b) TAP__CMP(a, ==, b, const void *, "%p", #a, #b)
 #define ASSERT_NULL(a) ASSERT_PTR_EQ(a, NULL)
-#define ASSERT_NOT_NULL(a) TAP__CMP(a, !=, NULL, const void *, "%p")
+#define ASSERT_NOT_NULL(a) TAP__CMP(a, !=, NULL, const void *, "%p", #a, "NULL")
 #define ASSERT_STR_EQ(a, b)                                                 \
 	do {                                                                \
 		const char *tap__a = (a), *tap__b = (b);                    \
