@@ -14,8 +14,14 @@
  * hold time for every waiter.
  *
  * --fixed applies the standard remedy: the work is done outside the critical
- * section and the lock is taken only for a short update; in async mode the
- * pressure is also moved off the workers (rt_spawn_blocking).
+ * section and the lock is taken only for a short update, and the pressure is
+ * kept off the workers: in async mode the hogs' work moves to the blocking
+ * pool (rt_spawn_blocking); in sync mode the pressure threads run at
+ * SCHED_IDLE (what one does with batch work sharing a box with a
+ * latency-sensitive service), so the kernel no longer preempts a worker for
+ * them.  The broken variant keeps them at the default policy: that
+ * preemption of lock holders is the injected problem.  The Tokio peer
+ * (demos/tokio tokio_convoy) applies the same remedy.
  *
  * The work inside the lock is a fixed amount of *CPU* time (the thread's
  * CPU clock), so that any excess of hold time over it is scheduling delay.
@@ -178,7 +184,7 @@ static rt_poll_t contender_poll(rt_cx_t *cx, void *state)
 			RT_AWAIT(&c->pc, rt_sleep_poll(&c->sleep, cx));
 		} else {
 			/* Let the other tasks of this worker run. */
-			c->yield = (rt_yield_t){};
+			rt_yield_init(&c->yield);
 			RT_AWAIT(&c->pc, rt_yield_poll(&c->yield, cx));
 		}
 	}
@@ -195,7 +201,7 @@ static rt_poll_t hog_poll(rt_cx_t *cx, void *state)
 		if (!cli_env.fixed) {
 			/* A long CPU-bound poll on a worker. */
 			spin_wall(&h->spin_ns);
-			h->yield = (rt_yield_t){};
+			rt_yield_init(&h->yield);
 			RT_AWAIT(&h->pc, rt_yield_poll(&h->yield, cx));
 		} else {
 			if (rt_spawn_blocking(rt_cx_rt(cx), spin_wall, &h->spin_ns,
@@ -287,8 +293,9 @@ static const char doc[] =
 "--lock sync: M tasks hold an rt_sync_mutex around H us of CPU work while K\n"
 "CPU-bound threads make the kernel preempt lock holders.  --lock async: M\n"
 "tasks hold the rt_mutex across a short await while K tasks hog the workers.\n"
-"--fixed: work outside the lock, a short update inside (and, async, the\n"
-"pressure moved to the blocking pool).\n"
+"--fixed: work outside the lock, a short update inside, and the pressure\n"
+"kept off the workers (sync: threads at SCHED_IDLE; async: hogs on the\n"
+"blocking pool).\n"
 "\v"
 "EXAMPLES:\n"
 "    demo_convoy --workers 2                    # hold p99 >> H, low acq/s\n"
@@ -402,11 +409,19 @@ static int report_run(struct root *st)
 	report_line(&rep, "setup", "%s lock, M=%d contenders, H=%ld us, K=%d %s",
 		    env.lock == LOCK_SYNC ? "sync" : "async", env.contenders,
 		    env.hold_us, env.pressure,
-		    env.lock == LOCK_SYNC ? "CPU threads" :
+		    env.lock == LOCK_SYNC ?
+			    (cli_env.fixed ? "CPU threads at SCHED_IDLE" : "CPU threads") :
 		    cli_env.fixed ? "hogs on the blocking pool" : "worker hogs");
 	report_set(&rep, "contenders", json_integer(env.contenders));
 	report_set(&rep, "hold_us_configured", json_integer(env.hold_us));
 	report_set(&rep, "pressure", json_integer(env.pressure));
+	/* Where the pressure ran: "normal" (broken sync: it preempts lock
+	 * holders), "idle" (fixed sync: SCHED_IDLE), "workers" (broken async:
+	 * hogging polls), "blocking-pool" (fixed async). */
+	report_set(&rep, "pressure_sched",
+		   json_string(env.lock == LOCK_SYNC ?
+			       (cli_env.fixed ? "idle" : "normal") :
+			       (cli_env.fixed ? "blocking-pool" : "workers")));
 	return report_print(&rep);
 }
 
@@ -464,6 +479,20 @@ int main(int argc, char **argv)
 			}
 			pthread_setname_np(threads[started], "pressure");
 			pin_round_robin(threads[started], started);
+			if (cli_env.fixed) {
+				/* SCHED_IDLE needs no privilege (sched(7)). */
+				struct sched_param sp = { .sched_priority = 0 };
+
+				err = -pthread_setschedparam(threads[started],
+							     SCHED_IDLE, &sp);
+				if (err) {
+					started++;
+					fprintf(stderr,
+						"demo_convoy: SCHED_IDLE for a pressure thread: %s\n",
+						strerror(-err));
+					goto cleanup;
+				}
+			}
 		}
 	}
 	err = rt_block_on(rt, root_poll, st);

@@ -189,6 +189,9 @@ static rt_poll_t handler_wait(struct handler *h, rt_cx_t *cx)
 		return RT_READY;
 	}
 	if (rt_timeout_poll(&h->to, cx) == RT_READY) {
+		/* The deadline won: cancel the pending receive (rt.h rule 2)
+		 * before the respond path drops our reference. */
+		rt_oneshot_recv_cancel(h->reply);
 		h->status = ST_TIMEOUT;
 		return RT_READY;
 	}

@@ -26,6 +26,8 @@ int report_init(struct report *r, const char *scenario)
 		return -ENOMEM;
 	}
 	json_object_set_new(r->root, "scenario", json_string(scenario));
+	/* Which runtime ran it: the Tokio peers (demos/tokio) say "tokio". */
+	json_object_set_new(r->root, "runtime", json_string("rt"));
 	json_object_set_new(r->root, "fixed", json_boolean(cli_env.fixed));
 	json_object_set_new(r->root, "workers", json_integer(cli_env.workers));
 	json_object_set_new(r->root, "secs", json_real(cli_env.secs));

@@ -292,6 +292,20 @@ rt_poll_t rt_oneshot_recv_poll(rt_oneshot_t *o, rt_cx_t *cx, void **value,
 	return r;
 }
 
+void rt_oneshot_recv_cancel(rt_oneshot_t *o)
+{
+	rt_waker_t w;
+
+	if (!o)
+		return;
+	pthread_mutex_lock(&o->mu);
+	w = o->waker;
+	o->waker.task = NULL;
+	pthread_mutex_unlock(&o->mu);
+	/* Outside o->mu: this may drop the task's last reference. */
+	rt_waker_drop(&w);
+}
+
 void rt_oneshot_unref(rt_oneshot_t *o)
 {
 	rt_waker_t w = { 0 };

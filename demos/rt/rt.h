@@ -73,7 +73,9 @@ int rt_block_on(rt_t *rt, rt_task_fn fn, void *state);
 /* Spawns a task.  From a worker of `rt` it goes to that worker's local queue,
  * from anywhere else to the injection queue.  With join == NULL the task is
  * detached.  free_cb (may be NULL) runs when the task is done and its join
- * handle, if any, has been freed. */
+ * handle, if any, has been freed, on the thread that drops the last
+ * reference: rt_join_free's caller, or the worker that completed the task
+ * (which may do so just after rt_join_wait has returned). */
 int rt_spawn(rt_t *rt, rt_task_fn fn, void *state, rt_free_cb free_cb,
 	     rt_join_t **join);
 
@@ -107,10 +109,20 @@ void rt_waker_register(rt_waker_t *w, rt_cx_t *cx);
 void rt_waker_wake(rt_waker_t *w);
 void rt_waker_drop(rt_waker_t *w);
 
-/* Yield: the first poll wakes the task and returns PENDING, the next READY. */
+/* Yield (tokio::task::yield_now): the first poll returns PENDING, the next
+ * READY.  As in Tokio 1.24 the wake is deferred: the worker first runs any
+ * other local, injected or stealable task, and when it finds none it turns
+ * the timer/I/O driver with a zero timeout, then wakes the yielded tasks.
+ * So a task yielding in a loop does not hold back timers and I/O.
+ * A yield is fresh after rt_yield_init, or when zeroed; a yield that
+ * returned READY is fresh again, so a loop may re-init it or not. */
 typedef struct rt_yield {
 	bool yielded; /* private */
 } rt_yield_t;
+static inline void rt_yield_init(rt_yield_t *y)
+{
+	y->yielded = false;
+}
 rt_poll_t rt_yield_poll(rt_yield_t *y, rt_cx_t *cx);
 
 /* Cooperative budget (Tokio's coop).  Leaf futures call this before doing
@@ -193,6 +205,10 @@ int rt_oneshot_send(rt_oneshot_t *o, void *value);
 /* READY with *res = 0 and *value, or *res = -EPIPE if the sender went away. */
 rt_poll_t rt_oneshot_recv_poll(rt_oneshot_t *o, rt_cx_t *cx, void **value,
 			       int *res);
+/* Cancels a pending receive (rule 2): drops the waker it registered, e.g.
+ * when a timeout raced against it won.  The oneshot stays open, so a later
+ * rt_oneshot_recv_poll may still get the value.  Safe with nothing pending. */
+void rt_oneshot_recv_cancel(rt_oneshot_t *o);
 void rt_oneshot_unref(rt_oneshot_t *o);
 
 /* ---- locks -------------------------------------------------------------------- */

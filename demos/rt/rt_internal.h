@@ -15,8 +15,11 @@
  *  4. The timer and I/O driver has no thread of its own: the worker that
  *     parks first holds driver_mu and waits in epoll_pwait2; the others wait on
  *     their condvar.  Workers also poll it with a zero timeout every
- *     RT__EVENT_INTERVAL ticks.  If every worker is stuck in a poll, timers are
- *     late: that is the starvation this project demonstrates.
+ *     RT__EVENT_INTERVAL ticks, and before resuming tasks that yielded when
+ *     nothing else is runnable.  If every worker is stuck in a poll, timers
+ *     are late: that is the starvation this project demonstrates.
+ *  5. A worker never sleeps while its deferred (yielded) list is non-empty;
+ *     the list is owner-only and each entry holds a task reference.
  */
 #ifndef RT_INTERNAL_H
 #define RT_INTERNAL_H
@@ -116,10 +119,19 @@ struct rt__worker {
 	uint32_t tick;
 	bool searching;          /* counted in rt.num_searching */
 	bool in_poll;            /* a task poll is on the stack */
-	bool in_park;            /* running the driver while parked */
+	bool in_park;            /* running the driver (parked or zero-timeout):
+				  * its wakes notify no one one by one */
+	bool in_park_zero;       /* in park_timeout_zero: wakes use the LIFO slot */
 	bool is_parked;          /* on the sleepers stack; under idle_mu */
 	uint32_t rand;           /* xorshift state for the steal start */
 	struct rt_cx *cx;
+	/* Deferred wakers (Tokio's context::defer, runtime/defer.rs): tasks
+	 * that yielded on this worker.  Owner-only.  Each entry holds the
+	 * waker's task reference.  They are woken only after a zero-timeout
+	 * driver turn (sched.c park_timeout_zero), so a yielding task lets the
+	 * timers and I/O run first, as Tokio 1.24's yield_now does. */
+	rt_waker_t *deferred;
+	size_t ndeferred, deferred_cap;
 	/* Parker (Tokio's park.rs): a token so that an unpark is never lost. */
 	_Atomic int park_state;
 	pthread_mutex_t park_mu;
@@ -222,6 +234,9 @@ void rt__task_wake(struct rt_task *t);
 /* Queues a task whose state just became SCHEDULED; consumes one reference. */
 void rt__schedule(struct rt_task *t, bool is_yield);
 void rt__notify_one(rt_t *rt);
+/* Defers a wake of the current task until w's next driver turn; false if
+ * it could not (no memory): the caller then wakes it directly. */
+bool rt__worker_defer(struct rt__worker *w, struct rt_task *t);
 void rt__unpark_driver(rt_t *rt);
 struct rt_join *rt__join_new(void);
 void rt__join_complete(struct rt_join *j, void *out);

@@ -13,7 +13,9 @@
  *
  * Per tick a worker polls one task from, in order: the LIFO slot, its local
  * queue, the injection queue (first, every RT__GLOBAL_QUEUE_INTERVAL ticks),
- * half of a random victim's local queue; then it parks.
+ * half of a random victim's local queue; then, if tasks yielded on it, it
+ * turns the driver with a zero timeout and wakes them (Tokio 1.24's defer
+ * list), else it parks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -249,9 +251,10 @@ static void notify_if_work_pending(rt_t *rt)
 /* ---- scheduling -------------------------------------------------------------------- */
 
 /* Enqueues a SCHEDULED task, consuming one reference.  From a worker of the
- * task's runtime: a wake from a running task goes to the LIFO slot (its
- * previous occupant to the local queue), anything else to the local queue;
- * from elsewhere: the injection queue. */
+ * task's runtime: a wake from a running task or from a zero-timeout park
+ * (driver and deferred wakes) goes to the LIFO slot (its previous occupant
+ * to the local queue), anything else to the local queue; from elsewhere:
+ * the injection queue. */
 void rt__schedule(struct rt_task *t, bool is_yield)
 {
 	struct rt__worker *w = rt__cur_worker;
@@ -262,7 +265,8 @@ void rt__schedule(struct rt_task *t, bool is_yield)
 		rt__notify_one(rt);
 		return;
 	}
-	if (!is_yield && w->in_poll && !rt->cfg.disable_lifo) {
+	if (!is_yield && (w->in_poll || w->in_park_zero) &&
+	    !rt->cfg.disable_lifo) {
 		struct rt_task *prev = w->lifo;
 
 		w->lifo = t;
@@ -424,15 +428,64 @@ static struct rt_task *steal_work(struct rt__worker *w)
 	return inject_pop(w);
 }
 
-/* Zero-timeout driver turn if nobody else holds the driver. */
-static void maintenance(struct rt__worker *w)
+/* ---- deferred wakers (Tokio runtime/defer.rs) ------------------------------------ */
+
+bool rt__worker_defer(struct rt__worker *w, struct rt_task *t)
+{
+	if (w->ndeferred == w->deferred_cap) {
+		size_t cap = w->deferred_cap ? 2 * w->deferred_cap : 16;
+		rt_waker_t *d = realloc(w->deferred, cap * sizeof(*d));
+
+		if (!d)
+			return false;
+		w->deferred = d;
+		w->deferred_cap = cap;
+	}
+	rt__task_ref(t);
+	w->deferred[w->ndeferred++].task = t;
+	return true;
+}
+
+/* Wakes every deferred task (Tokio's wake_deferred_tasks).  A wake cannot
+ * poll, so the list cannot grow while we walk it. */
+static void wake_deferred(struct rt__worker *w)
+{
+	for (size_t i = 0; i < w->ndeferred; i++)
+		rt_waker_wake(&w->deferred[i]);
+	w->ndeferred = 0;
+}
+
+/* Tokio's park_timeout(core, Some(0)): a zero-timeout driver turn if nobody
+ * else holds the driver, then the deferred wakes.  As in Tokio 1.24, where
+ * the core stays in the worker's context meanwhile (schedule_local with
+ * is_yield false), each task woken here goes to the LIFO slot and pushes
+ * the previous occupant to the local queue, without a notification each
+ * (core.park is None: "notifications often come in batches"); afterwards
+ * one sibling is notified if there is stealable work and we are not
+ * searching.  So the last deferred task (typically the yielder itself)
+ * runs next, and a task the driver woke waits behind it: that is what
+ * Tokio does (docs/demos.md, the async convoy). */
+static void park_timeout_zero(struct rt__worker *w)
 {
 	rt_t *rt = w->rt;
 
+	w->in_park = true;
+	w->in_park_zero = true;
 	if (pthread_mutex_trylock(&rt->driver_mu) == 0) {
 		rt__driver_turn(rt, false);
 		pthread_mutex_unlock(&rt->driver_mu);
 	}
+	wake_deferred(w);
+	w->in_park_zero = false;
+	w->in_park = false;
+	if (!w->searching && rt__lq_len(&w->lq) > 0)
+		rt__notify_one(rt);
+}
+
+/* Every RT__EVENT_INTERVAL ticks (Tokio's Context::maintenance). */
+static void maintenance(struct rt__worker *w)
+{
+	park_timeout_zero(w);
 }
 
 static void park_once(struct rt__worker *w)
@@ -476,6 +529,14 @@ static void park(struct rt__worker *w)
 	rt_t *rt = w->rt;
 	uint64_t t0 = rt_now_ns();
 
+	/* Never sleep on deferred wakes: they would wait for an unrelated
+	 * event.  Tokio parks with a zero timeout instead while
+	 * did_defer_tasks(); the run loop already does, this keeps it so for
+	 * any other caller. */
+	if (w->ndeferred) {
+		park_timeout_zero(w);
+		return;
+	}
 	RT_PROBE1(worker_park, w->idx);
 	if (transition_to_parked(w))
 		notify_if_work_pending(rt);
@@ -518,8 +579,19 @@ static void *worker_main(void *arg)
 			run_task(w, t);
 			continue;
 		}
+		/* Nothing to run but yielded tasks: turn the driver first so
+		 * that timers and I/O get their turn, then run them (Tokio's
+		 * Context::run: park_timeout(core, Some(0)) if
+		 * did_defer_tasks()). */
+		if (w->ndeferred) {
+			park_timeout_zero(w);
+			continue;
+		}
 		park(w);
 	}
+	/* Hand deferred tasks to the local queue, where rt_free drops them
+	 * with the rest (Tokio wakes them when the worker's run ends). */
+	wake_deferred(w);
 	rt__cur_worker = NULL;
 	return NULL;
 }
@@ -589,6 +661,7 @@ static void worker_free(struct rt__worker *w)
 {
 	pthread_mutex_destroy(&w->park_mu);
 	pthread_cond_destroy(&w->park_cv);
+	free(w->deferred);
 	free(w);
 }
 

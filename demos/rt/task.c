@@ -188,13 +188,19 @@ uint64_t rt_cx_task_id(rt_cx_t *cx) { return cx->task->id; }
 int rt_cx_worker(rt_cx_t *cx) { return cx->w->idx; }
 
 /* The current task wakes itself: RUNNING -> RUNNING|NOTIFIED, re-queued at
- * the back of the local queue after the poll (Tokio's yield_now). */
+ * the back of the local queue after the poll (Tokio's coop, which calls
+ * wake_by_ref at once; yield_now defers instead, see rt_yield_poll). */
 static void wake_self(rt_cx_t *cx)
 {
 	atomic_fetch_or_explicit(&cx->task->state, RT__T_NOTIFIED,
 				 memory_order_acq_rel);
 }
 
+/* Tokio 1.24's yield_now (task/yield_now.rs): on a worker, the waker goes
+ * to the worker's defer list and is woken only after the worker has turned
+ * the driver (sched.c wake_deferred), so a task that yields in a loop does
+ * not keep timers and I/O waiting for the next maintenance tick.  Elsewhere
+ * (no worker context) it wakes itself at once. */
 rt_poll_t rt_yield_poll(rt_yield_t *y, rt_cx_t *cx)
 {
 	if (y->yielded) {
@@ -202,7 +208,9 @@ rt_poll_t rt_yield_poll(rt_yield_t *y, rt_cx_t *cx)
 		return RT_READY;
 	}
 	y->yielded = true;
-	wake_self(cx);
+	if (!cx->w || cx->w != rt__cur_worker ||
+	    !rt__worker_defer(cx->w, cx->task))
+		wake_self(cx);
 	return RT_PENDING;
 }
 

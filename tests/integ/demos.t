@@ -1,6 +1,6 @@
 #!/bin/bash
 # demos.t - every scenario demo, broken and --fixed, asserted against what it
-# injected.  No root needed.  About 28 s on 2 cores.
+# injected.  No root needed.  About 30 s on 2 cores.
 #
 # Tolerances are for a shared, loaded 2-core machine: every assertion
 # compares a broken run with what it injected (B, S, H) or with its fixed
@@ -13,7 +13,7 @@ D=$TOP/demos
 for d in probe starvation convoy suspension server; do
 	[ -x "$D/demo_$d" ] || skip_all "demos/demo_$d not built (make)"
 done
-plan 61
+plan 63
 
 # run NAME ARGS...: runs a demo with --json into $TMPDIR_T/NAME.json.
 run() {
@@ -64,8 +64,8 @@ is "$?" 0 "--help exits 0"
 
 # ---- the probe alone: the baseline -----------------------------------------------
 run probe "$D/demo_probe" --workers 2 --secs 1
-is "$(j probe '[.scenario, .fixed, .workers] | @tsv')" "probe	false	2" \
-	"probe: scenario, fixed, workers in the JSON"
+is "$(j probe '[.scenario, .runtime, .fixed, .workers] | @tsv')" "probe	rt	false	2" \
+	"probe: scenario, runtime, fixed, workers in the JSON"
 # ~1000 wake-ups of a 1 ms sleep; a loaded box loses some.
 cmp_num "$(j probe .probe.count)" ">=" 500 "probe: >= 500 wake-ups in 1 s"
 cmp_num "$(j probe .probe.p50_us)" "<" 1000 "probe: p50 lateness below 1 ms"
@@ -120,9 +120,19 @@ within "$(j io .injected.block_ns_total)" "$((blocks * B * 1000000))" 10 0 \
 is "$(j io .injected.mode)" "io" "starvation io: injected mode"
 
 # ---- convoy, sync lock ----------------------------------------------------------------
-run_pair convoy "$D/demo_convoy" --workers 2 --secs 3
-show convoy '[.acq_per_s, .hold_us.p99_us, .work_in_lock_us, .worker_lock_wait_pct]'
-show convoy_fixed '[.acq_per_s, .hold_us.p99_us, .work_in_lock_us, .worker_lock_wait_pct]'
+# 4 workers on 2 cores, broken and fixed side by side.  The convoy leaves
+# about one worker running (the holder; the rest sleep in futex waits), the
+# fix runs all of them, so the throughput gap is structural: ~4 worker
+# shares against 1.  With 2 workers it is at most 2 shares against 1, and
+# when the box is saturated (the broken run's own pressure threads count)
+# the kernel favours the broken run's sleeping-and-waking workers over the
+# fixed run's always-runnable ones, which erases most of it (docs/demos.md).
+run_pair convoy "$D/demo_convoy" --workers 4 --secs 3
+show convoy '[.acq_per_s, .hold_us.p99_us, .work_in_lock_us, .worker_lock_wait_pct, .pressure_sched]'
+show convoy_fixed '[.acq_per_s, .hold_us.p99_us, .work_in_lock_us, .worker_lock_wait_pct, .pressure_sched]'
+is "$(j convoy '[.runtime, .pressure_sched] | @tsv')" "rt	normal" \
+	"convoy: runtime rt, pressure at the default policy (the injected problem)"
+is "$(j convoy_fixed .pressure_sched)" "idle" "convoy fixed: pressure at SCHED_IDLE"
 work=$(j convoy .work_in_lock_us)
 within "$work" "$(j convoy .hold_us_configured)" 10 5 \
 	"convoy: CPU work inside the lock is H (+-10%)"
@@ -132,8 +142,8 @@ cmp_num "$(j convoy_fixed .hold_us.p99_us)" "<" 50 "convoy fixed: hold p99 < 50 
 # Waiting workers are blocked in futex: capacity the executor lost.
 cmp_num "$(j convoy .worker_lock_wait_pct)" ">" 15 "convoy: workers > 15% of their time in lock waits"
 cmp_num "$(j convoy_fixed .worker_lock_wait_pct)" "<" 5 "convoy fixed: workers < 5% in lock waits"
-cmp_num "$(j convoy .acq_per_s)" "<" "$(j convoy_fixed '.acq_per_s * 0.9')" \
-	"convoy: acquisitions/s below 90% of the fixed variant run beside it"
+cmp_num "$(j convoy_fixed .acq_per_s)" ">=" "$(j convoy '.acq_per_s * 1.5')" \
+	"convoy: fixed acquisitions/s >= 1.5x the broken run beside it"
 
 # ---- convoy, async lock held across a delayed await -------------------------------
 run aconvoy "$D/demo_convoy" --workers 2 --secs 2 --lock async

@@ -273,6 +273,90 @@ TEST(oneshot_value_and_closed)
 	rt_free(rt);
 }
 
+/* A timeout wins the race against a receive, which is then cancelled: a
+ * later send must not wake the task (its waker was dropped), and the value
+ * is still there for a later receive.  Ground truth: the poll count.  The
+ * sender waits for the cancel (no timing race), sends, and 20 ms later
+ * releases the task through a second oneshot; a wake left behind by the
+ * first send would have cost one more poll in between. */
+struct os_cancel {
+	int pc;
+	rt_oneshot_t *o, *go;
+	rt_sleep_t to;
+	void *value, *unused;
+	int res, gores, polls;
+	_Atomic bool cancelled;
+	bool recv_won;
+};
+
+static rt_poll_t os_race(struct os_cancel *r, rt_cx_t *cx)
+{
+	if (rt_oneshot_recv_poll(r->o, cx, &r->value, &r->res) == RT_READY) {
+		rt_sleep_cancel(&r->to);
+		r->recv_won = true;
+		return RT_READY;
+	}
+	if (rt_sleep_poll(&r->to, cx) == RT_READY) {
+		rt_oneshot_recv_cancel(r->o);
+		atomic_store(&r->cancelled, true);
+		return RT_READY;
+	}
+	return RT_PENDING;
+}
+
+static rt_poll_t os_cancel_fn(rt_cx_t *cx, void *st)
+{
+	struct os_cancel *r = st;
+
+	r->polls++;
+	RT_ASYNC_BEGIN(&r->pc);
+	rt_sleep_init(&r->to, 2000000); /* 2 ms; nothing is sent before it */
+	RT_AWAIT(&r->pc, os_race(r, cx));
+	RT_AWAIT(&r->pc, rt_oneshot_recv_poll(r->go, cx, &r->unused, &r->gores));
+	RT_AWAIT(&r->pc, rt_oneshot_recv_poll(r->o, cx, &r->value, &r->res));
+	RT_ASYNC_END(&r->pc);
+}
+
+static void *send_after_cancel(void *arg)
+{
+	struct os_cancel *r = arg;
+
+	while (!atomic_load(&r->cancelled))
+		usleep(500);
+	if (rt_oneshot_send(r->o, (void *)42) != 0)
+		abort();
+	rt_oneshot_unref(r->o);
+	usleep(20000);
+	if (rt_oneshot_send(r->go, (void *)1) != 0)
+		abort();
+	rt_oneshot_unref(r->go);
+	return NULL;
+}
+
+TEST(oneshot_recv_cancel)
+{
+	rt_t *rt = new_rt(1);
+	static struct os_cancel r;
+	pthread_t th;
+
+	r.o = rt_oneshot_new();
+	r.go = rt_oneshot_new();
+	pthread_create(&th, NULL, send_after_cancel, &r);
+	ASSERT_EQ(rt_block_on(rt, os_cancel_fn, &r), 0);
+	pthread_join(th, NULL);
+	ASSERT(!r.recv_won);
+	/* First poll, timeout fired, "go" received (and the value is ready):
+	 * no poll for the first send, whose waker was cancelled. */
+	ASSERT_EQ(r.polls, 3);
+	ASSERT_EQ(r.gores, 0);
+	ASSERT_EQ(r.res, 0);
+	ASSERT_EQ((long)r.value, 42);
+	rt_oneshot_recv_cancel(r.o); /* nothing pending: a no-op */
+	rt_oneshot_unref(r.o);
+	rt_oneshot_unref(r.go);
+	rt_free(rt);
+}
+
 int main(void)
 {
 	return tap_run();
