@@ -12,7 +12,8 @@
 BUILD    ?= build
 CC       ?= cc
 CLANG    ?= clang
-BPFTOOL  ?= bpftool
+# /usr/sbin may be missing from PATH; bpftool may not be installed yet.
+BPFTOOL  ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 SAN      ?=
 
