@@ -1,0 +1,1200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * diagnose.c - the rules: from per-thread kernel figures (and, when the
+ * target carries the rt probes, the runtime tier) to a ranked list of
+ * failure shapes with evidence, remedy and honest notes.
+ *
+ * Every threshold is a named constant below with the reason for its value;
+ * the calibration runs behind them are in docs/diagnosis.md.  Invariants:
+ *  1. A shape is reported only when its own rule holds; `healthy` only when
+ *     no other shape does, so nfindings >= 1 and findings[0] is the verdict.
+ *  2. The kernel tier never claims a suspension convoy: it cannot see one.
+ *     It says so in a note instead.
+ *  3. Parking is idle time, not blocking: epoll_wait/epoll_pwait/epoll_pwait2
+ *     are parks; futex waits are parks *unless* the convoy rule shows an
+ *     address handed from worker to worker (see convoy_rule()).
+ *  4. Shares are of the threads' own observed wall time (on-CPU + run-queue
+ *     + blocked), so a thread that lived half the run is not diluted.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "diagnose.h"
+
+#define NSEC_PER_MSEC 1000000ULL
+
+/* ---- thresholds ---------------------------------------------------------- */
+
+/*
+ * Executor starvation, kernel tier: share of the workers' wall time spent
+ * blocked in a syscall that is not a park (nanosleep, read, fsync, poll, ...).
+ * Broken demos: 80% (sleep, io), 40% (one blocker of two), 4.8% (demo_server:
+ * one 20 ms block every 200 requests, which still times out 150 requests);
+ * every fixed run and every idle runtime: 0.0% (not even 1 ms).  2% keeps the
+ * server case above it with 2.4x to spare and sits far above the fixed runs.
+ */
+#define STARV_BLOCK_SHARE	0.02
+/* ... and at least this much in total, so that a short run with one stray
+ * blocking call (a config file read at startup) is not a verdict. */
+#define STARV_BLOCK_MIN_NS	(10 * NSEC_PER_MSEC)
+/* A single blocking span this long on a worker stalls every task queued on
+ * it for as long (Tokio's guidance is 10-100 us between awaits); observe's
+ * default --threshold-ms is the same 10 ms. */
+#define STARV_LONG_SPAN_NS	(10 * NSEC_PER_MSEC)
+/* This many such spans make it a pattern: confidence at least STARV_SPAN_CONF
+ * whatever the share (the server's 15 spans of 20 ms in 3 s). */
+#define STARV_LONG_SPANS	3
+#define STARV_SPAN_CONF		0.8
+/*
+ * Kernel tier, CPU-bound polls: the kernel cannot see poll boundaries, so a
+ * worker on a CPU most of the time is either one long poll or a busy runtime.
+ * Broken spin demo: 66-76%; fixed convoys 38-59%, but 91-95% when the box
+ * is quieter (the lock work runs on the workers): no threshold separates
+ * them.  So this is only a low-confidence finding, and none at all when
+ * cpu_overload holds (the fixed convoys always had it).
+ */
+#define STARV_CPU_SHARE		0.65
+#define STARV_CPU_CONF		0.35
+
+/*
+ * Executor starvation, runtime tier: polls over 10 ms (the runtime's own
+ * histogram boundary; Tokio's docs call anything over 10-100 us between
+ * awaits blocking).  On a loaded box preemption alone stretches polls past
+ * 10 ms (bpftrace on the rt probes: the sync convoy 12 such polls, 3.2% of
+ * worker time; the fixed async convoy 12, 2.3%), so raw counts are not
+ * enough.  With attribution (the kernel's view during each long poll), a
+ * poll counts when its own time (on-CPU + blocked, run-queue excluded) is
+ * still >= 10 ms, and STARV_LONG_POLLS of them make a pattern.  Without
+ * it, the time in polls over 10 ms must be >= STARV_POLL_SHARE of the
+ * workers' time: broken demos 40-83%, preemption-stretched ones <= 6.9%.
+ */
+#define STARV_LONG_POLL_NS	(10 * NSEC_PER_MSEC)
+#define STARV_LONG_POLLS	3
+#define STARV_POLL_SHARE	0.10
+/* Long polls mostly on a run queue: said in the evidence (CPU taken). */
+#define STARV_POLL_RQ_SHARE	0.5
+/* Timer lateness at the same 10 ms corroborates (the probe's symptom). */
+#define STARV_TIMER_LATE_NS	(10 * NSEC_PER_MSEC)
+
+/*
+ * Mutex convoy, kernel tier: one futex address whose waits are handed from
+ * peer to peer.  Measured: rt convoy 21%, tokio_convoy 14% of worker wall
+ * time on one address; fixed runs 0.2%.  5% leaves ~3x either side.
+ */
+#define CONVOY_WAIT_SHARE	0.05
+/* A lock needs at least two threads wanting it; a futex with one waiter is
+ * that thread's own condvar (how rt and Tokio park a worker). */
+#define CONVOY_MIN_WAITERS	2
+/* Waits that a peer ended with FUTEX_WAKE, over all waits.  A lock's waiters
+ * are woken by the releasing peer: 1.00 in both convoys measured.  A park
+ * with a timeout is mostly ended by the kernel's timer (no waker): Tokio's
+ * shared park address 0.03-0.27.  0.6 sits between with room on each side. */
+#define CONVOY_PEER_WAKE_SHARE	0.6
+/* Fewer contended waits than this is startup or shutdown, not a convoy. */
+#define CONVOY_MIN_WAITS	20
+/* Corroboration: the woken waiters then queued for a CPU (scheduler delay
+ * feeding the lock): 0.58-0.59 in the convoys, ~0.01 for parks. */
+#define CONVOY_RQ_AFTER_SHARE	0.2
+/* Runtime tier, sync lock: hold p99 this many times the holder's mean
+ * on-CPU work per acquisition (rt convoy: hold p99 4-8 ms for 201 us of
+ * work, >= 20x; fixed: p99 4-8 us for ~2 us). */
+#define CONVOY_HOLD_INFLATION	5.0
+
+/*
+ * Suspension convoy, runtime tier only: hold time dominated by time the
+ * holder spent suspended (in no poll).  demo_suspension: ~100% (20 ms
+ * sleeps under the guard); its fix 0%.  Half is a wide middle.
+ */
+#define SUSP_SUSPENDED_SHARE	0.5
+/* Someone must be waiting for it to be a convoy: on average at least 0.1
+ * tasks queued on the lock (total wait / duration).  bpftrace on the rt
+ * probes: demo_suspension 3.8, the async convoy 3.0; their fixes 0 and
+ * 0.013 (39 ms of waits in 3 s).  A relative test (wait vs hold) fired on
+ * that fixed run: both tiny, so the floor is absolute. */
+#define SUSP_MIN_QUEUED		0.1
+
+/*
+ * CPU overload: run-queue delay after *preemption* over the threads'
+ * runnable time (on-CPU + run-queue), all threads of the target.  CPU hog
+ * (4 spinners, 2 CPUs): 0.62; convoys (pressure threads): 0.59-0.82; every
+ * other demo <= 0.16.  0.3 is ~2x both ways.
+ */
+#define OVERLOAD_PREEMPT_SHARE	0.30
+/* ... and the delay must matter: run-queue time >= 10% of the threads' wall
+ * time (hog 50%, convoys 43-46%; an idle server with a few preempted
+ * wakeups 1-4%). */
+#define OVERLOAD_RQ_SHARE	0.10
+/* The target itself wants more CPUs than there are ((on + rq) / duration
+ * >= ncpus); if not, the run queue is full of other processes: reported
+ * with confidence at most OVERLOAD_EXT_CONF. */
+#define OVERLOAD_EXT_CONF	0.45
+/* When a runtime shape holds, overload is context: the shape's remedy is
+ * the one to apply first, so overload ranks below it. */
+#define OVERLOAD_CONTEXT_PENALTY 0.25
+
+/* Healthy: confident only as far as the tier sees. */
+#define HEALTHY_CONF_RUNTIME	0.9
+#define HEALTHY_CONF_KERNEL	0.7
+
+/* Notes: futex time of workers worth explaining as parking. */
+#define NOTE_FUTEX_SHARE	0.05
+/* Blocking pool queueing worth a note: jobs wait for a thread. */
+#define NOTE_BLOCKING_QUEUE_NS	(10 * NSEC_PER_MSEC)
+
+static const char *const remedies[DIAG_SHAPE__COUNT] = {
+	[DIAG_HEALTHY] = "nothing to fix",
+	[DIAG_EXECUTOR_STARVATION] =
+		"move blocking work to the blocking pool (spawn_blocking / "
+		"rt_spawn_blocking) or make it async; split long CPU-bound "
+		"polls so they yield",
+	[DIAG_MUTEX_CONVOY] =
+		"shorten the critical section (do the work outside the lock) or "
+		"keep scheduler pressure off lock holders (fewer runnable "
+		"threads than cores; batch work at lower priority)",
+	[DIAG_SUSPENSION_CONVOY] =
+		"drop the guard before awaiting: copy what is needed out of the "
+		"lock, release it, then await",
+	[DIAG_CPU_OVERLOAD] =
+		"add cores or shed load: keep runnable threads below the CPU "
+		"count (size thread pools to the cores, move batch work away)",
+};
+
+static const char *const shape_names[DIAG_SHAPE__COUNT] = {
+	[DIAG_HEALTHY] = "healthy",
+	[DIAG_EXECUTOR_STARVATION] = "executor_starvation",
+	[DIAG_MUTEX_CONVOY] = "mutex_convoy",
+	[DIAG_SUSPENSION_CONVOY] = "suspension_convoy",
+	[DIAG_CPU_OVERLOAD] = "cpu_overload",
+};
+
+const char *diag_shape_name(enum diag_shape shape)
+{
+	return (unsigned int)shape < DIAG_SHAPE__COUNT ? shape_names[shape] : "?";
+}
+
+const char *diag_confidence_level(double c)
+{
+	return c < 0.5 ? "low" : c < 0.75 ? "medium" : "high";
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* What the rules know about the input, computed once. */
+struct diag_ctx {
+	const struct diag_input *in;
+	struct diag_result *out;
+	bool worker[DIAG_MAX_THREADS];	/* the analysed set */
+	unsigned int nworkers;		/* in the analysed set */
+	bool no_workers;		/* no worker found: analysed = all */
+	unsigned int npool_guess;	/* worker-named, taken as blocking pool */
+	uint64_t wall, on, rq, rq_pre, off, block, futex;	/* analysed */
+};
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+static double clamp01(double x)
+{
+	return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* 0.5 at the threshold, 0.75 at twice it, 0.875 at four times... */
+static double strength(double value, double threshold)
+{
+	if (threshold <= 0 || value < threshold)
+		return 0;
+	return clamp01(1.0 - 0.5 * threshold / value);
+}
+
+/* "1.21 s", "38.2 ms", "120 us", "850 ns" */
+static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns >= 1000000000ULL)
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+	else if (ns >= NSEC_PER_MSEC)
+		snprintf(buf, len, "%.1f ms", ns / 1e6);
+	else if (ns >= 1000)
+		snprintf(buf, len, "%.0f us", ns / 1e3);
+	else
+		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
+	return buf;
+}
+
+static bool sys_is_park(const char *name)
+{
+	return !strcmp(name, "epoll_wait") || !strcmp(name, "epoll_pwait") ||
+	       !strcmp(name, "epoll_pwait2");
+}
+
+static bool sys_is_futex(const char *name)
+{
+	return !strcmp(name, "futex") || !strcmp(name, "futex_waitv");
+}
+
+static uint64_t thread_wall(const struct diag_thread *t)
+{
+	return t->on_cpu_ns + t->rq_wakeup_ns + t->rq_preempt_ns + t->off_cpu_ns;
+}
+
+/* Blocked in syscalls that are neither parks nor futex waits. */
+static uint64_t thread_block_ns(const struct diag_thread *t)
+{
+	uint64_t ns = 0;
+
+	for (unsigned int i = 0; i < t->noff && i < DIAG_MAX_SYSCALLS; i++)
+		if (!sys_is_park(t->off_by_sys[i].name) &&
+		    !sys_is_futex(t->off_by_sys[i].name))
+			ns += t->off_by_sys[i].ns;
+	return ns;
+}
+
+static uint64_t thread_sys_ns(const struct diag_thread *t, const char *name)
+{
+	for (unsigned int i = 0; i < t->noff && i < DIAG_MAX_SYSCALLS; i++)
+		if (!strcmp(t->off_by_sys[i].name, name))
+			return t->off_by_sys[i].ns;
+	return 0;
+}
+
+static int thread_idx(const struct diag_input *in, uint32_t tid)
+{
+	for (unsigned int i = 0; i < in->nthreads; i++)
+		if (in->threads[i].tid == tid)
+			return (int)i;
+	return -1;
+}
+
+/* A thread's name for evidence: its comm, with /tid when not unique. */
+static const char *thread_label(const struct diag_input *in, uint32_t tid,
+				char *buf, size_t len)
+{
+	int i = thread_idx(in, tid), same = 0;
+
+	if (i < 0) {
+		snprintf(buf, len, "tid %u", tid);
+		return buf;
+	}
+	for (unsigned int j = 0; j < in->nthreads; j++)
+		same += !strcmp(in->threads[j].comm, in->threads[i].comm);
+	if (same > 1)
+		snprintf(buf, len, "%s/%u", in->threads[i].comm, tid);
+	else
+		snprintf(buf, len, "%s", in->threads[i].comm);
+	return buf;
+}
+
+static bool in_set(const struct diag_ctx *cx, uint32_t tid)
+{
+	int i = thread_idx(cx->in, tid);
+
+	return i >= 0 && cx->worker[i];
+}
+
+static void vappendf(char *line, const char *fmt, va_list ap)
+{
+	size_t n = strlen(line);
+
+	if (n < DIAG_LINE_LEN - 1)
+		vsnprintf(line + n, DIAG_LINE_LEN - n, fmt, ap);
+}
+
+static void appendf(char *line, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void appendf(char *line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vappendf(line, fmt, ap);
+	va_end(ap);
+}
+
+static void evidence(struct diag_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void evidence(struct diag_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->nevidence >= DIAG_MAX_EVIDENCE)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(f->evidence[f->nevidence++], DIAG_LINE_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static void note(struct diag_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void note(struct diag_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nnotes >= DIAG_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], DIAG_LINE_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/* The finding of a shape, created on first use. */
+static struct diag_finding *finding(struct diag_result *r, enum diag_shape s)
+{
+	struct diag_finding *f;
+
+	for (unsigned int i = 0; i < r->nfindings; i++)
+		if (r->findings[i].shape == s)
+			return &r->findings[i];
+	f = &r->findings[r->nfindings++];
+	memset(f, 0, sizeof(*f));
+	f->shape = s;
+	f->remedy = remedies[s];
+	return f;
+}
+
+static const struct diag_finding *find_const(const struct diag_result *r,
+					     enum diag_shape s)
+{
+	for (unsigned int i = 0; i < r->nfindings; i++)
+		if (r->findings[i].shape == s)
+			return &r->findings[i];
+	return NULL;
+}
+
+/*
+ * Appends " (a 1.21 s, b 1.19 s, +2 more)" to line: the analysed threads
+ * ranked by value(t), those with a non-zero value, at most 4 named.
+ */
+static void append_threads(const struct diag_ctx *cx, char *line,
+			   uint64_t (*value)(const struct diag_thread *t,
+					     const void *arg),
+			   const void *arg)
+{
+	const struct diag_input *in = cx->in;
+	bool used[DIAG_MAX_THREADS] = { false };
+	char lbl[48], num[32];
+	unsigned int shown = 0, more = 0;
+
+	for (;;) {
+		int best = -1;
+		uint64_t bv = 0;
+
+		for (unsigned int i = 0; i < in->nthreads; i++) {
+			uint64_t v;
+
+			if (!cx->worker[i] || used[i])
+				continue;
+			v = value(&in->threads[i], arg);
+			if (v > bv) {
+				bv = v;
+				best = (int)i;
+			}
+		}
+		if (best < 0)
+			break;
+		used[best] = true;
+		if (shown == 4) {
+			more++;
+			continue;
+		}
+		appendf(line, "%s%s %s", shown ? ", " : " (",
+			thread_label(in, in->threads[best].tid, lbl, sizeof(lbl)),
+			fmt_ns(num, sizeof(num), bv));
+		shown++;
+	}
+	if (more)
+		appendf(line, ", +%u more", more);
+	if (shown)
+		appendf(line, ")");
+}
+
+static uint64_t val_sys(const struct diag_thread *t, const void *arg)
+{
+	return thread_sys_ns(t, arg);
+}
+
+static uint64_t val_on(const struct diag_thread *t, const void *arg)
+{
+	(void)arg;
+	return t->on_cpu_ns;
+}
+
+static uint64_t val_preempt(const struct diag_thread *t, const void *arg)
+{
+	(void)arg;
+	return t->rq_preempt_ns;
+}
+
+/* ---- the analysed set ---------------------------------------------------- */
+
+/* Tokio names its blocking-pool threads like its workers (docs/tokio.md). */
+static bool name_ambiguous(const char *comm)
+{
+	return !strncmp(comm, "tokio-runtime-w", 15);
+}
+
+/*
+ * Workers, minus worker-named threads that are probably a blocking pool:
+ * when there are more worker-named threads than workers (the runtime's
+ * count, else the CPU count, Tokio's default), the surplus threads that
+ * block the most are taken as pool threads: blocking there is the remedy,
+ * not the fault.  With no worker at all, every thread is analysed (for the
+ * convoy rule; starvation is then not judged).
+ */
+static void pick_workers(struct diag_ctx *cx)
+{
+	const struct diag_input *in = cx->in;
+	unsigned int named = 0, ambiguous = 0, expect, surplus;
+
+	for (unsigned int i = 0; i < in->nthreads; i++) {
+		cx->worker[i] = in->threads[i].role == DIAG_ROLE_WORKER;
+		named += cx->worker[i];
+		ambiguous += cx->worker[i] && name_ambiguous(in->threads[i].comm);
+	}
+	expect = in->nworkers ? in->nworkers : ambiguous ? in->ncpus : 0;
+	surplus = expect && named > expect ? named - expect : 0;
+	for (unsigned int k = 0; k < surplus; k++) {
+		int best = -1;
+		uint64_t bv = 0;
+
+		for (unsigned int i = 0; i < in->nthreads; i++) {
+			uint64_t v = thread_block_ns(&in->threads[i]);
+
+			if (cx->worker[i] && v > bv) {
+				bv = v;
+				best = (int)i;
+			}
+		}
+		if (best < 0)
+			break;
+		cx->worker[best] = false;
+		cx->npool_guess++;
+	}
+	if (cx->npool_guess)
+		note(cx->out, "%u worker-named threads for %u %s: the %u that "
+		     "block most are taken as blocking-pool threads (Tokio names "
+		     "them like its workers); if they are workers, this is "
+		     "starvation", named, expect,
+		     in->nworkers ? "workers" : "CPUs (Tokio's default worker count)",
+		     cx->npool_guess);
+
+	for (unsigned int i = 0; i < in->nthreads; i++)
+		cx->nworkers += cx->worker[i];
+	if (!cx->nworkers) {
+		cx->no_workers = true;
+		for (unsigned int i = 0; i < in->nthreads; i++)
+			cx->worker[i] = true;
+		cx->nworkers = in->nthreads;
+		note(cx->out, "no worker threads found (name them with --workers "
+		     "GLOB): starvation is not judged, and the convoy rule looks "
+		     "at all threads");
+	}
+	for (unsigned int i = 0; i < in->nthreads; i++) {
+		const struct diag_thread *t = &in->threads[i];
+
+		if (!cx->worker[i])
+			continue;
+		cx->wall += thread_wall(t);
+		cx->on += t->on_cpu_ns;
+		cx->rq += t->rq_wakeup_ns + t->rq_preempt_ns;
+		cx->rq_pre += t->rq_preempt_ns;
+		cx->off += t->off_cpu_ns;
+		cx->block += thread_block_ns(t);
+		cx->futex += thread_sys_ns(t, "futex") +
+			     thread_sys_ns(t, "futex_waitv");
+	}
+}
+
+/* ---- executor starvation ------------------------------------------------- */
+
+/* Time of one syscall class summed over the analysed threads. */
+static uint64_t set_sys_ns(const struct diag_ctx *cx, const char *name)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int k = 0; k < cx->in->nthreads; k++)
+		if (cx->worker[k])
+			sum += thread_sys_ns(&cx->in->threads[k], name);
+	return sum;
+}
+
+/* The blocking syscall class with the most time on analysed threads, of
+ * those with less than `below` ns (to walk them in order; classes with
+ * exactly equal times are skipped: harmless in evidence lines). */
+static const char *top_block_sys(const struct diag_ctx *cx, uint64_t below,
+				 uint64_t *ns_out)
+{
+	const struct diag_input *in = cx->in;
+	const char *best = NULL;
+	uint64_t bv = 0;
+
+	for (unsigned int i = 0; i < in->nthreads; i++) {
+		const struct diag_thread *t = &in->threads[i];
+
+		if (!cx->worker[i])
+			continue;
+		for (unsigned int j = 0; j < t->noff && j < DIAG_MAX_SYSCALLS; j++) {
+			const char *name = t->off_by_sys[j].name;
+			uint64_t sum;
+
+			if (sys_is_park(name) || sys_is_futex(name))
+				continue;
+			sum = set_sys_ns(cx, name);
+			if (sum < below && sum > bv) {
+				bv = sum;
+				best = name;
+			}
+		}
+	}
+	*ns_out = bv;
+	return best;
+}
+
+static void starvation_kernel(struct diag_ctx *cx)
+{
+	const struct diag_input *in = cx->in;
+	struct diag_finding *f;
+	double share = ratio(cx->block, cx->wall), conf = 0;
+	unsigned int nlong = 0;
+	const struct diag_span *longest = NULL;
+	const char *top;
+	uint64_t top_ns, prev;
+	char line[DIAG_LINE_LEN], a[32], b[32], lbl[48];
+
+	for (unsigned int i = 0; i < in->nspans; i++) {
+		const struct diag_span *s = &in->spans[i];
+
+		if (s->rq_delay || s->ns < STARV_LONG_SPAN_NS ||
+		    sys_is_park(s->syscall) || sys_is_futex(s->syscall) ||
+		    !in_set(cx, s->tid))
+			continue;
+		nlong++;
+		if (!longest || s->ns > longest->ns)
+			longest = s;
+	}
+	if (cx->block >= STARV_BLOCK_MIN_NS)
+		conf = strength(share, STARV_BLOCK_SHARE);
+	if (conf > 0 && nlong >= STARV_LONG_SPANS && conf < STARV_SPAN_CONF)
+		conf = STARV_SPAN_CONF;
+	if (conf <= 0)
+		return;
+
+	f = finding(cx->out, DIAG_EXECUTOR_STARVATION);
+	f->confidence = conf;
+	top = top_block_sys(cx, UINT64_MAX, &top_ns);
+	snprintf(line, sizeof(line),
+		 "workers spent %.1f%% of their wall time blocked outside parking "
+		 "(%s of %s)", 100 * share, fmt_ns(a, sizeof(a), cx->block),
+		 fmt_ns(b, sizeof(b), cx->wall));
+	/* the next two classes, when they matter (1% of the time or more) */
+	prev = top_ns;
+	for (int k = 0; top && k < 2; k++) {
+		uint64_t ns;
+		const char *name = top_block_sys(cx, prev, &ns);
+
+		if (!name || ratio(ns, cx->wall) < 0.01)
+			break;
+		appendf(line, "%s %s %s", k ? "," : "; also", name,
+			fmt_ns(a, sizeof(a), ns));
+		prev = ns;
+	}
+	evidence(f, "%s", line);
+	if (top) {
+		snprintf(line, sizeof(line), "%.1f%% off-CPU in %s",
+			 100 * ratio(top_ns, cx->wall), top);
+		append_threads(cx, line, val_sys, top);
+		evidence(f, "%s", line);
+	}
+	if (nlong)
+		evidence(f, "%u single blocking span%s >= %s on workers, the "
+			 "longest %s in %s on %s: every task queued on that worker "
+			 "waited as long", nlong, nlong > 1 ? "s" : "",
+			 fmt_ns(a, sizeof(a), STARV_LONG_SPAN_NS),
+			 fmt_ns(b, sizeof(b), longest->ns), longest->syscall,
+			 thread_label(in, longest->tid, lbl, sizeof(lbl)));
+}
+
+/* Kernel tier only: workers on a CPU most of the time, not preempted. */
+static void starvation_cpu_hint(struct diag_ctx *cx)
+{
+	struct diag_finding *f;
+	double share = ratio(cx->on, cx->wall);
+	char line[DIAG_LINE_LEN];
+
+	if (share < STARV_CPU_SHARE ||
+	    ratio(cx->rq_pre, cx->on + cx->rq) >= OVERLOAD_PREEMPT_SHARE)
+		return;
+	f = finding(cx->out, DIAG_EXECUTOR_STARVATION);
+	if (f->confidence < STARV_CPU_CONF)
+		f->confidence = STARV_CPU_CONF;
+	snprintf(line, sizeof(line), "workers were on a CPU %.1f%% of their "
+		 "wall time with little preemption", 100 * share);
+	append_threads(cx, line, val_on, NULL);
+	evidence(f, "%s", line);
+	evidence(f, "long CPU-bound polls would starve the other tasks, but "
+		 "without runtime probes a busy runtime looks the same: low "
+		 "confidence");
+}
+
+static void starvation_runtime(struct diag_ctx *cx)
+{
+	const struct diag_input *in = cx->in;
+	const struct diag_runtime *rt = &in->rt;
+	struct diag_finding *f;
+	uint64_t tot = 0, rq = 0;
+	unsigned int own = 0;
+	bool attributed = false;
+	double conf, share = ratio(rt->poll_ns_over_10ms, cx->wall);
+	char a[32], b[32], c[32], lbl[48];
+
+	if (!rt->polls_over_10ms)
+		return;
+	for (unsigned int i = 0; i < rt->nlongest && i < DIAG_MAX_POLLS; i++) {
+		const struct diag_poll *p = &rt->longest[i];
+
+		tot += p->ns;
+		rq += p->rq_ns;
+		if (p->on_cpu_ns || p->rq_ns || p->off_cpu_ns)
+			attributed = true;
+		if (p->ns - (p->rq_ns < p->ns ? p->rq_ns : p->ns) >=
+		    STARV_LONG_POLL_NS)
+			own++;
+	}
+	if (attributed)
+		conf = strength(own, STARV_LONG_POLLS);
+	else
+		conf = strength(share, STARV_POLL_SHARE);
+	if (!conf)
+		return;
+	if (rt->timer_fires && rt->timer_late_p99_ns >= STARV_TIMER_LATE_NS)
+		conf = clamp01(conf + 0.1);
+
+	f = finding(cx->out, DIAG_EXECUTOR_STARVATION);
+	if (conf > f->confidence)
+		f->confidence = conf;
+	evidence(f, "%llu polls longer than 10 ms (%s in them, %.1f%% of worker "
+		 "time), %llu over 1 ms, of %llu polls",
+		 (unsigned long long)rt->polls_over_10ms,
+		 fmt_ns(a, sizeof(a), rt->poll_ns_over_10ms), 100 * share,
+		 (unsigned long long)rt->polls_over_1ms,
+		 (unsigned long long)rt->polls);
+	if (attributed)
+		evidence(f, "%u of the %u longest polls ran or blocked >= 10 ms "
+			 "themselves (run-queue time excluded)", own, rt->nlongest);
+	if (rt->nlongest) {
+		const struct diag_poll *p = &rt->longest[0];
+		char line[DIAG_LINE_LEN];
+
+		snprintf(line, sizeof(line), "longest poll %s: task %llu on %s, "
+			 "%s on CPU, %s on a run queue",
+			 fmt_ns(a, sizeof(a), p->ns), (unsigned long long)p->task_id,
+			 thread_label(in, p->tid, lbl, sizeof(lbl)),
+			 fmt_ns(b, sizeof(b), p->on_cpu_ns),
+			 fmt_ns(c, sizeof(c), p->rq_ns));
+		if (p->off_cpu_ns)
+			appendf(line, ", %s blocked in %s",
+				fmt_ns(a, sizeof(a), p->off_cpu_ns),
+				p->off_syscall[0] ? p->off_syscall : "?");
+		evidence(f, "%s", line);
+	}
+	if (ratio(rq, tot) >= STARV_POLL_RQ_SHARE)
+		evidence(f, "%.0f%% of the longest polls' time was spent on a run "
+			 "queue: the CPU was taken from them (see cpu_overload)",
+			 100 * ratio(rq, tot));
+	if (rt->timer_fires && rt->timer_late_p99_ns >= STARV_TIMER_LATE_NS)
+		evidence(f, "timers fired late: p50 %s, p99 %s, max %s",
+			 fmt_ns(a, sizeof(a), rt->timer_late_p50_ns),
+			 fmt_ns(b, sizeof(b), rt->timer_late_p99_ns),
+			 fmt_ns(c, sizeof(c), rt->timer_late_max_ns));
+}
+
+/* ---- mutex convoy -------------------------------------------------------- */
+
+/*
+ * A futex address is a lock handed between peers when (all on the analysed
+ * threads): >= CONVOY_MIN_WAITERS waiters, >= CONVOY_MIN_WAITS waits, most
+ * waits ended by a peer's wake (not by a timeout), >= 2 distinct peer
+ * wakers, and its wait time is a real share of their wall time.
+ * Parking looks different: rt and Tokio park each worker on its own condvar
+ * (one waiter per address), and a shared park with a timeout is ended by
+ * the kernel's timer (no waker).  Limits: a condvar that many workers wait
+ * on and that peers signal each time (a hand-made work queue) looks like a
+ * lock; the run-queue wait after the wake (CONVOY_RQ_AFTER_SHARE) and the
+ * runtime tier's lock probes tell them apart, the kernel alone cannot.
+ */
+static void convoy_rule(struct diag_ctx *cx)
+{
+	const struct diag_input *in = cx->in;
+	const struct diag_futex *best = NULL;
+	double best_conf = 0, best_share = 0, best_peer = 0;
+	uint64_t best_wait = 0, best_waits = 0;
+	struct diag_finding *f;
+	char line[DIAG_LINE_LEN], a[32], b[32], lbl[48];
+
+	for (unsigned int i = 0; i < in->nfutex && i < DIAG_MAX_FUTEX; i++) {
+		const struct diag_futex *fx = &in->futex[i];
+		unsigned int waiters = 0, wakers = 0;
+		uint64_t waits = 0, wait = 0, peer = 0;
+		double share, peer_share, conf;
+
+		for (unsigned int j = 0; j < fx->nwaiters && j < DIAG_MAX_FUTEX_TIDS; j++)
+			if (in_set(cx, fx->waiters[j].tid)) {
+				waiters++;
+				waits += fx->waiters[j].n;
+				wait += fx->waiters[j].wait_ns;
+			}
+		for (unsigned int j = 0; j < fx->nwakers && j < DIAG_MAX_FUTEX_TIDS; j++)
+			if (in_set(cx, fx->wakers[j].tid)) {
+				wakers++;
+				peer += fx->wakers[j].n;
+			}
+		share = ratio(wait, cx->wall);
+		peer_share = ratio(peer, fx->waits);
+		if (waiters < CONVOY_MIN_WAITERS || wakers < 2 ||
+		    waits < CONVOY_MIN_WAITS || peer_share < CONVOY_PEER_WAKE_SHARE)
+			continue;
+		conf = strength(share, CONVOY_WAIT_SHARE);
+		if (conf && ratio(fx->rq_after_wake_ns, fx->wait_ns) >=
+				    CONVOY_RQ_AFTER_SHARE)
+			conf = clamp01(conf + 0.1);
+		if (conf > best_conf) {
+			best_conf = conf;
+			best = fx;
+			best_share = share;
+			best_peer = peer_share;
+			best_wait = wait;
+			best_waits = waits;
+		}
+	}
+	if (!best)
+		return;
+
+	f = finding(cx->out, DIAG_MUTEX_CONVOY);
+	f->confidence = best_conf;
+	snprintf(line, sizeof(line), "futex 0x%llx: %llu contended waits, %s "
+		 "blocked = %.1f%% of worker time;",
+		 (unsigned long long)best->uaddr, (unsigned long long)best_waits,
+		 fmt_ns(a, sizeof(a), best_wait), 100 * best_share);
+	for (unsigned int j = 0; j < best->nwaiters && j < 4; j++)
+		appendf(line, "%s %s %llu/%s", j ? "," : " waiters",
+			thread_label(in, best->waiters[j].tid, lbl, sizeof(lbl)),
+			(unsigned long long)best->waiters[j].n,
+			fmt_ns(a, sizeof(a), best->waiters[j].wait_ns));
+	evidence(f, "%s", line);
+	snprintf(line, sizeof(line), "%.0f%% of those waits were ended by a "
+		 "peer's wake, not a timeout: a lock handed between threads, "
+		 "not a park;", 100 * best_peer);
+	for (unsigned int j = 0; j < best->nwakers && j < 4; j++)
+		appendf(line, "%s %s %llu", j ? "," : " wakers",
+			thread_label(in, best->wakers[j].tid, lbl, sizeof(lbl)),
+			(unsigned long long)best->wakers[j].n);
+	evidence(f, "%s", line);
+	if (best->waits)
+		evidence(f, "mean wait %s per contended acquisition (max %s)",
+			 fmt_ns(a, sizeof(a), best->wait_ns / best->waits),
+			 fmt_ns(b, sizeof(b), best->max_ns));
+	if (ratio(best->rq_after_wake_ns, best->wait_ns) >= CONVOY_RQ_AFTER_SHARE)
+		evidence(f, "once woken, the waiters queued another %s for a CPU "
+			 "(%.0f%% of the blocked time): scheduler delay is "
+			 "feeding the lock",
+			 fmt_ns(a, sizeof(a), best->rq_after_wake_ns),
+			 100 * ratio(best->rq_after_wake_ns, best->wait_ns));
+	if (ratio(cx->rq_pre, cx->wall) >= CONVOY_WAIT_SHARE) {
+		snprintf(line, sizeof(line), "workers were preempted for %s "
+			 "(%.1f%% of their time): a preempted holder keeps the "
+			 "lock", fmt_ns(a, sizeof(a), cx->rq_pre),
+			 100 * ratio(cx->rq_pre, cx->wall));
+		append_threads(cx, line, val_preempt, NULL);
+		evidence(f, "%s", line);
+	}
+}
+
+static void convoy_runtime(struct diag_ctx *cx)
+{
+	const struct diag_runtime *rt = &cx->in->rt;
+	char a[32], b[32], c[32];
+
+	for (unsigned int i = 0; i < rt->nlocks && i < DIAG_MAX_LOCKS; i++) {
+		const struct diag_lock *l = &rt->locks[i];
+		struct diag_finding *f;
+		double share = ratio(l->wait_ns, cx->wall), infl = 0, conf;
+
+		if (l->async)
+			continue;
+		/* p99 against the mean work: a convoy stretches the tail */
+		if (l->hold_on_cpu_ns && l->acquisitions)
+			infl = ratio(l->hold_p99_ns,
+				     l->hold_on_cpu_ns / l->acquisitions);
+		conf = strength(share, CONVOY_WAIT_SHARE);
+		if (!conf || (infl < CONVOY_HOLD_INFLATION &&
+			      ratio(l->hold_rq_ns, l->hold_ns) < CONVOY_RQ_AFTER_SHARE))
+			continue;
+		f = finding(cx->out, DIAG_MUTEX_CONVOY);
+		if (conf > f->confidence)
+			f->confidence = conf;
+		evidence(f, "sync lock 0x%llx: %llu acquisitions, waiters waited "
+			 "%s in total (p99 %s) = %.1f%% of worker time",
+			 (unsigned long long)l->addr,
+			 (unsigned long long)l->acquisitions,
+			 fmt_ns(a, sizeof(a), l->wait_ns),
+			 fmt_ns(b, sizeof(b), l->wait_p99_ns), 100 * share);
+		if (l->hold_on_cpu_ns && l->acquisitions)
+			evidence(f, "hold p99 %s for %s of CPU work per "
+				 "acquisition (%.0fx): the holder was delayed, not "
+				 "working", fmt_ns(a, sizeof(a), l->hold_p99_ns),
+				 fmt_ns(b, sizeof(b),
+					l->hold_on_cpu_ns / l->acquisitions), infl);
+		if (l->hold_rq_ns)
+			evidence(f, "%s of the hold time on a run queue (%.0f%%)",
+				 fmt_ns(c, sizeof(c), l->hold_rq_ns),
+				 100 * ratio(l->hold_rq_ns, l->hold_ns));
+	}
+}
+
+/* ---- suspension convoy (runtime tier only) ------------------------------- */
+
+static void suspension_rule(struct diag_ctx *cx)
+{
+	const struct diag_runtime *rt = &cx->in->rt;
+	char a[32], b[32], c[32];
+
+	for (unsigned int i = 0; i < rt->nlocks && i < DIAG_MAX_LOCKS; i++) {
+		const struct diag_lock *l = &rt->locks[i];
+		struct diag_finding *f;
+		double susp = ratio(l->held_suspended_ns, l->hold_ns), conf;
+		double queued = ratio(l->wait_ns, cx->in->duration_ns);
+
+		if (susp < SUSP_SUSPENDED_SHARE || queued < SUSP_MIN_QUEUED)
+			continue;
+		/* 0.5 at half suspended, 1.0 when always suspended; and as
+		 * strong as the queue is long */
+		conf = clamp01(susp) * (0.5 + 0.5 * strength(queued, SUSP_MIN_QUEUED));
+		f = finding(cx->out, DIAG_SUSPENSION_CONVOY);
+		if (conf > f->confidence)
+			f->confidence = conf;
+		evidence(f, "%s lock 0x%llx: held %s in %llu acquisitions, %.0f%% "
+			 "of it while the holder was suspended (in no poll)",
+			 l->async ? "async" : "sync", (unsigned long long)l->addr,
+			 fmt_ns(a, sizeof(a), l->hold_ns),
+			 (unsigned long long)l->acquisitions, 100 * susp);
+		evidence(f, "waiters waited %s in total (%.1f tasks queued on "
+			 "average), wait p99 %s; hold p99 %s",
+			 fmt_ns(a, sizeof(a), l->wait_ns), queued,
+			 fmt_ns(b, sizeof(b), l->wait_p99_ns),
+			 fmt_ns(c, sizeof(c), l->hold_p99_ns));
+	}
+}
+
+/* ---- CPU overload -------------------------------------------------------- */
+
+static void overload_rule(struct diag_ctx *cx)
+{
+	const struct diag_input *in = cx->in;
+	uint64_t on = 0, rq = 0, pre = 0, wall = 0;
+	double pshare, rqshare, demand, conf;
+	struct diag_finding *f;
+	char line[DIAG_LINE_LEN], a[32];
+
+	for (unsigned int i = 0; i < in->nthreads; i++) {
+		const struct diag_thread *t = &in->threads[i];
+
+		on += t->on_cpu_ns;
+		rq += t->rq_wakeup_ns + t->rq_preempt_ns;
+		pre += t->rq_preempt_ns;
+		wall += thread_wall(t);
+	}
+	pshare = ratio(pre, on + rq);
+	rqshare = ratio(rq, wall);
+	if (pshare < OVERLOAD_PREEMPT_SHARE || rqshare < OVERLOAD_RQ_SHARE)
+		return;
+	demand = ratio(on + rq, in->duration_ns);
+	conf = strength(pshare, OVERLOAD_PREEMPT_SHARE);
+	if (!in->ncpus || demand < in->ncpus)
+		conf = conf < OVERLOAD_EXT_CONF ? conf : OVERLOAD_EXT_CONF;
+
+	f = finding(cx->out, DIAG_CPU_OVERLOAD);
+	f->confidence = conf;
+	evidence(f, "threads waited %s on run queues (%.0f%% of their wall "
+		 "time), %.0f%% of it after a preemption",
+		 fmt_ns(a, sizeof(a), rq), 100 * rqshare, 100 * pshare);
+	if (in->ncpus && demand >= in->ncpus)
+		evidence(f, "the target alone wanted %.2f CPUs on average "
+			 "(running or runnable) for %u online CPUs", demand,
+			 in->ncpus);
+	else if (in->ncpus)
+		evidence(f, "the target alone wanted %.2f CPUs of %u: the rest "
+			 "of the run-queue delay comes from other processes on "
+			 "the machine", demand, in->ncpus);
+	if (cx->nworkers && !cx->no_workers) {
+		snprintf(line, sizeof(line), "workers preempted for %s",
+			 fmt_ns(a, sizeof(a), cx->rq_pre));
+		append_threads(cx, line, val_preempt, NULL);
+		evidence(f, "%s", line);
+	}
+}
+
+/* ---- healthy, notes, ranking --------------------------------------------- */
+
+static void healthy(struct diag_ctx *cx)
+{
+	struct diag_finding *f = finding(cx->out, DIAG_HEALTHY);
+	char a[32];
+
+	f->confidence = cx->in->has_runtime ? HEALTHY_CONF_RUNTIME
+					    : HEALTHY_CONF_KERNEL;
+	if (!cx->no_workers) {
+		evidence(f, "workers: on a CPU %.1f%%, blocked outside parking "
+			 "%.1f%% (%s), on run queues %.1f%% of their wall time",
+			 100 * ratio(cx->on, cx->wall),
+			 100 * ratio(cx->block, cx->wall),
+			 fmt_ns(a, sizeof(a), cx->block),
+			 100 * ratio(cx->rq, cx->wall));
+	}
+	evidence(f, "no futex address is handed between threads; run-queue "
+		 "delay is not dominated by preemption");
+	if (cx->in->has_runtime)
+		evidence(f, "no poll ran or blocked 10 ms itself; no lock held "
+			 "across an await with tasks queued on it");
+}
+
+static void add_notes(struct diag_ctx *cx)
+{
+	const struct diag_input *in = cx->in;
+	struct diag_result *r = cx->out;
+	char a[32];
+
+	if (!in->has_runtime) {
+		note(r, "a suspension convoy is invisible to the kernel: no runtime "
+		     "probes found, so it cannot be ruled out");
+		if (!cx->no_workers && ratio(cx->on, cx->wall) >= 0.3)
+			note(r, "poll lengths are unknown without runtime probes: "
+			     "workers on a CPU %.0f%% of the time may run long "
+			     "CPU-bound polls", 100 * ratio(cx->on, cx->wall));
+	}
+	if (!find_const(r, DIAG_MUTEX_CONVOY) && !cx->no_workers &&
+	    ratio(cx->futex, cx->wall) >= NOTE_FUTEX_SHARE)
+		note(r, "workers' futex waits (%s, %.0f%%) are read as parking: "
+		     "no address is shared by waiters that wake each other",
+		     fmt_ns(a, sizeof(a), cx->futex),
+		     100 * ratio(cx->futex, cx->wall));
+	if (in->has_runtime && in->rt.blocking_jobs &&
+	    in->rt.blocking_queue_p99_ns >= NOTE_BLOCKING_QUEUE_NS)
+		note(r, "blocking pool saturated: jobs queued p99 %s before a "
+		     "thread took them", fmt_ns(a, sizeof(a),
+						  in->rt.blocking_queue_p99_ns));
+	if (!in->ncpus)
+		note(r, "the CPU count is unknown: overload is judged from "
+		     "preemption alone, at low confidence");
+	if (in->drops || in->truncated)
+		note(r, "the data is incomplete (%llu events dropped%s): figures "
+		     "are lower bounds", (unsigned long long)in->drops,
+		     in->truncated ? ", lists truncated" : "");
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct diag_finding *x = a, *y = b;
+
+	if (x->confidence != y->confidence)
+		return x->confidence < y->confidence ? 1 : -1;
+	return (int)x->shape - (int)y->shape;
+}
+
+static int check_input(const struct diag_input *in)
+{
+	if (!in->duration_ns || in->nthreads > DIAG_MAX_THREADS ||
+	    in->nfutex > DIAG_MAX_FUTEX || in->nspans > DIAG_MAX_SPANS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < in->nthreads; i++)
+		if (in->threads[i].noff > DIAG_MAX_SYSCALLS ||
+		    (unsigned int)in->threads[i].role >= DIAG_ROLE__COUNT)
+			return -EINVAL;
+	for (unsigned int i = 0; i < in->nfutex; i++)
+		if (in->futex[i].nwaiters > DIAG_MAX_FUTEX_TIDS ||
+		    in->futex[i].nwakers > DIAG_MAX_FUTEX_TIDS)
+			return -EINVAL;
+	if (in->has_runtime && (in->rt.nlongest > DIAG_MAX_POLLS ||
+				in->rt.nlocks > DIAG_MAX_LOCKS))
+		return -EINVAL;
+	return 0;
+}
+
+int diag_run(const struct diag_input *in, struct diag_result *out)
+{
+	struct diag_ctx *cx;
+	struct diag_finding *over;
+	bool root_cause = false;
+	int err;
+
+	if (!in || !out)
+		return -EINVAL;
+	err = check_input(in);
+	if (err)
+		return err;
+	/* The context holds a 256-entry set: heap, not the caller's stack. */
+	cx = calloc(1, sizeof(*cx));
+	if (!cx)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	cx->in = in;
+	cx->out = out;
+
+	pick_workers(cx);
+	if (!cx->no_workers) {
+		starvation_kernel(cx);
+		if (in->has_runtime)
+			starvation_runtime(cx);
+	}
+	convoy_rule(cx);
+	if (in->has_runtime) {
+		convoy_runtime(cx);
+		suspension_rule(cx);
+	}
+	overload_rule(cx);
+	/* Busy workers on an overloaded box are explained by the load: the
+	 * fixed convoys keep their workers 91-95% on a CPU once the pressure
+	 * is demoted, and the kernel cannot tell that from long polls. */
+	if (!cx->no_workers && !in->has_runtime &&
+	    !find_const(out, DIAG_CPU_OVERLOAD))
+		starvation_cpu_hint(cx);
+
+	for (unsigned int i = 0; i < out->nfindings; i++)
+		if (out->findings[i].shape != DIAG_CPU_OVERLOAD &&
+		    out->findings[i].confidence >= 0.5)
+			root_cause = true;
+	over = (struct diag_finding *)find_const(out, DIAG_CPU_OVERLOAD);
+	if (over && root_cause) {
+		over->confidence = clamp01(over->confidence -
+					   OVERLOAD_CONTEXT_PENALTY);
+		evidence(over, "ranked below the runtime shape it feeds: fix that "
+			 "first");
+	}
+	if (!out->nfindings)
+		healthy(cx);
+	qsort(out->findings, out->nfindings, sizeof(out->findings[0]),
+	      cmp_finding);
+	add_notes(cx);
+	free(cx);
+	return 0;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static const char *const verdict_words[DIAG_SHAPE__COUNT] = {
+	[DIAG_HEALTHY] = "healthy: no failure shape found",
+	[DIAG_EXECUTOR_STARVATION] =
+		"executor starvation: workers are blocked or busy inside polls, "
+		"so queued tasks wait",
+	[DIAG_MUTEX_CONVOY] =
+		"mutex convoy: a synchronous lock is handed between workers and "
+		"scheduler delay becomes lock wait",
+	[DIAG_SUSPENSION_CONVOY] =
+		"suspension convoy: a lock is held across an await, its waiters "
+		"wait for the suspended holder",
+	[DIAG_CPU_OVERLOAD] =
+		"CPU overload: more runnable threads than CPUs, threads wait to "
+		"be scheduled",
+};
+
+static void print_finding(FILE *f, const struct diag_finding *x)
+{
+	for (unsigned int i = 0; i < x->nevidence; i++)
+		fprintf(f, "    - %s\n", x->evidence[i]);
+	fprintf(f, "    remedy: %s\n", x->remedy);
+}
+
+void diag_print(FILE *f, const struct diag_result *res)
+{
+	const struct diag_finding *v;
+
+	if (!res->nfindings)
+		return;
+	v = &res->findings[0];
+	fprintf(f, "verdict: %s (confidence %s, %.2f)\n",
+		verdict_words[v->shape], diag_confidence_level(v->confidence),
+		v->confidence);
+	print_finding(f, v);
+	for (unsigned int i = 1; i < res->nfindings; i++) {
+		const struct diag_finding *x = &res->findings[i];
+
+		fprintf(f, "also: %s (confidence %s, %.2f)\n",
+			verdict_words[x->shape],
+			diag_confidence_level(x->confidence), x->confidence);
+		print_finding(f, x);
+	}
+	if (res->nnotes)
+		fprintf(f, "cannot see / cannot tell:\n");
+	for (unsigned int i = 0; i < res->nnotes; i++)
+		fprintf(f, "    - %s\n", res->notes[i]);
+}
+
+/* A JSON string even from bytes that are not UTF-8 (thread names are
+ * whatever a program set): such bytes become '?'. */
+static json_t *json_str(const char *s)
+{
+	char buf[DIAG_LINE_LEN];
+	json_t *j = json_string(s);
+	size_t i;
+
+	if (j)
+		return j;
+	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+	buf[i] = '\0';
+	return json_string(buf);
+}
+
+static json_t *finding_json(const struct diag_finding *x)
+{
+	json_t *o = json_object(), *ev = json_array();
+
+	/* set_new steals the value even when it fails: o owns ev from here */
+	if (!o || json_object_set_new(o, "shape",
+				      json_string(diag_shape_name(x->shape))) ||
+	    /* Two decimals: a confidence is not more precise than that. */
+	    json_object_set_new(o, "confidence",
+				json_real((int)(x->confidence * 100 + 0.5) / 100.0)) ||
+	    json_object_set_new(o, "confidence_level",
+				json_string(diag_confidence_level(x->confidence))) ||
+	    json_object_set_new(o, "evidence", ev) ||
+	    json_object_set_new(o, "remedy", json_string(x->remedy)))
+		goto err;
+	for (unsigned int i = 0; i < x->nevidence; i++)
+		if (json_array_append_new(ev, json_str(x->evidence[i])))
+			goto err;
+	return o;
+err:
+	if (!o)
+		json_decref(ev);
+	json_decref(o);
+	return NULL;
+}
+
+json_t *diag_to_json(const struct diag_result *res)
+{
+	json_t *root, *arr, *notes;
+
+	if (!res->nfindings)
+		return NULL;
+	root = json_object();
+	/* set_new steals its value, on failure too: root owns all from here */
+	if (!root ||
+	    json_object_set_new(root, "verdict", finding_json(&res->findings[0])) ||
+	    json_object_set_new(root, "findings", json_array()) ||
+	    json_object_set_new(root, "notes", json_array()))
+		goto err;
+	arr = json_object_get(root, "findings");
+	notes = json_object_get(root, "notes");
+	for (unsigned int i = 0; i < res->nfindings; i++)
+		if (json_array_append_new(arr, finding_json(&res->findings[i])))
+			goto err;
+	for (unsigned int i = 0; i < res->nnotes; i++)
+		if (json_array_append_new(notes, json_str(res->notes[i])))
+			goto err;
+	return root;
+err:
+	json_decref(root);
+	return NULL;
+}

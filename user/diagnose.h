@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * diagnose.h - the verdict: which failure shape of the taxonomy (DESIGN.md)
+ * a run shows, with its evidence, its remedy, and what the data cannot see.
+ *
+ *	struct diag_input *in = calloc(1, sizeof(*in));   (~240 KB: heap)
+ *	... fill in from the snapshot (and the runtime tier if any) ...
+ *	struct diag_result res;
+ *	if (!diag_run(in, &res))
+ *		diag_print(stdout, &res);
+ *
+ * Self-contained on purpose: plain structs with fixed bounds, no dependency
+ * on aggregate.h or the BPF header, so the rules can be unit-tested with
+ * synthetic inputs and with inputs built from saved `observe --json`
+ * documents.  Times are nanoseconds; a 0 means "not measured" where noted.
+ * Every array has its bound next to it; a filler that has more items keeps
+ * the largest ones (most time first) and says so in `truncated`.
+ * The rules, their thresholds and why: user/diagnose.c and docs/diagnosis.md.
+ */
+#ifndef OBS_DIAGNOSE_H
+#define OBS_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define DIAG_NAME_LEN		16	/* thread and syscall names, NUL included */
+#define DIAG_MAX_SYSCALLS	32	/* syscall classes per thread (observe: 28) */
+#define DIAG_MAX_THREADS	256	/* threads; keep the ones with most time */
+#define DIAG_MAX_FUTEX		20	/* futex addresses (observe's JSON: top 20) */
+#define DIAG_MAX_FUTEX_TIDS	16	/* waiters / wakers kept per address */
+#define DIAG_MAX_SPANS		64	/* notable single spans, longest first */
+#define DIAG_MAX_POLLS		16	/* longest polls (runtime tier) */
+#define DIAG_MAX_LOCKS		16	/* locks (runtime tier), most wait first */
+#define DIAG_HIST_SLOTS		32	/* log2 us slots, as observe's rq_hist */
+
+#define DIAG_MAX_EVIDENCE	8
+#define DIAG_MAX_NOTES		8
+#define DIAG_LINE_LEN		256
+
+enum diag_role {
+	DIAG_ROLE_WORKER = 0,	/* polls tasks: rt-worker-*, tokio-runtime-w* */
+	DIAG_ROLE_BLOCKING,	/* blocking pool: rt-blocking-* */
+	DIAG_ROLE_OTHER,
+	DIAG_ROLE__COUNT,
+};
+
+/* Time blocked in one syscall class: observe's names ("futex",
+ * "clock_nanosleep", "epoll_pwait2", ..., "other", "none"). */
+struct diag_sys_ns {
+	char name[DIAG_NAME_LEN];
+	uint64_t ns;
+};
+
+struct diag_thread {
+	uint32_t tid;
+	char comm[DIAG_NAME_LEN];
+	enum diag_role role;
+	uint64_t on_cpu_ns;
+	uint64_t rq_wakeup_ns;		/* run-queue delay after a wakeup */
+	uint64_t rq_preempt_ns;		/* run-queue delay after a preemption */
+	uint64_t rq_p99_ns;		/* 0: unknown */
+	uint64_t off_cpu_ns;		/* blocked, all syscalls */
+	struct diag_sys_ns off_by_sys[DIAG_MAX_SYSCALLS];
+	unsigned int noff;
+	uint64_t futex_waits;
+	uint64_t futex_wait_ns;
+};
+
+/* One waiter (n = waits) or waker (n = wakes, wait_ns unused) of a futex. */
+struct diag_futex_tid {
+	uint32_t tid;
+	uint64_t n;
+	uint64_t wait_ns;
+};
+
+/* One contended futex address: contended waits and who ended them. */
+struct diag_futex {
+	uint64_t uaddr;
+	uint32_t pid;
+	uint64_t waits;
+	uint64_t wait_ns;
+	uint64_t max_ns;
+	uint64_t rq_after_wake_ns;	/* run-queue wait right after the wakes */
+	struct diag_futex_tid waiters[DIAG_MAX_FUTEX_TIDS];
+	unsigned int nwaiters;
+	struct diag_futex_tid wakers[DIAG_MAX_FUTEX_TIDS];
+	unsigned int nwakers;
+};
+
+/* A single long span (observe's notable spans, >= its --threshold-ms). */
+struct diag_span {
+	uint32_t tid;
+	bool rq_delay;			/* run-queue wait; else blocked (off-CPU) */
+	char syscall[DIAG_NAME_LEN];	/* as diag_sys_ns.name */
+	uint64_t ns;
+};
+
+/* Runtime tier: one long poll and what the kernel saw during it. */
+struct diag_poll {
+	uint64_t task_id;
+	uint32_t tid;			/* worker thread */
+	uint64_t ns;			/* poll duration */
+	uint64_t on_cpu_ns;
+	uint64_t rq_ns;			/* runnable, not running (preempted) */
+	uint64_t off_cpu_ns;		/* blocked ... */
+	char off_syscall[DIAG_NAME_LEN];/* ... mostly in this syscall */
+};
+
+/* Runtime tier: one lock (async rt_mutex or sync rt_sync_mutex). */
+struct diag_lock {
+	uint64_t addr;
+	bool async;			/* async (held across awaits) or sync */
+	uint64_t acquisitions;
+	uint64_t contended;		/* acquisitions that had to wait */
+	uint64_t hold_ns;		/* total hold = running + suspended */
+	uint64_t held_running_ns;	/* holder inside a poll (or, sync, its thread) */
+	uint64_t held_suspended_ns;	/* holder suspended: in no poll */
+	uint64_t hold_on_cpu_ns;	/* of held_running, on a CPU; 0: unknown */
+	uint64_t hold_rq_ns;		/* of held_running, on a run queue */
+	uint64_t hold_p99_ns;
+	uint64_t wait_ns;		/* total wait of all waiters */
+	uint64_t wait_p99_ns;
+};
+
+struct diag_runtime {
+	uint64_t polls;
+	uint64_t polls_over_1ms;
+	uint64_t polls_over_10ms;
+	uint64_t poll_ns_over_10ms;	/* total time in polls over 10 ms */
+	uint64_t poll_hist[DIAG_HIST_SLOTS];	/* optional, log2 us slots */
+	struct diag_poll longest[DIAG_MAX_POLLS];	/* longest first */
+	unsigned int nlongest;
+	uint64_t timer_fires;		/* 0: no timer data */
+	uint64_t timer_late_p50_ns;
+	uint64_t timer_late_p99_ns;
+	uint64_t timer_late_max_ns;
+	struct diag_lock locks[DIAG_MAX_LOCKS];
+	unsigned int nlocks;
+	uint64_t blocking_jobs;
+	uint64_t blocking_queue_p99_ns;
+	uint64_t blocking_queue_max_ns;
+};
+
+struct diag_input {
+	uint64_t duration_ns;		/* required, > 0 */
+	unsigned int ncpus;		/* online CPUs; 0: unknown */
+	/* Worker threads the runtime says it runs (rt: worker_start probes);
+	 * 0: unknown, taken from names. */
+	unsigned int nworkers;
+	/* Threads per role in the target, if more than DIAG_MAX_THREADS were
+	 * seen; 0 everywhere: count threads[]. */
+	unsigned int nthreads_by_role[DIAG_ROLE__COUNT];
+	struct diag_thread threads[DIAG_MAX_THREADS];
+	unsigned int nthreads;
+	struct diag_futex futex[DIAG_MAX_FUTEX];	/* most wait first */
+	unsigned int nfutex;
+	struct diag_span spans[DIAG_MAX_SPANS];		/* longest first */
+	unsigned int nspans;
+	uint64_t span_threshold_ns;	/* spans below it are not reported; 0: off */
+	uint64_t drops;			/* events observe lost (all drops.*) */
+	bool truncated;			/* a filler dropped threads or futexes */
+	bool has_runtime;		/* the runtime tier below is valid */
+	struct diag_runtime rt;
+};
+
+enum diag_shape {
+	DIAG_HEALTHY = 0,
+	DIAG_EXECUTOR_STARVATION,
+	DIAG_MUTEX_CONVOY,
+	DIAG_SUSPENSION_CONVOY,
+	DIAG_CPU_OVERLOAD,
+	DIAG_SHAPE__COUNT,
+};
+
+struct diag_finding {
+	enum diag_shape shape;
+	double confidence;		/* 0..1 */
+	char evidence[DIAG_MAX_EVIDENCE][DIAG_LINE_LEN];
+	unsigned int nevidence;
+	const char *remedy;		/* static string */
+};
+
+struct diag_result {
+	/* Every shape that holds, most confident first; findings[0] is the
+	 * verdict.  `healthy` only when nothing else holds: nfindings >= 1. */
+	struct diag_finding findings[DIAG_SHAPE__COUNT];
+	unsigned int nfindings;
+	/* What this run's data cannot see or tell apart. */
+	char notes[DIAG_MAX_NOTES][DIAG_LINE_LEN];
+	unsigned int nnotes;
+};
+
+/* "executor_starvation", "mutex_convoy", ... */
+const char *diag_shape_name(enum diag_shape shape);
+/* "low" (< 0.5), "medium" (< 0.75) or "high". */
+const char *diag_confidence_level(double confidence);
+
+/* Applies the rules; 0, or -EINVAL on a NULL or inconsistent input
+ * (no duration, a count above its bound). */
+int diag_run(const struct diag_input *in, struct diag_result *out);
+
+/* Human report: the verdict in plain words, its evidence and remedy, then
+ * the other findings and the notes. */
+void diag_print(FILE *f, const struct diag_result *res);
+
+/* {"verdict": {shape, confidence, confidence_level, evidence[], remedy},
+ *  "findings": [same form, ranked], "notes": [...]}; a new reference
+ * (json_decref it), NULL on allocation failure or an empty result.
+ * confidence is rounded to 2 decimals: dump with JSON_REAL_PRECISION(10)
+ * or it prints as 0.90000000000000002. */
+struct json_t;
+struct json_t *diag_to_json(const struct diag_result *res);
+
+#endif
