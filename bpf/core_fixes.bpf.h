@@ -23,13 +23,18 @@ struct task_struct___x {
 	unsigned int __state;
 } __attribute__((preserve_access_index));
 
+/*
+ * task must be a BTF pointer (a tp_btf argument): the field is then a plain
+ * load at its relocated offset, no bpf_probe_read_kernel call on the switch
+ * path.
+ */
 static __always_inline __s64 obs_task_state(void *task)
 {
 	struct task_struct___x *t = task;
 
 	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___o *)task, state);
+		return t->__state;
+	return ((struct task_struct___o *)task)->state;
 }
 
 #endif /* OBS_CORE_FIXES_BPF_H */

@@ -17,6 +17,13 @@
  *  3. sched_wakeup/waking are filtered on the woken task (the argument);
  *     `current` there is the waker, or anything at all for a remote wakeup.
  *  4. A failed insert is counted in drops, never ignored.
+ *  5. The hot programs (sched_switch, sys_enter/exit, sched_wakeup/waking)
+ *     run for every event on the box: the tgid filter comes first, before
+ *     any clock read or map lookup, and a followed thread costs one lookup.
+ *     No user stack is walked on the switch path: a notable span that ends
+ *     inside a syscall is held in its thread (pend[]) until that thread's
+ *     sys_exit, where it is current and still has the user stack it blocked
+ *     with; the stack is taken there, once, and the record sent.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -110,7 +117,13 @@ static __always_inline bool followed(__u32 tgid)
 	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
 }
 
-static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid)
+/*
+ * The entry of a followed thread, created on first sight.  task is the
+ * thread (a BTF pointer), NULL for current.  Its name is read here and on
+ * task_rename only, not on every switch.
+ */
+static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid,
+						     struct task_struct *task)
 {
 	struct obs_thread *t;
 	bool created;
@@ -123,6 +136,11 @@ static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid)
 	if (created) {
 		t->tid = tid;
 		t->tgid = tgid;
+		if (task)
+			bpf_probe_read_kernel_str(t->comm, sizeof(t->comm),
+						  task->comm);
+		else
+			bpf_get_current_comm(t->comm, sizeof(t->comm));
 	}
 	return t;
 }
@@ -141,7 +159,7 @@ static __always_inline __u32 classify(__u32 sys_nr1)
 }
 
 static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
-				 __u32 cls, __u64 uaddr)
+				 __u32 cls, __u64 uaddr, long stack_id)
 {
 	struct obs_event *e;
 
@@ -156,19 +174,55 @@ static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
 	e->sys_class = cls;
 	e->ns = ns;
 	e->uaddr = uaddr;
-	e->ustack_id = (__s64)t->off_stack1 - 1;
+	e->ustack_id = stack_id;
 	__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void switch_out(void *ctx, struct task_struct *prev,
-				       bool preempt, __u64 now)
+/*
+ * A span over threshold_ns.  Inside a syscall it waits for the thread's
+ * sys_exit (flush_pending), which adds the user stack; outside one (a page
+ * fault, a preemption in user mode, a syscall entered before attach) it is
+ * sent now, without a stack: walking it on every switch-out just in case
+ * cost ~700 ns per switch.
+ */
+static __always_inline void notable(struct obs_thread *t, __u32 kind, __u64 ns,
+				    __u32 cls, __u64 uaddr)
+{
+	__u32 n = t->npend;
+
+	if (t->sys_nr1 && n < OBS_PENDING_MAX) {
+		t->pend[n].ns = ns;
+		t->pend[n].uaddr = uaddr;
+		t->pend[n].kind = kind;
+		t->pend[n].sys_class = cls;
+		t->npend = n + 1;
+		return;
+	}
+	emit(t, kind, ns, cls, uaddr, -1);
+}
+
+/* Sends the held spans; stack_id from the thread's own context, or -1. */
+static __always_inline void flush_pending(struct obs_thread *t, long stack_id)
+{
+	__u32 i, n = t->npend;
+
+	for (i = 0; i < OBS_PENDING_MAX; i++) {
+		if (i >= n)
+			break;
+		emit(t, t->pend[i].kind, t->pend[i].ns, t->pend[i].sys_class,
+		     t->pend[i].uaddr, stack_id);
+	}
+	t->npend = 0;
+}
+
+static __always_inline void switch_out(struct task_struct *prev, bool preempt,
+				       __u64 now)
 {
 	struct obs_thread *t;
 	__u64 exec;
-	long id;
 
-	t = thread_get(prev->pid, prev->tgid);
+	t = thread_get(prev->pid, prev->tgid, prev);
 	if (!t)
 		return;
 	/*
@@ -187,17 +241,6 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev,
 	t->exec_ok = 1;
 	t->on_cpu_now = 0;
 	t->ts_in = 0;
-	/* threads rename themselves after creation: keep the latest name */
-	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), prev->comm);
-
-	t->off_stack1 = 0;
-	if (threshold_ns) {
-		/* current == prev here, so this is prev's user stack */
-		id = bpf_get_stackid(ctx, &stacks,
-				     BPF_F_USER_STACK | BPF_F_REUSE_STACKID);
-		if (id >= 0)
-			t->off_stack1 = id + 1;
-	}
 
 	/* Preempted (or still TASK_RUNNING): stays on the run queue. */
 	if (preempt || obs_task_state(prev) == TASK_RUNNING) {
@@ -285,7 +328,7 @@ static __always_inline void close_off_span(struct obs_thread *t, __u64 now)
 		if (t->off_uaddr)
 			futex_wait_done(t, d);
 		if (threshold_ns && d >= threshold_ns)
-			emit(t, OBS_EV_OFF_CPU, d, cls, t->off_uaddr);
+			notable(t, OBS_EV_OFF_CPU, d, cls, t->off_uaddr);
 	}
 	t->wake_uaddr = t->off_uaddr;
 	t->ts_off = 0;
@@ -297,7 +340,7 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	struct obs_thread *t;
 	__u64 d;
 
-	t = thread_get(next->pid, next->tgid);
+	t = thread_get(next->pid, next->tgid, next);
 	if (!t)
 		return;
 	if (t->ts_runnable && now > t->ts_runnable) {
@@ -316,7 +359,7 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 			t->rq_max_ns = d;
 		t->rq_hist[obs_slot(d)]++;
 		if (threshold_ns && d >= threshold_ns)
-			emit(t, OBS_EV_RQ_DELAY, d, classify(t->sys_nr1), 0);
+			notable(t, OBS_EV_RQ_DELAY, d, classify(t->sys_nr1), 0);
 	}
 	/*
 	 * Blocked, and switched in with no wakeup seen: rare, but the kernel
@@ -342,11 +385,16 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(obs_sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	__u64 now = bpf_ktime_get_ns();
+	bool out = prev->pid && followed(prev->tgid);
+	bool in = next->pid && followed(next->tgid);
+	__u64 now;
 
-	if (prev->pid && followed(prev->tgid))
-		switch_out(ctx, prev, preempt, now);
-	if (next->pid && followed(next->tgid))
+	if (!out && !in)
+		return 0;	/* every other switch on the box: no clock read */
+	now = bpf_ktime_get_ns();
+	if (out)
+		switch_out(prev, preempt, now);
+	if (in)
 		switch_in(next, now);
 	return 0;
 }
@@ -354,17 +402,18 @@ int BPF_PROG(obs_sched_switch, bool preempt, struct task_struct *prev,
 /* The end of a blocked span and the start of a run-queue wait. */
 static __always_inline void on_wakeup(struct task_struct *p)
 {
-	__u64 now = bpf_ktime_get_ns();
 	struct obs_thread *t;
+	__u64 now;
 
 	if (!p->pid || !followed(p->tgid))
 		return;
-	t = thread_get(p->pid, p->tgid);
+	t = thread_get(p->pid, p->tgid, p);
 	if (!t)
 		return;
 	/* a wakeup of a task that never left the CPU (ttwu_runnable) */
 	if (t->on_cpu_now)
 		return;
+	now = bpf_ktime_get_ns();
 	close_off_span(t, now);
 	if (!t->ts_runnable) {
 		t->ts_runnable = now;
@@ -448,11 +497,33 @@ int BPF_PROG(obs_sched_process_exit, struct task_struct *p)
 
 	if (!p->pid || !followed(p->tgid))
 		return 0;
-	t = thread_get(p->pid, p->tgid);
+	t = thread_get(p->pid, p->tgid, p);
 	if (!t)
 		return 0;
 	t->exited = 1;
 	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), p->comm);
+	/* spans held for a sys_exit that will not come (exit(2) never returns) */
+	if (t->npend)
+		flush_pending(t, -1);
+	return 0;
+}
+
+/*
+ * Threads name themselves after they start (prctl PR_SET_NAME,
+ * pthread_setname_np) and exec renames: keep the latest name.  The
+ * tracepoint runs before the copy, so the new name is the argument.
+ */
+SEC("tp_btf/task_rename")
+int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
+{
+	__u32 tid = task->pid;
+	struct obs_thread *t;
+
+	if (!tid || !followed(task->tgid))
+		return 0;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (t)	/* absent: its name is read when it is first seen */
+		bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), comm);
 	return 0;
 }
 
@@ -481,7 +552,7 @@ static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 
 	if (!followed(pid_tgid >> 32))
 		return;
-	t = thread_get((__u32)pid_tgid, pid_tgid >> 32);
+	t = thread_get((__u32)pid_tgid, pid_tgid >> 32, NULL);
 	if (!t)
 		return;
 	t->sys_nr1 = id >= 0 ? id + 1 : 0;
@@ -506,17 +577,24 @@ static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 	}
 }
 
-static __always_inline void on_sys_exit(void)
+static __always_inline void on_sys_exit(void *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct obs_thread *t;
+	long id;
 
 	if (!followed(pid_tgid >> 32))
 		return;
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t)
 		return;
+	if (t->npend) {
+		/* current is the thread: the user stack it blocked with */
+		id = bpf_get_stackid(ctx, &stacks,
+				     BPF_F_USER_STACK | BPF_F_REUSE_STACKID);
+		flush_pending(t, id >= 0 ? id : -1);
+	}
 	t->sys_nr1 = 0;
 	t->cur_uaddr = 0;
 	t->in_futex_wake = 0;
@@ -532,7 +610,7 @@ int BPF_PROG(obs_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(obs_sys_exit, struct pt_regs *regs, long ret)
 {
-	on_sys_exit();
+	on_sys_exit(ctx);
 	return 0;
 }
 
@@ -547,7 +625,7 @@ int BPF_PROG(obs_sys_enter_raw, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(obs_sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	on_sys_exit();
+	on_sys_exit(ctx);
 	return 0;
 }
 

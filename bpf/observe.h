@@ -99,6 +99,16 @@ enum obs_runnable {
 #define OBS_FUTEX_CMP_REQUEUE_PI 12
 #define OBS_FUTEX_LOCK_PI2	13
 
+/* A notable span held until its thread leaves the syscall (struct obs_thread). */
+#define OBS_PENDING_MAX		2	/* a third one is sent at once, stackless */
+
+struct obs_pending {
+	__u64 ns;
+	__u64 uaddr;		/* futex address of an off-CPU futex wait */
+	__u32 kind;		/* obs_event_kind */
+	__u32 sys_class;	/* obs_sys_class */
+};
+
 /*
  * threads map value, key = tid.  Counters first, then the per-thread state
  * machine.  Only the BPF side writes it; user space reads it (a torn read of
@@ -133,12 +143,18 @@ struct obs_thread {
 	__u64 cur_uaddr;	/* futex address of the current wait syscall */
 	__u64 off_uaddr;	/* futex address it blocked on (at switch-out) */
 	__u64 wake_uaddr;	/* futex wait the current rq wait follows, 0 if none */
-	__u32 off_stack1;	/* user stack id + 1 at switch-out, 0: none */
 	__u32 sys_nr1;		/* current syscall nr + 1, 0 outside syscalls */
 	__u32 off_class;	/* obs_sys_class at switch-out */
 	__u32 runnable_kind;	/* obs_runnable */
 	__u32 in_futex_wake;	/* current syscall is a futex wake op */
 	__u32 exec_ok;		/* exec_base is valid */
+	__u32 npend;		/* used entries of pend[] */
+	/*
+	 * Notable spans that ended inside a syscall, waiting for this thread's
+	 * sys_exit: the thread is current there and its user stack is the one
+	 * it blocked with, so the stack is walked only for notable spans.
+	 */
+	struct obs_pending pend[OBS_PENDING_MAX];
 };
 
 /* futex address map: key = (tgid, uaddr) */
@@ -190,7 +206,9 @@ struct obs_event {
 	__u32 sys_class;	/* obs_sys_class of the span */
 	__u64 ns;
 	__u64 uaddr;		/* futex address for futex off-CPU spans */
-	__s64 ustack_id;	/* in the stacks map, <0 if none */
+	__s64 ustack_id;	/* in the stacks map, <0 if none (span outside a
+				 * syscall, or the thread never left the syscall
+				 * during the run) */
 	char comm[OBS_COMM_LEN];
 };
 

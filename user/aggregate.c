@@ -301,6 +301,31 @@ void obs_notables_add(struct obs_notables *nb, const struct obs_event *ev,
 		slot->nframes++;
 }
 
+void obs_notables_add_pending(struct obs_notables *nb,
+			      const struct obs_snapshot *s)
+{
+	const struct obs_thread *k;
+	struct obs_event ev;
+	size_t i;
+	__u32 j;
+
+	for (i = 0; i < s->nthreads; i++) {
+		k = &s->threads[i].k;
+		for (j = 0; j < k->npend && j < OBS_PENDING_MAX; j++) {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = k->pend[j].kind;
+			ev.tid = k->tid;
+			ev.tgid = k->tgid;
+			ev.sys_class = k->pend[j].sys_class;
+			ev.ns = k->pend[j].ns;
+			ev.uaddr = k->pend[j].uaddr;
+			ev.ustack_id = -1;
+			memcpy(ev.comm, k->comm, sizeof(ev.comm));
+			obs_notables_add(nb, &ev, -1);
+		}
+	}
+}
+
 static int cmp_notable(const void *a, const void *b)
 {
 	const struct obs_notable *x = a, *y = b;

@@ -116,6 +116,15 @@ struct obs_notables {
 void obs_notables_add(struct obs_notables *nb, const struct obs_event *ev,
 		      int stack_fd);
 
+/*
+ * Adds the spans the BPF side still holds for a sys_exit that had not come
+ * when the run ended (a thread woken but not yet out of its syscall), without
+ * a stack.  Read s after the programs are detached, or a span may be both
+ * sent and held.
+ */
+void obs_notables_add_pending(struct obs_notables *nb,
+			      const struct obs_snapshot *s);
+
 /* Sorts the kept spans longest first. */
 void obs_notables_sort(struct obs_notables *nb);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "diag_fill.h"
 #include "hist.h"
 #include "report.h"
 #include "syscalls.h"
@@ -212,6 +213,32 @@ static json_t *notable_json(const struct obs_notables *nb)
 	return arr;
 }
 
+/*
+ * verdict, findings[], notes[] (diagnose.h, diag_to_json): the diagnosis of
+ * the same snapshot the document holds.  0 or -errno.
+ */
+static int verdict_json(json_t *root, const struct obs_run *run)
+{
+	struct diag_result *res = malloc(sizeof(*res));
+	json_t *dj = NULL;
+	int err;
+
+	err = res ? diag_of_run(run, res) : -ENOMEM;
+	if (!err) {
+		dj = diag_to_json(res);
+		err = dj && !json_object_update(root, dj) ? 0 : -ENOMEM;
+	}
+	/* the CPU count the verdict used, so that the document alone
+	 * reproduces it (test_diagnose's DIAG_FILE reads it) */
+	if (!err)
+		err = json_object_set_new(root, "ncpus",
+					  json_integer(diag_fill_ncpus())) ?
+		      -ENOMEM : 0;
+	json_decref(dj);
+	free(res);
+	return err;
+}
+
 int obs_json_print(FILE *f, const struct obs_run *run)
 {
 	const struct obs_snapshot *s = run->snap;
@@ -246,9 +273,15 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 		return -ENOMEM;
 	json_object_set_new(root, "diagnostics", json_pack("{s:o}",
 			    "missed_wakeups", jint(s->missed_wakeups)));
-	if (json_dumpf(root, f, JSON_INDENT(2)) || fputc('\n', f) == EOF ||
-	    fflush(f))
+	err = verdict_json(root, run);
+	if (err)
+		goto out;
+	/* reals are rounded (duration_s to ms, confidence to 2 decimals):
+	 * 10 digits print them as such, not as 0.90000000000000002 */
+	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) ||
+	    fputc('\n', f) == EOF || fflush(f))
 		err = -EIO;
+out:
 	json_decref(root);
 	return err;
 }

@@ -30,6 +30,7 @@
 #include "observe.skel.h"
 #include "aggregate.h"
 #include "cli.h"
+#include "diag_fill.h"
 #include "report.h"
 #include "seed.h"
 #include "syscalls.h"
@@ -188,6 +189,8 @@ static int poll_until_done(struct ring_buffer *rb, struct obs_target *target,
 			if (err)
 				goto read_failed;
 			obs_report_interval(ivl_out, now - t0, now - next_ivl +
+					    env.interval_s, &prev, &cur);
+			diag_print_interval(ivl_out, now - t0, now - next_ivl +
 					    env.interval_s, &prev, &cur);
 			obs_snapshot_free(&prev);
 			prev = cur;
@@ -381,10 +384,16 @@ int main(int argc, char **argv)
 		run.exit_status = exit_code_of(status);
 		child_pid = 0;
 	}
+	/*
+	 * Stop the programs first: the ring buffer and the maps read below are
+	 * then final, and a held span cannot be both sent and read as held.
+	 */
+	observe_bpf__detach(skel);
 	ring_buffer__consume(rb);
 	err = obs_snapshot_read(&snap, &fds, &roles, obs_now_ns());
 	if (err)
 		goto read_failed;
+	obs_notables_add_pending(&notables, &snap);
 	obs_notables_sort(&notables);
 
 	run.pid = target.pid;

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * report.c - the human report: header, per-thread table, per-role sums, the
- * worker run-queue delay histogram, contended futexes, notable spans; and the
- * one-line interval summary.
+ * report.c - the human report: the verdict first (diag_fill.c, diagnose.c),
+ * then header, per-thread table, per-role sums, the worker run-queue delay
+ * histogram, contended futexes, notable spans; and the one-line interval
+ * summary.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include "diag_fill.h"
 #include "hist.h"
 #include "report.h"
 #include "syscalls.h"
@@ -252,8 +256,23 @@ static void print_notables(FILE *f, const struct obs_run *run)
 	}
 }
 
+/* The verdict first, in words (diag_print), then the evidence tables. */
+static void print_verdict(FILE *f, const struct obs_run *run)
+{
+	struct diag_result *res = malloc(sizeof(*res));
+	int err = res ? diag_of_run(run, res) : -ENOMEM;
+
+	if (err)
+		fprintf(f, "verdict: unavailable (%s)\n", strerror(-err));
+	else
+		diag_print(f, res);
+	fprintf(f, "\n");
+	free(res);
+}
+
 void obs_report_print(FILE *f, const struct obs_run *run)
 {
+	print_verdict(f, run);
 	print_header(f, run);
 	print_threads(f, run);
 	print_roles(f, run);

@@ -4,10 +4,17 @@
  * benchmark (scripts/bench-observer.sh): two threads bounce one byte over a
  * pair of pipes, so every round trip is two blocking reads and two wakeups.
  *
- *	pingpong [-s SECS] [-w SECS]
+ *	pingpong [-s SECS] [-w SECS] [-l LOOPS]
+ *	pingpong -C US
  *
  * With -w it first sleeps, before creating its threads, so that a tool can
- * attach with -p PID and see the whole measured run.  Prints
+ * attach with -p PID and see the whole measured run.  With -l, ping runs a
+ * fixed amount of CPU work (LOOPS iterations of a xorshift step, no memory
+ * traffic, no syscalls) per round trip: a workload that does something
+ * between switches, whose throughput falls by exactly the time a probe
+ * adds.  -C US prints the LOOPS that take about US microseconds here
+ * ("loops_per_us_work N"), so that a benchmark calibrates once and then
+ * runs every configuration with the same work.  Prints
  *	pingpong ROUNDTRIPS SECS roundtrips_per_s R switches_per_s S
  *		cpu_ns_per_roundtrip C
  * where switches are voluntary + involuntary context switches of the whole
@@ -25,6 +32,39 @@
 static const char *prog = "pingpong";
 static int ab[2], ba[2];
 static atomic_bool stop;
+static unsigned long work_loops;	/* -l: CPU work per round trip */
+static volatile uint64_t work_sink;	/* keeps the work from being elided */
+
+/* LOOPS xorshift64 steps: a fixed amount of work, not a fixed time. */
+static void work(unsigned long loops)
+{
+	uint64_t x = 88172645463325252ULL;
+	unsigned long i;
+
+	for (i = 0; i < loops; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	work_sink = x;
+}
+
+/* Loops taking about us microseconds: the fastest of 5 timed tries. */
+static unsigned long calibrate(long us)
+{
+	const unsigned long probe = 1000000;
+	uint64_t t, best = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		t = tgt_now(CLOCK_MONOTONIC);
+		work(probe);
+		t = tgt_now(CLOCK_MONOTONIC) - t;
+		if (t < best)
+			best = t;
+	}
+	return (unsigned long)((double)probe * (double)us * 1000.0 / (double)best);
+}
 
 static void *pong_main(void *arg)
 {
@@ -48,6 +88,8 @@ static void *ping_main(void *arg)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
 			tgt_die(prog, "pipe: %s", strerror(errno));
+		if (work_loops)
+			work(work_loops);
 		(*n)++;
 	}
 	close(ab[1]);	/* pong sees EOF and exits */
@@ -71,12 +113,12 @@ int main(int argc, char **argv)
 	struct timespec ts = { 0 };
 	unsigned long trips = 0;
 	uint64_t t0, t1, sw0, sw1, cpu0, cpu1;
-	long secs = 3, wait_s = 0;
+	long secs = 3, wait_s = 0, cal_us = 0;
 	pthread_t ping, pong;
 	double dt;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "s:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:w:l:C:")) != -1) {
 		switch (opt) {
 		case 's':
 			secs = tgt_arg_long(prog, "seconds", optarg, 1, 3600);
@@ -84,10 +126,23 @@ int main(int argc, char **argv)
 		case 'w':
 			wait_s = tgt_arg_long(prog, "seconds", optarg, 0, 3600);
 			break;
+		case 'l':
+			work_loops = (unsigned long)tgt_arg_long(prog, "loops",
+						optarg, 0, 1000000000L);
+			break;
+		case 'C':
+			cal_us = tgt_arg_long(prog, "microseconds", optarg, 1,
+					      1000000);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s SECS] [-w SECS]\n", prog);
+			fprintf(stderr, "usage: %s [-s SECS] [-w SECS] [-l LOOPS] | "
+				"-C US\n", prog);
 			return 2;
 		}
+	}
+	if (cal_us) {
+		printf("loops_per_us_work %lu %ld\n", calibrate(cal_us), cal_us);
+		return 0;
 	}
 	if (pipe2(ab, O_CLOEXEC) || pipe2(ba, O_CLOEXEC))
 		tgt_die(prog, "pipe: %s", strerror(errno));

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: MIT
+/*
+ * diag_fill.c - observe's snapshot -> struct diag_input (diag_fill.h), and
+ * the verdict of a run or of one -i interval.
+ *
+ * Invariants:
+ *  1. Every field is filled as tests/unit/test_diagnose.c fills it from
+ *     observe's JSON (the reference): a run's verdict here is the verdict of
+ *     its --json document there.
+ *  2. Every array stays within its DIAG_MAX_* bound; what does not fit is
+ *     the smallest (diag_fill.h says what is kept).
+ *  3. An interval is cur - prev, counter by counter.  Counters only grow
+ *     during a run (threads are never removed, docs/observe.md), so a
+ *     difference below zero is a torn read of a live thread: clamped to 0.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "diag_fill.h"
+#include "hist.h"
+#include "syscalls.h"
+
+#define NSEC_PER_SEC	1000000000.0
+#define NSEC_PER_MSEC	1000000ULL
+
+static uint64_t sub(uint64_t cur, uint64_t prev)
+{
+	return cur > prev ? cur - prev : 0;
+}
+
+static enum diag_role diag_role_of(enum obs_role role)
+{
+	switch (role) {
+	case OBS_ROLE_WORKER:
+		return DIAG_ROLE_WORKER;
+	case OBS_ROLE_BLOCKING:
+		return DIAG_ROLE_BLOCKING;
+	default:
+		return DIAG_ROLE_OTHER;
+	}
+}
+
+unsigned int diag_fill_ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 0;	/* 0: unknown, diag says so */
+}
+
+static uint64_t duration_ns(double secs)
+{
+	/* diag_run wants > 0; a target that exits at once still gets one */
+	return secs > 0 && secs * NSEC_PER_SEC >= 1 ?
+	       (uint64_t)(secs * NSEC_PER_SEC) : 1;
+}
+
+/* ---- threads ------------------------------------------------------------- */
+
+static int cmp_tgid_tid(uint32_t tgid_a, uint32_t tid_a, uint32_t tgid_b,
+			uint32_t tid_b)
+{
+	if (tgid_a != tgid_b)
+		return tgid_a < tgid_b ? -1 : 1;
+	return (tid_a > tid_b) - (tid_a < tid_b);
+}
+
+static int cmp_thread_key(const void *key, const void *elem)
+{
+	const struct obs_thread *k = key;
+	const struct obs_thread_view *t = elem;
+
+	return cmp_tgid_tid(k->tgid, k->tid, t->k.tgid, t->k.tid);
+}
+
+/* The thread (tgid, tid) of s, or NULL: s->threads is sorted by that key. */
+static const struct obs_thread_view *find_thread(const struct obs_snapshot *s,
+						 uint32_t tgid, uint32_t tid)
+{
+	struct obs_thread key = { .tid = tid, .tgid = tgid };
+
+	if (!s || !s->nthreads)
+		return NULL;
+	return bsearch(&key, s->threads, s->nthreads, sizeof(*s->threads),
+		       cmp_thread_key);
+}
+
+/* The thread's figures over the window: all of them, or since prev. */
+static void thread_delta(struct diag_thread *t, const struct obs_thread *k,
+			 const struct obs_thread *p)
+{
+	static const struct obs_thread zero;
+	__u64 hist[OBS_MAX_SLOTS];
+	int i;
+
+	if (!p)
+		p = &zero;
+	t->tid = k->tid;
+	memcpy(t->comm, k->comm, OBS_COMM_LEN < DIAG_NAME_LEN ? OBS_COMM_LEN :
+	       DIAG_NAME_LEN);
+	t->comm[DIAG_NAME_LEN - 1] = '\0';
+	t->on_cpu_ns = sub(k->on_cpu_ns, p->on_cpu_ns);
+	t->rq_wakeup_ns = sub(k->rq_wakeup_ns, p->rq_wakeup_ns);
+	t->rq_preempt_ns = sub(k->rq_preempt_ns, p->rq_preempt_ns);
+	for (i = 0; i < OBS_MAX_SLOTS; i++)
+		hist[i] = sub(k->rq_hist[i], p->rq_hist[i]);
+	/* as the JSON's rq_delay_ns.p99: the slot's upper bound */
+	t->rq_p99_ns = obs_hist_percentile(hist, OBS_MAX_SLOTS, 99);
+	t->off_cpu_ns = sub(k->off_cpu_ns, p->off_cpu_ns);
+	t->noff = 0;
+	/* as by_syscall: only non-zero classes (28 < DIAG_MAX_SYSCALLS) */
+	for (i = 0; i < OBS_SYS__COUNT && t->noff < DIAG_MAX_SYSCALLS; i++) {
+		uint64_t ns = sub(k->off_by_sys[i], p->off_by_sys[i]);
+
+		if (!ns)
+			continue;
+		snprintf(t->off_by_sys[t->noff].name, DIAG_NAME_LEN, "%s",
+			 obs_sys_class_name(i));
+		t->off_by_sys[t->noff++].ns = ns;
+	}
+	t->futex_waits = sub(k->futex_waits, p->futex_waits);
+	t->futex_wait_ns = sub(k->futex_wait_ns, p->futex_wait_ns);
+}
+
+struct thread_rank {
+	size_t idx;			/* in cur->threads */
+	uint64_t wall;			/* on-CPU + run-queue + blocked */
+};
+
+static int cmp_rank_wall_desc(const void *a, const void *b)
+{
+	const struct thread_rank *x = a, *y = b;
+
+	if (x->wall != y->wall)
+		return x->wall < y->wall ? 1 : -1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int cmp_rank_idx(const void *a, const void *b)
+{
+	const struct thread_rank *x = a, *y = b;
+
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int fill_threads(struct diag_input *in, const struct obs_snapshot *cur,
+			const struct obs_snapshot *prev)
+{
+	struct thread_rank *rank;
+	size_t i, n = cur->nthreads, keep;
+
+	rank = calloc(n ? n : 1, sizeof(*rank));
+	if (!rank)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct obs_thread *k = &cur->threads[i].k;
+		const struct obs_thread_view *p = find_thread(prev, k->tgid, k->tid);
+
+		rank[i].idx = i;
+		rank[i].wall = sub(k->on_cpu_ns + k->rq_total_ns + k->off_cpu_ns,
+				   p ? p->k.on_cpu_ns + p->k.rq_total_ns +
+				       p->k.off_cpu_ns : 0);
+	}
+	keep = n;
+	if (n > DIAG_MAX_THREADS) {
+		/* the threads with most time; the role counts say how many */
+		for (i = 0; i < n; i++)
+			in->nthreads_by_role[diag_role_of(cur->threads[i].role)]++;
+		in->truncated = true;
+		qsort(rank, n, sizeof(*rank), cmp_rank_wall_desc);
+		keep = DIAG_MAX_THREADS;
+		/* back to (tgid, tid) order, as the JSON lists them */
+		qsort(rank, keep, sizeof(*rank), cmp_rank_idx);
+	}
+	for (i = 0; i < keep; i++) {
+		const struct obs_thread_view *tv = &cur->threads[rank[i].idx];
+		const struct obs_thread_view *p = find_thread(prev, tv->k.tgid,
+							      tv->k.tid);
+		struct diag_thread *t = &in->threads[in->nthreads++];
+
+		thread_delta(t, &tv->k, p ? &p->k : NULL);
+		t->role = diag_role_of(tv->role);
+	}
+	free(rank);
+	return 0;
+}
+
+/* ---- futex addresses, waiters and wakers --------------------------------- */
+
+static int cmp_pair_key(const struct obs_pair_key *x, const struct obs_pair_key *y)
+{
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->uaddr != y->uaddr)
+		return x->uaddr < y->uaddr ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int cmp_pair_ptr(const void *a, const void *b)
+{
+	const struct obs_pair_view *const *x = a, *const *y = b;
+
+	return cmp_pair_key(&(*x)->key, &(*y)->key);
+}
+
+static int cmp_pair_bsearch(const void *key, const void *elem)
+{
+	const struct obs_pair_view *const *y = elem;
+
+	return cmp_pair_key(key, &(*y)->key);
+}
+
+static int cmp_futex_key(const struct obs_futex_key *x,
+			 const struct obs_futex_key *y)
+{
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return (x->uaddr > y->uaddr) - (x->uaddr < y->uaddr);
+}
+
+static int cmp_futex_ptr(const void *a, const void *b)
+{
+	const struct obs_futex_view *const *x = a, *const *y = b;
+
+	return cmp_futex_key(&(*x)->key, &(*y)->key);
+}
+
+static int cmp_futex_bsearch(const void *key, const void *elem)
+{
+	const struct obs_futex_view *const *y = elem;
+
+	return cmp_futex_key(key, &(*y)->key);
+}
+
+/*
+ * prev's futexes and pairs sorted by key, to subtract them; the pairs of
+ * cur sorted by key too, so that an address's waiters and wakers are one
+ * contiguous run.  All arrays of pointers into the snapshots.
+ */
+struct futex_index {
+	const struct obs_futex_view **prev_fx;
+	size_t nprev_fx;
+	const struct obs_pair_view **prev_pairs;
+	size_t nprev_pairs;
+	const struct obs_pair_view **pairs;
+	size_t npairs;
+};
+
+static void futex_index_free(struct futex_index *ix)
+{
+	free(ix->prev_fx);
+	free(ix->prev_pairs);
+	free(ix->pairs);
+}
+
+static int futex_index_init(struct futex_index *ix,
+			    const struct obs_snapshot *cur,
+			    const struct obs_snapshot *prev)
+{
+	size_t i;
+
+	memset(ix, 0, sizeof(*ix));
+	ix->pairs = calloc(cur->npairs ? cur->npairs : 1, sizeof(*ix->pairs));
+	if (!ix->pairs)
+		return -ENOMEM;
+	for (i = 0; i < cur->npairs; i++)
+		ix->pairs[i] = &cur->pairs[i];
+	ix->npairs = cur->npairs;
+	qsort(ix->pairs, ix->npairs, sizeof(*ix->pairs), cmp_pair_ptr);
+	if (!prev)
+		return 0;
+
+	ix->prev_fx = calloc(prev->nfutexes ? prev->nfutexes : 1,
+			     sizeof(*ix->prev_fx));
+	ix->prev_pairs = calloc(prev->npairs ? prev->npairs : 1,
+				sizeof(*ix->prev_pairs));
+	if (!ix->prev_fx || !ix->prev_pairs) {
+		futex_index_free(ix);
+		return -ENOMEM;
+	}
+	for (i = 0; i < prev->nfutexes; i++)
+		ix->prev_fx[i] = &prev->futexes[i];
+	ix->nprev_fx = prev->nfutexes;
+	qsort(ix->prev_fx, ix->nprev_fx, sizeof(*ix->prev_fx), cmp_futex_ptr);
+	for (i = 0; i < prev->npairs; i++)
+		ix->prev_pairs[i] = &prev->pairs[i];
+	ix->nprev_pairs = prev->npairs;
+	qsort(ix->prev_pairs, ix->nprev_pairs, sizeof(*ix->prev_pairs),
+	      cmp_pair_ptr);
+	return 0;
+}
+
+static const struct obs_futex *prev_futex(const struct futex_index *ix,
+					  const struct obs_futex_key *key)
+{
+	const struct obs_futex_view *const *p;
+
+	if (!ix->nprev_fx)
+		return NULL;
+	p = bsearch(key, ix->prev_fx, ix->nprev_fx, sizeof(*ix->prev_fx),
+		    cmp_futex_bsearch);
+	return p ? &(*p)->v : NULL;
+}
+
+static const struct obs_pair *prev_pair(const struct futex_index *ix,
+					const struct obs_pair_key *key)
+{
+	const struct obs_pair_view *const *p;
+
+	if (!ix->nprev_pairs)
+		return NULL;
+	p = bsearch(key, ix->prev_pairs, ix->nprev_pairs,
+		    sizeof(*ix->prev_pairs), cmp_pair_bsearch);
+	return p ? &(*p)->v : NULL;
+}
+
+/* One futex address over the window, before selection. */
+struct futex_delta {
+	const struct obs_futex_view *fx;
+	uint64_t waits, wait_ns, rq_ns;
+};
+
+static int cmp_delta_wait_desc(const void *a, const void *b)
+{
+	const struct futex_delta *x = a, *y = b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	return cmp_futex_key(&x->fx->key, &y->fx->key);
+}
+
+static int cmp_tid_wait_desc(const void *a, const void *b)
+{
+	const struct diag_futex_tid *x = a, *y = b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int cmp_tid_n_desc(const void *a, const void *b)
+{
+	const struct diag_futex_tid *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/*
+ * The waiters (or wakers) of one address: every pair of that kind with
+ * something in the window, the DIAG_MAX_FUTEX_TIDS largest kept, as the
+ * JSON lists them (waiters: most wait time; wakers: most wakes).
+ */
+static unsigned int fill_tids(struct diag_futex_tid *out,
+			      const struct futex_index *ix,
+			      const struct obs_futex_key *fkey, __u32 kind,
+			      struct diag_futex_tid *scratch)
+{
+	struct obs_pair_key lo = { .tgid = fkey->tgid, .uaddr = fkey->uaddr,
+				   .kind = kind, .tid = 0 };
+	size_t a = 0, b = ix->npairs, n = 0;
+
+	/* first pair >= (tgid, uaddr, kind, 0) */
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+
+		if (cmp_pair_key(&ix->pairs[m]->key, &lo) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	for (; a < ix->npairs; a++) {
+		const struct obs_pair_view *pv = ix->pairs[a];
+		const struct obs_pair *p;
+		uint64_t cnt;
+
+		if (pv->key.tgid != fkey->tgid || pv->key.uaddr != fkey->uaddr ||
+		    pv->key.kind != kind)
+			break;
+		p = prev_pair(ix, &pv->key);
+		cnt = sub(pv->v.count, p ? p->count : 0);
+		if (!cnt)
+			continue;
+		scratch[n].tid = pv->key.tid;
+		scratch[n].n = cnt;
+		scratch[n++].wait_ns = kind == OBS_PAIR_WAITER ?
+				       sub(pv->v.ns, p ? p->ns : 0) : 0;
+	}
+	qsort(scratch, n, sizeof(*scratch),
+	      kind == OBS_PAIR_WAITER ? cmp_tid_wait_desc : cmp_tid_n_desc);
+	if (n > DIAG_MAX_FUTEX_TIDS)
+		n = DIAG_MAX_FUTEX_TIDS;
+	memcpy(out, scratch, n * sizeof(*out));
+	return (unsigned int)n;
+}
+
+static int fill_futexes(struct diag_input *in, const struct obs_snapshot *cur,
+			const struct obs_snapshot *prev)
+{
+	struct futex_delta *d = NULL;
+	struct diag_futex_tid *scratch = NULL;
+	struct futex_index ix;
+	size_t i, n = 0;
+	int err;
+
+	err = futex_index_init(&ix, cur, prev);
+	if (err)
+		return err;
+	d = calloc(cur->nfutexes ? cur->nfutexes : 1, sizeof(*d));
+	scratch = calloc(cur->npairs ? cur->npairs : 1, sizeof(*scratch));
+	if (!d || !scratch) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < cur->nfutexes; i++) {
+		const struct obs_futex_view *fx = &cur->futexes[i];
+		const struct obs_futex *p = prev_futex(&ix, &fx->key);
+
+		d[n].fx = fx;
+		d[n].waits = sub(fx->v.waits, p ? p->waits : 0);
+		d[n].wait_ns = sub(fx->v.wait_ns, p ? p->wait_ns : 0);
+		d[n].rq_ns = sub(fx->v.rq_ns, p ? p->rq_ns : 0);
+		/* a whole run keeps every address, as the JSON does */
+		if (!prev || d[n].waits)
+			n++;
+	}
+	/* cur->futexes is already most wait first; a difference is not */
+	if (prev)
+		qsort(d, n, sizeof(*d), cmp_delta_wait_desc);
+	for (i = 0; i < n && in->nfutex < DIAG_MAX_FUTEX; i++) {
+		struct diag_futex *f = &in->futex[in->nfutex++];
+		const struct obs_futex_key *key = &d[i].fx->key;
+
+		f->uaddr = key->uaddr;
+		f->pid = key->tgid;
+		f->waits = d[i].waits;
+		f->wait_ns = d[i].wait_ns;
+		/* a maximum has no difference: the run's so far */
+		f->max_ns = d[i].fx->v.max_ns;
+		f->rq_after_wake_ns = d[i].rq_ns;
+		f->nwaiters = fill_tids(f->waiters, &ix, key, OBS_PAIR_WAITER,
+					scratch);
+		f->nwakers = fill_tids(f->wakers, &ix, key, OBS_PAIR_WAKER,
+				       scratch);
+	}
+	err = 0;
+cleanup:
+	free(d);
+	free(scratch);
+	futex_index_free(&ix);
+	return err;
+}
+
+/* ---- notable spans ------------------------------------------------------- */
+
+/* Parks and futex waits: the classes the starvation rule does not read
+ * (diagnose.c, sys_is_park/sys_is_futex). */
+static bool sys_class_is_park(__u32 cls)
+{
+	return cls == OBS_SYS_EPOLL_WAIT || cls == OBS_SYS_EPOLL_PWAIT ||
+	       cls == OBS_SYS_EPOLL_PWAIT2 || cls == OBS_SYS_FUTEX ||
+	       cls == OBS_SYS_FUTEX_WAITV;
+}
+
+static bool span_is_blocking_worker(const struct obs_snapshot *s,
+				    const struct obs_event *ev)
+{
+	const struct obs_thread_view *t;
+
+	if (ev->kind != OBS_EV_OFF_CPU || sys_class_is_park(ev->sys_class))
+		return false;
+	t = find_thread(s, ev->tgid, ev->tid);
+	return t && t->role == OBS_ROLE_WORKER;
+}
+
+static int cmp_span_desc(const void *a, const void *b)
+{
+	const struct diag_span *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/*
+ * The notable spans are longest first and may be 1024: idle workers'
+ * park spans and other threads' waits would crowd the few spans the
+ * starvation rule reads out of DIAG_MAX_SPANS, so those go in first.
+ */
+static void fill_spans(struct diag_input *in, const struct obs_notables *nb,
+		       const struct obs_snapshot *s)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nb->n && in->nspans < DIAG_MAX_SPANS; i++) {
+			const struct obs_event *ev = &nb->items[i].ev;
+			struct diag_span *sp;
+
+			if (span_is_blocking_worker(s, ev) != !pass)
+				continue;
+			sp = &in->spans[in->nspans++];
+			sp->tid = ev->tid;
+			sp->rq_delay = ev->kind == OBS_EV_RQ_DELAY;
+			snprintf(sp->syscall, DIAG_NAME_LEN, "%s",
+				 obs_sys_class_name(ev->sys_class));
+			sp->ns = ev->ns;
+		}
+	}
+	qsort(in->spans, in->nspans, sizeof(in->spans[0]), cmp_span_desc);
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+static int fill_common(struct diag_input *in, const struct obs_snapshot *cur,
+		       const struct obs_snapshot *prev, double secs)
+{
+	int err, i;
+
+	memset(in, 0, sizeof(*in));
+	in->duration_ns = duration_ns(secs);
+	in->ncpus = diag_fill_ncpus();
+	/* kernel tier: the worker count comes from names (diagnose.h) */
+	in->nworkers = 0;
+	for (i = 0; i < OBS_DROP__COUNT; i++)
+		in->drops += sub(cur->drops[i], prev ? prev->drops[i] : 0);
+	err = fill_threads(in, cur, prev);
+	if (!err)
+		err = fill_futexes(in, cur, prev);
+	return err;
+}
+
+int diag_fill_run(struct diag_input *in, const struct obs_run *run)
+{
+	int err;
+
+	if (!in || !run || !run->snap)
+		return -EINVAL;
+	err = fill_common(in, run->snap, NULL, run->duration_s);
+	if (err)
+		return err;
+	in->span_threshold_ns = run->threshold_ms * NSEC_PER_MSEC;
+	if (run->notables && run->threshold_ms)
+		fill_spans(in, run->notables, run->snap);
+	return 0;
+}
+
+int diag_fill_interval(struct diag_input *in, const struct obs_snapshot *prev,
+		       const struct obs_snapshot *cur, double dt_s)
+{
+	if (!in || !prev || !cur)
+		return -EINVAL;
+	return fill_common(in, cur, prev, dt_s);
+}
+
+int diag_of_run(const struct obs_run *run, struct diag_result *res)
+{
+	struct diag_input *in = calloc(1, sizeof(*in));	/* ~240 KB */
+	int err;
+
+	if (!in)
+		return -ENOMEM;
+	err = diag_fill_run(in, run);
+	if (!err)
+		err = diag_run(in, res);
+	free(in);
+	return err;
+}
+
+int diag_of_interval(const struct obs_snapshot *prev,
+		     const struct obs_snapshot *cur, double dt_s,
+		     struct diag_result *res)
+{
+	struct diag_input *in = calloc(1, sizeof(*in));
+	int err;
+
+	if (!in)
+		return -ENOMEM;
+	err = diag_fill_interval(in, prev, cur, dt_s);
+	if (!err)
+		err = diag_run(in, res);
+	free(in);
+	return err;
+}
+
+void diag_print_interval(FILE *f, double t_s, double dt_s,
+			 const struct obs_snapshot *prev,
+			 const struct obs_snapshot *cur)
+{
+	struct diag_result *res = malloc(sizeof(*res));
+	const struct diag_finding *v;
+	int err;
+
+	err = res ? diag_of_interval(prev, cur, dt_s, res) : -ENOMEM;
+	if (err) {
+		fprintf(f, "[%8.2fs] verdict: unavailable (%s)\n", t_s,
+			strerror(-err));
+		goto out;
+	}
+	v = &res->findings[0];
+	fprintf(f, "[%8.2fs] verdict: %s %s (%.2f)", t_s,
+		diag_shape_name(v->shape), diag_confidence_level(v->confidence),
+		v->confidence);
+	for (unsigned int i = 1; i < res->nfindings; i++)
+		fprintf(f, "%s%s %.2f", i == 1 ? " [also " : ", ",
+			diag_shape_name(res->findings[i].shape),
+			res->findings[i].confidence);
+	fprintf(f, "%s%s%s\n", res->nfindings > 1 ? "]" : "",
+		v->nevidence ? ": " : "", v->nevidence ? v->evidence[0] : "");
+out:
+	fflush(f);
+	free(res);
+}
