@@ -607,10 +607,13 @@ static void starvation_kernel(struct diag_ctx *cx)
 		append_threads(cx, line, val_sys, top);
 		evidence(f, "%s", line);
 	}
+	/* in->spans holds at most DIAG_MAX_SPANS: a full array is a floor. */
 	if (nlong)
-		evidence(f, "%u single blocking span%s >= %s on workers, the "
+		evidence(f, "%s%u single blocking span%s >= %s on workers, the "
 			 "longest %s in %s on %s: every task queued on that worker "
-			 "waited as long", nlong, nlong > 1 ? "s" : "",
+			 "waited as long",
+			 in->nspans == DIAG_MAX_SPANS ? "at least " : "",
+			 nlong, nlong > 1 ? "s" : "",
 			 fmt_ns(a, sizeof(a), STARV_LONG_SPAN_NS),
 			 fmt_ns(b, sizeof(b), longest->ns), longest->syscall,
 			 thread_label(in, longest->tid, lbl, sizeof(lbl)));
