@@ -24,6 +24,12 @@
  *     inside a syscall is held in its thread (pend[]) until that thread's
  *     sys_exit, where it is current and still has the user stack it blocked
  *     with; the stack is taken there, once, and the record sent.
+ *  6. Which syscall a thread blocked in comes, on x86_64 with
+ *     bpf_task_pt_regs (5.15+), from its saved user registers at switch-out
+ *     (regs_sys): no sys_enter program at all, and sys_exit returns after
+ *     one load while no thread holds spans (pend_threads), or two when
+ *     none hashing to its pend_slots[] slot does.  Elsewhere sys_enter
+ *     records it per thread (the fallback).
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -34,6 +40,9 @@
 #include "core_fixes.bpf.h"
 
 #define TASK_RUNNING 0
+#ifndef ENOSYS
+#define ENOSYS 38
+#endif
 
 /* Settings, written by the loader before load. */
 const volatile __u32 targ_tgid = 0;
@@ -44,10 +53,20 @@ const volatile __s32 futex_waitv_nr = -1;	/* futex_waitv(2), 5.16+ */
 const volatile __s32 futex2_wait_nr = -1;	/* futex_wait(2), 6.7+ */
 const volatile __s32 futex2_wake_nr = -1;	/* futex_wake(2), 6.7+ */
 const volatile __u8 sys_class[OBS_SYSCALL_NRS] = {};	/* nr -> obs_sys_class */
+/* Syscall state from saved user registers, not sys_enter (x86_64, 5.15+). */
+const volatile bool regs_sys = false;
 
 /* Processes added to tgids by the fork handler: 0 spares every syscall and
  * switch on the box a hash lookup until the target forks. */
 __u32 nr_children = 0;
+
+/*
+ * Threads with held spans per tid & (OBS_PEND_SLOTS - 1): sys_exit of any
+ * other thread returns after one load.  A count, not a flag, so that two
+ * threads sharing a slot are both flushed.
+ */
+__u32 pend_slots[OBS_PEND_SLOTS] = {};
+__u32 pend_threads = 0;	/* their sum: 0 nearly always, no helper call then */
 
 /* Zero values for inserts (too large for the 512-byte BPF stack). */
 static const struct obs_thread zero_thread;
@@ -192,6 +211,11 @@ static __always_inline void notable(struct obs_thread *t, __u32 kind, __u64 ns,
 	__u32 n = t->npend;
 
 	if (t->sys_nr1 && n < OBS_PENDING_MAX) {
+		if (!n) {
+			__sync_fetch_and_add(&pend_slots[t->tid &
+					     (OBS_PEND_SLOTS - 1)], 1);
+			__sync_fetch_and_add(&pend_threads, 1);
+		}
 		t->pend[n].ns = ns;
 		t->pend[n].uaddr = uaddr;
 		t->pend[n].kind = kind;
@@ -207,6 +231,11 @@ static __always_inline void flush_pending(struct obs_thread *t, long stack_id)
 {
 	__u32 i, n = t->npend;
 
+	if (!n)
+		return;
+	__sync_fetch_and_add(&pend_slots[t->tid & (OBS_PEND_SLOTS - 1)],
+			     (__u32)-1);	/* no atomic sub before -mcpu=v3 */
+	__sync_fetch_and_add(&pend_threads, (__u32)-1);
 	for (i = 0; i < OBS_PENDING_MAX; i++) {
 		if (i >= n)
 			break;
@@ -216,9 +245,93 @@ static __always_inline void flush_pending(struct obs_thread *t, long stack_id)
 	t->npend = 0;
 }
 
+static __always_inline bool futex_cmd_waits(__u32 cmd)
+{
+	return cmd == OBS_FUTEX_WAIT || cmd == OBS_FUTEX_WAIT_BITSET ||
+	       cmd == OBS_FUTEX_LOCK_PI || cmd == OBS_FUTEX_LOCK_PI2 ||
+	       cmd == OBS_FUTEX_WAIT_REQUEUE_PI;
+}
+
+static __always_inline bool futex_cmd_wakes(__u32 cmd)
+{
+	return cmd == OBS_FUTEX_WAKE || cmd == OBS_FUTEX_WAKE_BITSET ||
+	       cmd == OBS_FUTEX_UNLOCK_PI || cmd == OBS_FUTEX_WAKE_OP ||
+	       cmd == OBS_FUTEX_REQUEUE || cmd == OBS_FUTEX_CMP_REQUEUE ||
+	       cmd == OBS_FUTEX_CMP_REQUEUE_PI;
+}
+
+/*
+ * The futex address a waiting syscall waits on, 0 if nr/arg0/arg1 is not a
+ * futex wait.  futex_waitv is keyed by its first word, waiters[0].uaddr,
+ * read from user memory: only valid where the thread is current.
+ */
+static __always_inline __u64 futex_wait_uaddr(long nr, __u64 arg0, __u64 arg1)
+{
+	__u64 uaddr = 0;
+
+	if (nr == futex_nr)
+		return futex_cmd_waits((__u32)arg1 & OBS_FUTEX_CMD_MASK) ?
+		       arg0 : 0;
+	if (nr == futex2_wait_nr)
+		return arg0;
+	if (nr == futex_waitv_nr) {
+		if (bpf_probe_read_user(&uaddr, sizeof(uaddr),
+					(void *)(arg0 + 8)) || !uaddr)
+			uaddr = arg0;
+		return uaddr;
+	}
+	return 0;
+}
+
+static __always_inline bool futex_wakes(long nr, __u64 arg1)
+{
+	if (nr == futex_nr)
+		return futex_cmd_wakes((__u32)arg1 & OBS_FUTEX_CMD_MASK);
+	return nr == futex2_wake_nr;
+}
+
+#if defined(__TARGET_ARCH_x86)
+/*
+ * The syscall task is inside, from the user registers the entry code saved
+ * at the top of its kernel stack: nr + 1, 0 when not in one.  The syscall
+ * entry stores the number in orig_ax and -ENOSYS in ax, and ax keeps it
+ * until do_syscall_64 writes the return value; interrupts and exceptions
+ * from user mode have orig_ax = -1 or an error code with ax = the user's
+ * rax.  A fault taken inside a syscall (copy_from_user) leaves these
+ * registers alone, so it counts as the syscall, as with sys_enter.
+ */
+static __always_inline __u32 regs_nr1(struct pt_regs *regs, __u64 *arg0,
+				      __u64 *arg1)
+{
+	long nr = regs->orig_ax;
+
+	if (nr < 0 || (long)regs->ax != -ENOSYS)
+		return 0;
+	*arg0 = regs->di;
+	*arg1 = regs->si;
+	return nr + 1;
+}
+
+static __always_inline __u32 task_nr1(struct task_struct *task, __u64 *arg0,
+				      __u64 *arg1)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return regs ? regs_nr1(regs, arg0, arg1) : 0;
+}
+#else
+/* not reached: the loader sets regs_sys on x86_64 only */
+static __always_inline __u32 task_nr1(struct task_struct *task, __u64 *arg0,
+				      __u64 *arg1)
+{
+	return 0;
+}
+#endif
+
 static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 				       __u64 now)
 {
+	__u64 arg0 = 0, arg1 = 0;
 	struct obs_thread *t;
 	__u64 exec;
 
@@ -253,6 +366,12 @@ static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 	}
 	t->ts_off = now;
 	t->ts_runnable = 0;
+	if (regs_sys) {
+		/* prev is current here: its user memory is readable */
+		t->sys_nr1 = task_nr1(prev, &arg0, &arg1);
+		t->cur_uaddr = t->sys_nr1 ?
+			futex_wait_uaddr((long)t->sys_nr1 - 1, arg0, arg1) : 0;
+	}
 	t->off_class = classify(t->sys_nr1);
 	t->off_uaddr = t->cur_uaddr;
 }
@@ -337,6 +456,7 @@ static __always_inline void close_off_span(struct obs_thread *t, __u64 now)
 
 static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
+	__u64 arg0, arg1;
 	struct obs_thread *t;
 	__u64 d;
 
@@ -358,8 +478,12 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		if (d > t->rq_max_ns)
 			t->rq_max_ns = d;
 		t->rq_hist[obs_slot(d)]++;
-		if (threshold_ns && d >= threshold_ns)
+		if (threshold_ns && d >= threshold_ns) {
+			/* still in the kernel: the registers it will return with */
+			if (regs_sys)
+				t->sys_nr1 = task_nr1(next, &arg0, &arg1);
 			notable(t, OBS_EV_RQ_DELAY, d, classify(t->sys_nr1), 0);
+		}
 	}
 	/*
 	 * Blocked, and switched in with no wakeup seen: rare, but the kernel
@@ -373,6 +497,8 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	t->ts_runnable = 0;
 	t->runnable_kind = OBS_RUNNABLE_NONE;
 	t->wake_uaddr = 0;
+	if (regs_sys)	/* the wait is over (sys_exit clears it otherwise) */
+		t->cur_uaddr = 0;
 	t->ts_in = now;
 	if (!t->exec_ok) {
 		t->exec_base = next->se.sum_exec_runtime;
@@ -445,9 +571,10 @@ int BPF_PROG(obs_sched_waking, struct task_struct *p)
 {
 	struct obs_pair_key pk = { .kind = OBS_PAIR_WAKER };
 	struct obs_pair zero_pair = {};
+	__u64 pid_tgid, arg0 = 0, arg1 = 0;
 	struct obs_thread *t, *w;
 	struct obs_pair *pr;
-	__u32 tid, cur;
+	__u32 tid, cur, nr1;
 	bool created;
 
 	tid = p->pid;
@@ -456,10 +583,20 @@ int BPF_PROG(obs_sched_waking, struct task_struct *p)
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t || !t->cur_uaddr)
 		return 0;
-	cur = (__u32)bpf_get_current_pid_tgid();
-	w = bpf_map_lookup_elem(&threads, &cur);
-	if (!w || !w->in_futex_wake)
-		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	cur = (__u32)pid_tgid;
+	if (regs_sys) {
+		/* the waker is current: in a futex wake op right now? */
+		if (!followed(pid_tgid >> 32))
+			return 0;
+		nr1 = task_nr1(bpf_get_current_task_btf(), &arg0, &arg1);
+		if (!nr1 || !futex_wakes((long)nr1 - 1, arg1))
+			return 0;
+	} else {
+		w = bpf_map_lookup_elem(&threads, &cur);
+		if (!w || !w->in_futex_wake)
+			return 0;
+	}
 	pk.tgid = t->tgid;
 	pk.tid = cur;
 	pk.uaddr = t->cur_uaddr;
@@ -529,26 +666,11 @@ int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
 
 /* ---- syscalls: which one each followed thread is in ---------------------- */
 
-static __always_inline bool futex_cmd_waits(__u32 cmd)
-{
-	return cmd == OBS_FUTEX_WAIT || cmd == OBS_FUTEX_WAIT_BITSET ||
-	       cmd == OBS_FUTEX_LOCK_PI || cmd == OBS_FUTEX_LOCK_PI2 ||
-	       cmd == OBS_FUTEX_WAIT_REQUEUE_PI;
-}
-
-static __always_inline bool futex_cmd_wakes(__u32 cmd)
-{
-	return cmd == OBS_FUTEX_WAKE || cmd == OBS_FUTEX_WAKE_BITSET ||
-	       cmd == OBS_FUTEX_UNLOCK_PI || cmd == OBS_FUTEX_WAKE_OP ||
-	       cmd == OBS_FUTEX_REQUEUE || cmd == OBS_FUTEX_CMP_REQUEUE ||
-	       cmd == OBS_FUTEX_CMP_REQUEUE_PI;
-}
-
+/* The fallback (no regs_sys): these programs are not loaded otherwise. */
 static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), uaddr = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), arg0, arg1;
 	struct obs_thread *t;
-	__u32 cmd;
 
 	if (!followed(pid_tgid >> 32))
 		return;
@@ -558,32 +680,30 @@ static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 	t->sys_nr1 = id >= 0 ? id + 1 : 0;
 	t->cur_uaddr = 0;
 	t->in_futex_wake = 0;
-	if (id == futex_nr) {
-		cmd = (__u32)PT_REGS_PARM2_CORE_SYSCALL(regs) & OBS_FUTEX_CMD_MASK;
-		if (futex_cmd_waits(cmd))
-			t->cur_uaddr = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		else if (futex_cmd_wakes(cmd))
-			t->in_futex_wake = 1;
-	} else if (id == futex_waitv_nr) {
-		/* keyed by the first futex of the vector: waiters[0].uaddr */
-		uaddr = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		if (bpf_probe_read_user(&t->cur_uaddr, sizeof(t->cur_uaddr),
-					(void *)(uaddr + 8)) || !t->cur_uaddr)
-			t->cur_uaddr = uaddr;
-	} else if (id == futex2_wait_nr) {
-		t->cur_uaddr = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	} else if (id == futex2_wake_nr) {
-		t->in_futex_wake = 1;
-	}
+	/* id -1 (no syscall) would match an absent futex2 nr (-1) */
+	if (id < 0 || (id != futex_nr && id != futex_waitv_nr &&
+		       id != futex2_wait_nr && id != futex2_wake_nr))
+		return;
+	arg0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	arg1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	t->cur_uaddr = futex_wait_uaddr(id, arg0, arg1);
+	t->in_futex_wake = futex_wakes(id, arg1);
 }
 
 static __always_inline void on_sys_exit(void *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	__u64 pid_tgid;
 	struct obs_thread *t;
+	__u32 tid;
 	long id;
 
+	/* regs_sys: nothing to reset, only held spans to send */
+	if (regs_sys && !pend_threads)
+		return;
+	pid_tgid = bpf_get_current_pid_tgid();
+	tid = (__u32)pid_tgid;
+	if (regs_sys && !pend_slots[tid & (OBS_PEND_SLOTS - 1)])
+		return;
 	if (!followed(pid_tgid >> 32))
 		return;
 	t = bpf_map_lookup_elem(&threads, &tid);

@@ -101,6 +101,7 @@ enum obs_runnable {
 
 /* A notable span held until its thread leaves the syscall (struct obs_thread). */
 #define OBS_PENDING_MAX		2	/* a third one is sent at once, stackless */
+#define OBS_PEND_SLOTS		4096	/* pend_slots[]: power of 2 */
 
 struct obs_pending {
 	__u64 ns;

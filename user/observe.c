@@ -125,11 +125,32 @@ static int stop_child(struct obs_target *t)
 	return st;
 }
 
+/*
+ * Can the programs read a blocked thread's syscall from its saved user
+ * registers (bpf_task_pt_regs, 5.15+; the orig_ax/ax test is x86_64's)?
+ * Then sys_enter is not loaded at all.  OBSERVE_SYS_ENTER=1 forces the
+ * sys_enter fallback (tests compare the two).
+ */
+static bool use_regs_sys(void)
+{
+#if defined(__x86_64__)
+	const char *force = getenv("OBSERVE_SYS_ENTER");
+
+	if (force && *force && strcmp(force, "0"))
+		return false;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+				       BPF_FUNC_task_pt_regs, NULL) == 1;
+#else
+	return false;
+#endif
+}
+
 static int set_rodata(struct observe_bpf *skel, pid_t tgid)
 {
 	struct obs_futex_nrs nrs;
 	bool btf_sys = have_btf_tracepoint("sys_enter") &&
 		       have_btf_tracepoint("sys_exit");
+	bool regs = use_regs_sys();
 
 	obs_futex_nrs(&nrs);
 	skel->rodata->targ_tgid = (__u32)tgid;
@@ -142,13 +163,23 @@ static int set_rodata(struct observe_bpf *skel, pid_t tgid)
 	obs_sys_class_table((uint8_t *)skel->rodata->sys_class,
 			    OBS_SYSCALL_NRS);
 
-	/* tp_btf where the kernel has it, else the raw_tp twin (same code) */
-	bpf_program__set_autoload(skel->progs.obs_sys_enter, btf_sys);
+	skel->rodata->regs_sys = regs;
+
+	/*
+	 * tp_btf where the kernel has it, else the raw_tp twin (same code);
+	 * no sys_enter at all when the registers tell the syscall.
+	 */
+	bpf_program__set_autoload(skel->progs.obs_sys_enter, btf_sys && !regs);
 	bpf_program__set_autoload(skel->progs.obs_sys_exit, btf_sys);
-	bpf_program__set_autoload(skel->progs.obs_sys_enter_raw, !btf_sys);
+	bpf_program__set_autoload(skel->progs.obs_sys_enter_raw,
+				  !btf_sys && !regs);
 	bpf_program__set_autoload(skel->progs.obs_sys_exit_raw, !btf_sys);
-	if (!btf_sys && env.verbose)
-		fprintf(stderr, "observe: no BTF for raw_syscalls, using raw_tp\n");
+	if (env.verbose) {
+		if (!btf_sys)
+			fprintf(stderr, "observe: no BTF for raw_syscalls, using raw_tp\n");
+		fprintf(stderr, "observe: syscalls from %s\n",
+			regs ? "saved user registers" : "sys_enter");
+	}
 	return 0;
 }
 

