@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "cli.h"
 #include "report.h"
 #include "rt.h"
@@ -157,24 +158,13 @@ static void conn_free(void *state)
 	free(c);
 }
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(ns / 1000000000ULL),
-		.tv_nsec = (long)(ns % 1000000000ULL),
-	};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
-}
-
 /* The blocking "audit log write"; only the call itself is counted. */
 static void *block_once(void *arg)
 {
 	struct server *s = arg;
 	uint64_t t0 = rt_now_ns();
 
-	sleep_ns(s->block_ns);
+	demo_sleep_ns(s->block_ns);
 	__atomic_add_fetch(&s->blocks, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&s->blocked_ns, rt_now_ns() - t0, __ATOMIC_RELAXED);
 	return NULL;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "cli.h"
 #include "report.h"
 #include "rt.h"
@@ -90,18 +91,6 @@ struct root {
 	rt_join_t **vjoin;
 };
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(ns / 1000000000ULL),
-		.tv_nsec = (long)(ns % 1000000000ULL),
-	};
-
-	/* Relative sleep, resumed with the remainder after a signal. */
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
-}
-
 /* The blocking call itself; runs on a worker (broken) or a blocking-pool
  * thread (--fixed).  Only the call is timed. */
 static void *block_once(void *arg)
@@ -114,7 +103,7 @@ static void *block_once(void *arg)
 	switch (env.mode) {
 	case MODE_SLEEP:
 		t0 = rt_now_ns();
-		sleep_ns(b->block_ns);
+		demo_sleep_ns(b->block_ns);
 		t1 = rt_now_ns();
 		break;
 	case MODE_SPIN:
@@ -149,7 +138,7 @@ static void *feeder_main(void *arg)
 
 	/* EOF on req (the blocker closed it) ends the feeder. */
 	while (read(b->req[0], &c, 1) == 1) {
-		sleep_ns(b->block_ns);
+		demo_sleep_ns(b->block_ns);
 		if (write(b->data[1], &c, 1) != 1)
 			break;
 	}
