@@ -85,7 +85,7 @@ is "$(jq -c '.drops' "$JSON")" '{"ringbuf":0,"threads_full":0,"futex_full":0,"ot
 
 # Each of the 10 wakeups of a sleeper ends in a run-queue wait that observe
 # counts, unless the kernel never reported that wakeup: observe then says so
-# in diagnostics.missed_wakeups (user/CONTRACT-CHANGES).
+# in diagnostics.missed_wakeups (docs/observe-json-changes.md).
 tid=$(awk '$1 == "blocked" && $2 == "sleep-cns" { print $3 }' "$OUT")
 if [ -z "$tid" ] || [ -z "$(jt "$JSON" "$tid" .tid)" ]; then
 	fail_n 2 "sleep-cns: present in threads[]"

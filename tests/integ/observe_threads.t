@@ -138,7 +138,7 @@ is "$(jq -r '[.threads[] | select(.tid != '"$tpid"') | .tid] | sort | map(tostri
 	"$(tr '\n' ' ' <<<"$spin_tids" | sed 's/ $//')" "attach: exactly the 3 running threads (besides main)"
 # The main thread sleeps in pthread_join during the whole window: no
 # scheduler event names it, only the scan of /proc/PID/task at attach
-# (user/CONTRACT-CHANGES).  A worker blocked all along is exactly what a user
+# (docs/observe-json-changes.md).  A worker blocked all along is exactly what a user
 # looks for.
 is "$(jq --argjson p "$tpid" '[.threads[] | select(.tid == $p)] | length' "$J" 2>/dev/null)" 1 \
 	"attach: the main thread, blocked during the whole window, is reported"
