@@ -95,34 +95,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# bpf_prog_ids PID: program ids a process holds (fdinfo prog_id, links too).
-bpf_prog_ids() {
-	local f
-	for f in /proc/"$1"/fdinfo/*; do
-		awk '$1 == "prog_id:" { print $2 }' "$f" 2>/dev/null
-	done | sort -un
-}
-
-# wait_links PID: until PID holds bpf links, stable for 0.3 s (max 15 s).
-wait_links() {
-	local prev=-1 n stable=0 i f
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$1" 2>/dev/null || return 1
-		n=0
-		for f in /proc/"$1"/fdinfo/*; do
-			grep -q '^link_type:' "$f" 2>/dev/null && n=$((n + 1))
-		done
-		if [ "$n" -gt 0 ] && [ "$n" = "$prev" ]; then
-			stable=$((stable + 1))
-			[ "$stable" -ge 3 ] && return 0
-		else
-			stable=0
-		fi
-		prev=$n
-		sleep 0.1
-	done
-	return 1
-}
+. "$(dirname "$0")/lib/bpf_fds.sh"
 
 # run_one WORKLOAD CONFIG [STATS_FILE]: one workload run; prints
 # "roundtrips/s switches/s cpu_ns/roundtrip".
@@ -138,7 +111,7 @@ run_one() {
 		# shellcheck disable=SC2086
 		$cmd >/dev/null 2>"$TMP/$cfg.err" &
 		tpid=$!
-		if ! wait_links "$tpid"; then
+		if ! wait_attached "$tpid" 15 3; then
 			echo "bench-observer: $cfg did not attach: $(head -c 300 "$TMP/$cfg.err")" >&2
 			kill "$tpid" "$pid" 2>/dev/null
 			wait 2>/dev/null

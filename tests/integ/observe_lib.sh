@@ -33,42 +33,7 @@ jt() { jq -r --argjson t "$2" ".threads[] | select(.tid == \$t) | $3" "$1"; }
 # field OUT KEY N: field N (1 = first after KEY) of the first "KEY ..." line.
 field() { awk -v k="$2" -v n="$3" '$1 == k { print $(n + 1); exit }' "$1"; }
 
-# bpf_prog_ids PID: the BPF program ids a process holds, as program fds or
-# through links (fdinfo "prog_id:"), one per line, sorted.
-bpf_prog_ids() {
-	local f
-	for f in /proc/"$1"/fdinfo/*; do
-		awk '$1 == "prog_id:" { print $2 }' "$f" 2>/dev/null
-	done | sort -un
-}
-
-# bpf_link_count PID: bpf links (attached programs) a process holds.
-bpf_link_count() {
-	local f n=0
-	for f in /proc/"$1"/fdinfo/*; do
-		grep -q '^link_type:' "$f" 2>/dev/null && n=$((n + 1))
-	done
-	echo "$n"
-}
-
-# wait_attached PID [SECS]: waits until PID holds BPF links and their number
-# has been stable for 0.5 s; returns 1 on timeout or if PID died.
-wait_attached() {
-	local pid=$1 secs=${2:-20} prev=-1 n stable=0 i
-	for ((i = 0; i < secs * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
-		n=$(bpf_link_count "$pid")
-		if [ "$n" -gt 0 ] && [ "$n" = "$prev" ]; then
-			stable=$((stable + 1))
-			[ "$stable" -ge 5 ] && return 0
-		else
-			stable=0
-		fi
-		prev=$n
-		sleep 0.1
-	done
-	return 1
-}
+. "$TOP/scripts/lib/bpf_fds.sh"
 
 # prog_exists ID: a BPF program with this id is still loaded.
 prog_exists() { bpftool prog show id "$1" >/dev/null 2>&1; }

@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# bpf_fds.sh - what BPF objects a process holds, read from /proc/PID/fdinfo.
+# Sourced by tests/integ/observe_lib.sh and scripts/bench-observer.sh.
+
+# bpf_prog_ids PID: the BPF program ids a process holds, as program fds or
+# through links (fdinfo "prog_id:"), one per line, sorted.
+bpf_prog_ids() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		awk '$1 == "prog_id:" { print $2 }' "$f" 2>/dev/null
+	done | sort -un
+}
+
+# bpf_link_count PID: bpf links (attached programs) a process holds.
+bpf_link_count() {
+	local f n=0
+	for f in /proc/"$1"/fdinfo/*; do
+		grep -q '^link_type:' "$f" 2>/dev/null && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# wait_attached PID [SECS [POLLS]]: waits until PID holds BPF links and their
+# number has been stable for POLLS polls of 0.1 s (default 5); returns 1 on
+# timeout or if PID died.
+wait_attached() {
+	local pid=$1 secs=${2:-20} need=${3:-5} prev=-1 n stable=0 i
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		n=$(bpf_link_count "$pid")
+		if [ "$n" -gt 0 ] && [ "$n" = "$prev" ]; then
+			stable=$((stable + 1))
+			[ "$stable" -ge "$need" ] && return 0
+		else
+			stable=0
+		fi
+		prev=$n
+		sleep 0.1
+	done
+	return 1
+}
+
