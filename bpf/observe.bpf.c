@@ -348,11 +348,10 @@ static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 	exec = prev->se.sum_exec_runtime;
 	if (t->exec_ok && exec >= t->exec_base)
 		t->on_cpu_ns += exec - t->exec_base;
-	else if (!t->exec_ok && t->on_cpu_now && t->ts_in && now > t->ts_in)
+	else if (!t->exec_ok && t->ts_in && now > t->ts_in)
 		t->on_cpu_ns += now - t->ts_in;
 	t->exec_base = exec;	/* a smaller value: a reused tid, start over */
 	t->exec_ok = 1;
-	t->on_cpu_now = 0;
 	t->ts_in = 0;
 
 	/* Preempted (or still TASK_RUNNING): stays on the run queue. */
@@ -504,7 +503,6 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 		t->exec_base = next->se.sum_exec_runtime;
 		t->exec_ok = 1;
 	}
-	t->on_cpu_now = 1;
 }
 
 SEC("tp_btf/sched_switch")
@@ -537,7 +535,7 @@ static __always_inline void on_wakeup(struct task_struct *p)
 	if (!t)
 		return;
 	/* a wakeup of a task that never left the CPU (ttwu_runnable) */
-	if (t->on_cpu_now)
+	if (t->ts_in)
 		return;
 	now = bpf_ktime_get_ns();
 	close_off_span(t, now);

@@ -120,7 +120,6 @@ struct obs_thread {
 	__u32 tgid;
 	char comm[OBS_COMM_LEN];
 	__u32 exited;
-	__u32 on_cpu_now;	/* state: 1 between switch-in and switch-out */
 
 	__u64 on_cpu_ns;
 	__u64 rq_total_ns;
@@ -136,7 +135,7 @@ struct obs_thread {
 	__u64 futex_wait_ns;
 
 	/* state machine, written on this thread's switches and wakeups */
-	__u64 ts_in;		/* switch-in time, 0 when unknown */
+	__u64 ts_in;		/* switch-in time; 0 while off a CPU or unknown */
 	__u64 exec_base;	/* se.sum_exec_runtime at the last switch-out
 				 * (or first switch-in): CPU time counted so far */
 	__u64 ts_off;		/* switch-out in a sleeping state, 0 if none */

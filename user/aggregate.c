@@ -130,9 +130,9 @@ static void add_in_progress(struct obs_thread *k, uint64_t now_ns)
 	uint64_t d;
 	__u32 cls;
 
-	if (k->on_cpu_now && k->ts_in && now_ns > k->ts_in)
+	if (k->ts_in && now_ns > k->ts_in)
 		k->on_cpu_ns += now_ns - k->ts_in;
-	if (!k->on_cpu_now && k->ts_off && now_ns > k->ts_off) {
+	if (!k->ts_in && k->ts_off && now_ns > k->ts_off) {
 		d = now_ns - k->ts_off;
 		cls = k->off_class < OBS_SYS__COUNT ? k->off_class : OBS_SYS_OTHER;
 		k->off_cpu_ns += d;

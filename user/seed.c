@@ -112,7 +112,6 @@ int obs_seed_threads(int threads_fd, pid_t tgid, uint64_t t0_ns)
 		if (st == 'R') {
 			/* running or queued: a queued one resets ts_in when
 			 * it is switched in, before anything is charged */
-			t->on_cpu_now = 1;
 			t->ts_in = t0_ns;
 		} else if ((st == 'S' || st == 'D') &&
 			   task_syscall(tgid, tid, &nr, &a1, &a2)) {
