@@ -18,13 +18,15 @@
 	X(task_wake) X(poll_start) X(poll_end) X(slow_poll) X(timer_fire)     \
 	X(mutex_wait) X(mutex_acquire) X(mutex_release) X(sync_wait)          \
 	X(sync_acquire) X(sync_release) X(blocking_queue)                     \
-	X(blocking_start) X(blocking_end)
+	X(blocking_start) X(blocking_end) X(worker_stop) X(slow_schedule)
 
 #define RT__PROBE_SEM_DECL(name) \
 	extern volatile unsigned short rt_##name##_semaphore;
 RT__PROBE_LIST(RT__PROBE_SEM_DECL)
 
 #define RT__PROBE_ENABLED(name) (rt_##name##_semaphore != 0)
+/* How many tracers have the probe enabled (the kernel counts attachments). */
+#define RT__PROBE_USERS(name) (rt_##name##_semaphore)
 
 #define RT_PROBE1(name, a) \
 	do { if (RT__PROBE_ENABLED(name)) DTRACE_PROBE1(rt, name, a); } while (0)
@@ -39,5 +41,9 @@ RT__PROBE_LIST(RT__PROBE_SEM_DECL)
  * guidance is that a poll should not run longer than 10-100 us; 1 ms is an
  * order of magnitude past that and rare in a healthy program. */
 #define RT_SLOW_POLL_NS 1000000ULL
+
+/* A task that waited this long from its wake to its poll fires
+ * rt:slow_schedule: the same order as a slow poll, the delay it causes. */
+#define RT_SLOW_SCHEDULE_NS 1000000ULL
 
 #endif /* RT_PROBES_H */

@@ -230,6 +230,7 @@ typedef struct rt_mutex {
 	bool locked;
 	uint64_t holder_task;
 	uint64_t acquired_ns;
+	uint64_t holder_poll0;   /* holder's rt__cur_poll_ns at the hand-off */
 	rt_mutex_waiter_t *head, *tail;
 } rt_mutex_t;
 

@@ -89,6 +89,10 @@ struct rt_task {
 	void *state_ptr;
 	rt_free_cb free_cb;
 	struct rt_join *join;    /* NULL when detached at spawn */
+	_Atomic uint64_t woken_ns; /* wake or spawn not yet followed by a poll,
+				  * 0 if none; set only while rt:slow_schedule
+				  * is enabled */
+	_Atomic uint64_t poll_ns; /* time in its completed polls */
 };
 
 /* Join handle, shared by a task (or blocking job) and its holder. */
@@ -122,6 +126,7 @@ struct rt__worker {
 	bool in_park;            /* running the driver (parked or zero-timeout):
 				  * its wakes notify no one one by one */
 	bool in_park_zero;       /* in park_timeout_zero: wakes use the LIFO slot */
+	unsigned short announced; /* rt:worker_start users it fired for */
 	bool is_parked;          /* on the sleepers stack; under idle_mu */
 	uint32_t rand;           /* xorshift state for the steal start */
 	struct rt_cx *cx;
@@ -139,12 +144,38 @@ struct rt__worker {
 };
 
 /* The ABI layout that BPF readers compile against (docs/probes.md). */
-_Static_assert(sizeof(struct rt_probe_worker) == 64, "rt_probe_worker size");
+_Static_assert(sizeof(struct rt_probe_worker) % 64 == 0, "rt_probe_worker size");
+_Static_assert(offsetof(struct rt_probe_worker, poll_ns) == 32, "abi");
+_Static_assert(offsetof(struct rt_probe_worker, poll_hist) == 96, "abi");
 _Static_assert(offsetof(struct rt_probe_worker, poll_start_ns) == 8, "abi");
 _Static_assert(offsetof(struct rt_probe_worker, polls) == 16, "abi");
 _Static_assert(offsetof(struct rt_probe_worker, tid) == 24, "abi");
 _Static_assert(offsetof(struct rt_probe_worker, worker_idx) == 28, "abi");
 _Static_assert(offsetof(struct rt__worker, pub) == 0, "pub is cache-aligned");
+
+/* Counter of the published record: written by its worker only, read by
+ * anyone, so a relaxed store of the new value is enough (no torn reads). */
+static inline void rt__pub_add(__u64 *counter, uint64_t v)
+{
+	atomic_store_explicit((_Atomic __u64 *)counter, *counter + v,
+			      memory_order_relaxed);
+}
+
+/* The log2-us histogram slot of a duration (rt_probe_abi.h). */
+static inline unsigned int rt__hist_slot(uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	unsigned int slot = us < 2 ? 0 : 63 - (unsigned int)__builtin_clzll(us);
+
+	return slot < RT_PROBE_HIST_SLOTS ? slot : RT_PROBE_HIST_SLOTS - 1;
+}
+
+/* The task polling on this thread: its time in polls up to now (finished
+ * polls and the current one), and when the current poll started; 0 and 0
+ * outside a poll (sched.c). */
+uint64_t rt__cur_poll_ns(uint64_t now, uint64_t *poll_start);
+/* The id of the task polling on this thread, 0 if none (task.c). */
+uint64_t rt__cur_task_id(void);
 
 struct rt_cx {
 	rt_t *rt;

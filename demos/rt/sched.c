@@ -293,6 +293,47 @@ static void publish_poll(struct rt__worker *w, uint64_t task_id, uint64_t start)
 			      memory_order_relaxed);
 }
 
+/* The poll-time counters of the published record (rt_probe_abi.h). */
+static void count_poll(struct rt__worker *w, uint64_t ns)
+{
+#ifndef RT_NO_PUBLISH
+	rt__pub_add(&w->pub.polls, 1);
+	rt__pub_add(&w->pub.poll_ns, ns);
+	rt__pub_add(&w->pub.poll_hist[rt__hist_slot(ns)], 1);
+#else
+	(void)w;
+	(void)ns;
+#endif
+}
+
+/* Wake-to-poll delay of a task woken while rt:slow_schedule was enabled. */
+static void count_sched_delay(struct rt__worker *w, struct rt_task *t,
+			      uint64_t start)
+{
+	uint64_t woken = atomic_exchange_explicit(&t->woken_ns, 0,
+						  memory_order_relaxed);
+	uint64_t d = start > woken ? start - woken : 0;
+
+	rt__pub_add(&w->pub.sched_count, 1);
+	rt__pub_add(&w->pub.sched_ns, d);
+	rt__pub_add(&w->pub.sched_hist[rt__hist_slot(d)], 1);
+	if (d >= RT_SLOW_SCHEDULE_NS)
+		RT_PROBE4(slow_schedule, t->id, w->idx, start - d, d);
+}
+
+uint64_t rt__cur_poll_ns(uint64_t now, uint64_t *poll_start)
+{
+	struct rt__worker *w = rt__cur_worker;
+	struct rt_task *t = w ? w->cx->task : NULL;
+
+	*poll_start = 0;
+	if (!t || !w->in_poll)
+		return 0;
+	*poll_start = w->pub.poll_start_ns;
+	return atomic_load_explicit(&t->poll_ns, memory_order_relaxed) +
+	       (now > *poll_start ? now - *poll_start : 0);
+}
+
 /* Polls a SCHEDULED task; consumes the queue's reference. */
 static void poll_task(struct rt__worker *w, struct rt_task *t)
 {
@@ -308,15 +349,16 @@ static void poll_task(struct rt__worker *w, struct rt_task *t)
 	start = rt_now_ns();
 	publish_poll(w, t->id, start);
 	RT_PROBE2(poll_start, t->id, w->idx);
+	if (atomic_load_explicit(&t->woken_ns, memory_order_relaxed))
+		count_sched_delay(w, t, start);
 
 	r = t->fn(cx, t->state_ptr);
 
 	end = rt_now_ns();
 	publish_poll(w, 0, 0);
-#ifndef RT_NO_PUBLISH
-	atomic_store_explicit((_Atomic uint64_t *)&w->pub.polls,
-			      w->pub.polls + 1, memory_order_relaxed);
-#endif
+	atomic_store_explicit(&t->poll_ns, t->poll_ns + (end - start),
+			      memory_order_relaxed);
+	count_poll(w, end - start);
 	RT_PROBE4(poll_end, t->id, w->idx, end - start, (int)r);
 	if (end - start >= RT_SLOW_POLL_NS)
 		RT_PROBE4(slow_poll, t->id, w->idx, start, end - start);
@@ -482,9 +524,24 @@ static void park_timeout_zero(struct rt__worker *w)
 		rt__notify_one(rt);
 }
 
+/*
+ * Fires rt:worker_start when a tracer enabled it since the last time: at
+ * the worker's start, and later for a tracer that attaches to a running
+ * process (observe -p), which learns the worker's record address this way.
+ */
+static void announce(struct rt__worker *w)
+{
+	unsigned short users = RT__PROBE_USERS(worker_start);
+
+	if (users > w->announced)
+		RT_PROBE3(worker_start, w->idx, w->pub.tid, &w->pub);
+	w->announced = users;
+}
+
 /* Every RT__EVENT_INTERVAL ticks (Tokio's Context::maintenance). */
 static void maintenance(struct rt__worker *w)
 {
+	announce(w);
 	park_timeout_zero(w);
 }
 
@@ -547,7 +604,10 @@ static void park(struct rt__worker *w)
 	 * (Tokio's should_notify_others after park). */
 	if (rt__lq_len(&w->lq) > 1)
 		rt__notify_one(rt);
-	RT_PROBE2(worker_unpark, w->idx, rt_now_ns() - t0);
+	t0 = rt_now_ns() - t0;
+	rt__pub_add(&w->pub.parked_ns, t0);
+	rt__pub_add(&w->pub.parks, 1);
+	RT_PROBE2(worker_unpark, w->idx, t0);
 }
 
 static void *worker_main(void *arg)
@@ -564,7 +624,7 @@ static void *worker_main(void *arg)
 	rt__cur_worker = w;
 	atomic_store_explicit((_Atomic uint32_t *)&w->pub.tid,
 			      (uint32_t)syscall(SYS_gettid), memory_order_relaxed);
-	RT_PROBE3(worker_start, w->idx, w->pub.tid, &w->pub);
+	announce(w);
 
 	while (!atomic_load_explicit(&rt->shutdown, memory_order_acquire)) {
 		struct rt_task *t;
@@ -592,6 +652,8 @@ static void *worker_main(void *arg)
 	/* Hand deferred tasks to the local queue, where rt_free drops them
 	 * with the rest (Tokio wakes them when the worker's run ends). */
 	wake_deferred(w);
+	/* Its last counters, for a tracer that cannot read them after exit. */
+	RT_PROBE3(worker_stop, w->idx, w->pub.tid, &w->pub);
 	rt__cur_worker = NULL;
 	return NULL;
 }
@@ -628,6 +690,8 @@ int rt_spawn(rt_t *rt, rt_task_fn fn, void *state, rt_free_cb free_cb,
 	t->free_cb = join ? NULL : free_cb;
 	atomic_init(&t->refs, 1); /* the queue's */
 	atomic_init(&t->state, RT__T_SCHEDULED);
+	if (RT__PROBE_ENABLED(slow_schedule))
+		atomic_init(&t->woken_ns, rt_now_ns());
 	RT_PROBE2(task_spawn, t->id,
 		  w && w->cx && w->cx->task ? w->cx->task->id : 0);
 	if (w && w->rt == rt) {

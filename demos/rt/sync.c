@@ -47,6 +47,21 @@ static void unlink_waiter(rt_mutex_t *m, rt_mutex_waiter_t *w)
 	w->next = w->prev = NULL;
 }
 
+/*
+ * The current task's poll time (rt__cur_poll_ns) at `since`, taking only the
+ * current poll as running since then: the base from which the holder's time
+ * in polls during a hold is counted.  The holder polled nothing else between
+ * the hand-off and now: it was waiting for this poll.
+ */
+static uint64_t poll_ns_since(uint64_t since, uint64_t now)
+{
+	uint64_t start, ns = rt__cur_poll_ns(now, &start);
+
+	if (!start)
+		return 0;
+	return ns - (now - (since > start ? since : start));
+}
+
 rt_poll_t rt_mutex_lock_poll(rt_mutex_t *m, rt_mutex_waiter_t *w, rt_cx_t *cx)
 {
 	uint64_t tid = cx->task->id, now, wait_ns = 0;
@@ -83,6 +98,8 @@ rt_poll_t rt_mutex_lock_poll(rt_mutex_t *m, rt_mutex_waiter_t *w, rt_cx_t *cx)
 		}
 		rt_waker_register(&w->waker, cx);
 	}
+	if (r == RT_READY)
+		m->holder_poll0 = poll_ns_since(m->acquired_ns, now);
 	pthread_mutex_unlock(&m->mu);
 	if (waited)
 		RT_PROBE2(mutex_wait, (uintptr_t)m, tid);
@@ -116,16 +133,22 @@ static rt_waker_t hand_off(rt_mutex_t *m, uint64_t now)
 
 void rt_mutex_unlock(rt_mutex_t *m)
 {
-	uint64_t now, hold, holder;
+	uint64_t now, hold, holder, running, start;
 	rt_waker_t wk;
 
 	pthread_mutex_lock(&m->mu);
 	now = rt_now_ns();
 	hold = now - m->acquired_ns;
 	holder = m->holder_task;
+	/* Of the hold, the time the holder was inside a poll; the rest it was
+	 * suspended.  Unknown (0) when the unlock is not from the holder. */
+	running = rt__cur_poll_ns(now, &start);
+	running = start && holder == rt__cur_task_id() &&
+		  running >= m->holder_poll0 ? running - m->holder_poll0 : 0;
 	wk = hand_off(m, now);
 	pthread_mutex_unlock(&m->mu);
-	RT_PROBE3(mutex_release, (uintptr_t)m, holder, hold);
+	RT_PROBE4(mutex_release, (uintptr_t)m, holder, hold,
+		  running < hold ? running : hold);
 	rt_waker_wake(&wk);
 }
 

@@ -55,6 +55,12 @@ void rt__task_wake(struct rt_task *t)
 			    memory_order_acquire))
 			break;
 	}
+	/* The scheduling delay starts here, also for a task woken while it
+	 * runs (it is queued again after that poll). */
+	if (RT__PROBE_ENABLED(slow_schedule) &&
+	    !atomic_load_explicit(&t->woken_ns, memory_order_relaxed))
+		atomic_store_explicit(&t->woken_ns, rt_now_ns(),
+				      memory_order_relaxed);
 	if (s == RT__T_IDLE)
 		rt__schedule(t, false); /* our reference goes to the queue */
 	else
@@ -73,7 +79,7 @@ void rt_waker_register(rt_waker_t *w, rt_cx_t *cx)
 	w->task = t;
 }
 
-static uint64_t current_task_id(void)
+uint64_t rt__cur_task_id(void)
 {
 	struct rt__worker *w = rt__cur_worker;
 
@@ -87,7 +93,7 @@ void rt_waker_wake(rt_waker_t *w)
 	if (!t)
 		return;
 	w->task = NULL;
-	RT_PROBE2(task_wake, t->id, current_task_id());
+	RT_PROBE2(task_wake, t->id, rt__cur_task_id());
 	rt__task_wake(t);
 }
 

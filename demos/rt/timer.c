@@ -217,6 +217,22 @@ uint64_t rt__timers_next(rt_t *rt, bool park)
 	return next;
 }
 
+/* Lateness of a fired timer, in the record of the worker whose driver turn
+ * fired it (the driver runs on workers only). */
+static void count_timer_fire(uint64_t late)
+{
+	struct rt__worker *w = rt__cur_worker;
+
+	if (!w)
+		return;
+	rt__pub_add(&w->pub.timer_fires, 1);
+	rt__pub_add(&w->pub.timer_late_ns, late);
+	rt__pub_add(&w->pub.timer_late_hist[rt__hist_slot(late)], 1);
+	if (late > w->pub.timer_late_max_ns)
+		atomic_store_explicit((_Atomic __u64 *)&w->pub.timer_late_max_ns,
+				      late, memory_order_relaxed);
+}
+
 int rt__timers_process(rt_t *rt, uint64_t now)
 {
 	struct rt__timers *tm = &rt->timers;
@@ -249,6 +265,7 @@ int rt__timers_process(rt_t *rt, uint64_t now)
 		}
 		pthread_mutex_unlock(&tm->mu);
 		for (int i = 0; i < n; i++) {
+			count_timer_fire(fired[i] - deadlines[i]);
 			RT_PROBE3(timer_fire,
 				  wakers[i].task ? wakers[i].task->id : 0,
 				  deadlines[i], fired[i]);
