@@ -70,7 +70,10 @@ BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	-Ivmlinux/$(ARCH) -Ibpf
+	-Ivmlinux/$(ARCH) -Ibpf -Idemos/rt \
+	-idirafter /usr/include/$(shell gcc -print-multiarch)
+# (the multiarch directory: libbpf's usdt.bpf.h includes <linux/errno.h>,
+# which needs <asm/errno.h>)
 
 # ---- the observer: user/*.c (observe.c has main) -> ./observe ----------------
 USER_SRCS := $(filter-out user/observe.c,$(wildcard user/*.c))

@@ -6,7 +6,8 @@
  * woke whom, for one thread group (and its descendants in launch mode).
  *
  * Everything is aggregated here; the ring buffer carries only spans longer
- * than threshold_ns.  Invariants:
+ * than threshold_ns and slow polls.  The runtime tier (rt USDT probes, the
+ * charge of spans to polls and lock holds) is in runtime.bpf.h.  Invariants:
  *  1. Only threads of followed thread groups enter the threads map; pid 0
  *     (the idle task) never does.
  *  2. Per thread, a span is in exactly one state: on CPU (ts_in), blocked
@@ -198,6 +199,8 @@ static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
 	bpf_ringbuf_submit(e, 0);
 }
 
+#include "runtime.bpf.h"
+
 /*
  * A span over threshold_ns.  Inside a syscall it waits for the thread's
  * sys_exit (flush_pending), which adds the user stack; outside one (a page
@@ -353,6 +356,7 @@ static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 	t->exec_base = exec;	/* a smaller value: a reused tid, start over */
 	t->exec_ok = 1;
 	t->ts_in = 0;
+	rt_switch_out(t, now);	/* prev is current: its record is readable */
 
 	/* Preempted (or still TASK_RUNNING): stays on the run queue. */
 	if (preempt || obs_task_state(prev) == TASK_RUNNING) {
@@ -443,6 +447,7 @@ static __always_inline void close_off_span(struct obs_thread *t, __u64 now)
 		cls = t->off_class < OBS_SYS__COUNT ? t->off_class : OBS_SYS_OTHER;
 		t->off_cpu_ns += d;
 		t->off_by_sys[cls] += d;
+		rt_charge_off(t, cls, d);
 		if (t->off_uaddr)
 			futex_wait_done(t, d);
 		if (threshold_ns && d >= threshold_ns)
@@ -473,6 +478,7 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 			if (t->wake_uaddr)
 				futex_rq_done(t, d);
 		}
+		rt_charge_rq(t, d);
 		t->rq_count++;
 		if (d > t->rq_max_ns)
 			t->rq_max_ns = d;

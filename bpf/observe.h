@@ -150,6 +150,22 @@ struct obs_thread {
 	__u32 exec_ok;		/* exec_base is valid */
 	__u32 npend;		/* used entries of pend[] */
 	/*
+	 * Runtime tier (rt workers only): the poll and the sync lock hold the
+	 * thread's blocked and run-queue spans are charged to.
+	 */
+	__u64 rt_state;		/* its rt_probe_worker in user memory, 0 if
+				 * not an rt worker (rt:worker_start) */
+	__u64 poll_start;	/* start of that poll, 0 if none */
+	__u64 poll_rq_ns;	/* of the poll so far: on a run queue */
+	__u64 poll_off_ns;	/* ... blocked, and in which syscall: */
+	__u64 poll_off_by_sys[OBS_SYS__COUNT];
+	__u64 lock_addr;	/* rt_sync_mutex_t held (rt:sync_acquire), 0 if none */
+	__u64 lock_rq_ns;	/* of that hold so far: on a run queue */
+	__u64 lock_off_ns;	/* ... blocked */
+	__u32 rt_idx;		/* worker_idx */
+	__u32 in_poll;		/* the current blocked or run-queue span began
+				 * inside the poll at poll_start */
+	/*
 	 * Notable spans that ended inside a syscall, waiting for this thread's
 	 * sys_exit: the thread is current there and its user stack is the one
 	 * it blocked with, so the stack is walked only for notable spans.
@@ -196,6 +212,7 @@ struct obs_pair {
 enum obs_event_kind {
 	OBS_EV_OFF_CPU = 1,
 	OBS_EV_RQ_DELAY = 2,
+	OBS_EV_SLOW_POLL = 3,	/* struct obs_poll_event */
 };
 
 /* ring buffer record: one span over --threshold-ms */
@@ -210,6 +227,72 @@ struct obs_event {
 				 * syscall, or the thread never left the syscall
 				 * during the run) */
 	char comm[OBS_COMM_LEN];
+};
+
+/* ---- runtime tier: the rt USDT probes (docs/probes.md) ------------------- */
+
+#define OBS_MAX_LOCKS		4096	/* locks (tgid, address) */
+#define OBS_MAX_RT_WORKERS	1024	/* final records of stopped workers */
+
+/* ring buffer record: one rt:slow_poll (>= 1 ms) and what the kernel saw
+ * on its worker during it.  Its first field is the kind, as obs_event's. */
+struct obs_poll_event {
+	__u32 kind;		/* OBS_EV_SLOW_POLL */
+	__u32 tid;		/* the worker */
+	__u32 tgid;
+	__u32 off_class;	/* obs_sys_class with the most blocked time */
+	__u64 task_id;
+	__u64 start_ns;
+	__u64 ns;		/* poll duration */
+	__u64 on_cpu_ns;	/* ns - rq_ns - off_cpu_ns */
+	__u64 rq_ns;		/* runnable, not running */
+	__u64 off_cpu_ns;	/* blocked */
+	__u64 off_class_ns;	/* of which in off_class */
+};
+
+/* rt_polls map, key = worker tid: its slow polls and their attribution */
+struct obs_rt_polls {
+	__u64 slow;		/* polls >= 1 ms (rt:slow_poll) */
+	__u64 slow_ns;
+	__u64 over_10ms;
+	__u64 over_10ms_ns;
+	__u64 on_cpu_ns;	/* of the slow polls: on a CPU */
+	__u64 rq_ns;		/* on a run queue */
+	__u64 off_cpu_ns;	/* blocked */
+	__u64 off_by_sys[OBS_SYS__COUNT];
+	__u64 slow_schedules;	/* rt:slow_schedule: woken -> polled >= 1 ms */
+};
+
+/* locks map: key = (tgid, address of the rt_mutex_t / rt_sync_mutex_t) */
+struct obs_lock_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;
+};
+
+struct obs_lock {
+	__u32 async;		/* 1: rt_mutex_t (held across awaits), 0: sync */
+	__u32 pad;
+	__u64 acquisitions;
+	__u64 contended;	/* acquisitions that waited */
+	__u64 wait_ns;
+	__u64 wait_max_ns;
+	__u64 hold_ns;		/* from the hand-off to the release */
+	__u64 hold_max_ns;
+	__u64 held_running_ns;	/* async: the holder was in a poll (the rest
+				 * it was suspended); sync: the whole hold */
+	__u64 hold_rq_ns;	/* sync: the holder on a run queue */
+	__u64 hold_off_ns;	/* sync: the holder blocked */
+	__u64 wait_hist[OBS_MAX_SLOTS];
+	__u64 hold_hist[OBS_MAX_SLOTS];
+};
+
+/* blocking map: key = tgid, the rt blocking pool's queueing delay */
+struct obs_blocking {
+	__u64 jobs;		/* rt:blocking_start */
+	__u64 queue_ns;
+	__u64 queue_max_ns;
+	__u64 queue_hist[OBS_MAX_SLOTS];
 };
 
 #endif /* OBSERVE_H */

@@ -37,11 +37,7 @@ enum obs_role obs_role_of(const struct obs_roles_cfg *cfg, const char *comm)
 	return OBS_ROLE_OTHER;
 }
 
-/*
- * Reads every (key, value) of a hash map into a growing array of records of
- * rec_size bytes, key at offset 0 and value at val_off.
- */
-static int read_hash(int fd, size_t key_size, size_t val_off, size_t rec_size,
+int obs_read_hash(int fd, size_t key_size, size_t val_off, size_t rec_size,
 		     size_t max, void **out, size_t *n)
 {
 	unsigned char key[64], next[64];
@@ -164,7 +160,7 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 	memset(s, 0, sizeof(*s));
 
 	/* threads: values only, the key is also in the value */
-	err = read_hash(fds->threads, sizeof(__u32), sizeof(__u32),
+	err = obs_read_hash(fds->threads, sizeof(__u32), sizeof(__u32),
 			sizeof(__u32) + sizeof(struct obs_thread),
 			OBS_MAX_THREADS, (void **)&tv, &n);
 	if (err)
@@ -189,7 +185,7 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 	qsort(s->threads, n, sizeof(*s->threads), cmp_thread);
 	obs_snapshot_sum_roles(s);
 
-	err = read_hash(fds->futexes, sizeof(struct obs_futex_key),
+	err = obs_read_hash(fds->futexes, sizeof(struct obs_futex_key),
 			offsetof(struct obs_futex_view, v),
 			sizeof(struct obs_futex_view), OBS_MAX_FUTEX,
 			(void **)&s->futexes, &s->nfutexes);
@@ -197,7 +193,7 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 		goto cleanup;
 	qsort(s->futexes, s->nfutexes, sizeof(*s->futexes), cmp_futex_wait);
 
-	err = read_hash(fds->pairs, sizeof(struct obs_pair_key),
+	err = obs_read_hash(fds->pairs, sizeof(struct obs_pair_key),
 			offsetof(struct obs_pair_view, v),
 			sizeof(struct obs_pair_view), OBS_MAX_PAIRS,
 			(void **)&s->pairs, &s->npairs);

@@ -82,6 +82,14 @@ struct obs_map_fds {
 int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 		      const struct obs_roles_cfg *cfg, uint64_t now_ns);
 
+/*
+ * Reads up to max (key, value) entries of a hash map into a new array of
+ * records of rec_size bytes, key at offset 0 and value at val_off.  0 or
+ * -errno; *out is the caller's to free.
+ */
+int obs_read_hash(int fd, size_t key_size, size_t val_off, size_t rec_size,
+		  size_t max, void **out, size_t *n);
+
 /* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(). */
 uint64_t obs_now_ns(void);
 void obs_snapshot_free(struct obs_snapshot *s);

@@ -533,6 +533,92 @@ static int fill_common(struct diag_input *in, const struct obs_snapshot *cur,
 	return err;
 }
 
+/* ---- runtime tier ----------------------------------------------------- */
+
+_Static_assert(DIAG_HIST_SLOTS == RT_PROBE_HIST_SLOTS, "poll_hist slots");
+
+static void fill_poll(struct diag_poll *p, const struct obs_poll_event *e)
+{
+	p->task_id = e->task_id;
+	p->tid = e->tid;
+	p->ns = e->ns;
+	p->on_cpu_ns = e->on_cpu_ns;
+	p->rq_ns = e->rq_ns;
+	p->off_cpu_ns = e->off_cpu_ns;
+	if (e->off_cpu_ns)
+		snprintf(p->off_syscall, sizeof(p->off_syscall), "%s",
+			 obs_sys_class_name(e->off_class));
+}
+
+static void fill_lock(struct diag_lock *d, const struct obs_lock_view *l)
+{
+	const struct obs_lock *v = &l->v;
+
+	d->addr = l->key.addr;
+	d->async = v->async;
+	d->acquisitions = v->acquisitions;
+	d->contended = v->contended;
+	d->hold_ns = v->hold_ns;
+	d->held_running_ns = v->held_running_ns < v->hold_ns ?
+			     v->held_running_ns : v->hold_ns;
+	d->held_suspended_ns = v->hold_ns - d->held_running_ns;
+	/* the kernel's view of a sync holder; unknown (0) for async holds */
+	if (!v->async) {
+		d->hold_rq_ns = v->hold_rq_ns;
+		d->hold_on_cpu_ns = sub(v->hold_ns, v->hold_rq_ns + v->hold_off_ns);
+	}
+	d->hold_p99_ns = obs_hist_percentile(v->hold_hist, OBS_MAX_SLOTS, 99);
+	d->wait_ns = v->wait_ns;
+	d->wait_p99_ns = obs_hist_percentile(v->wait_hist, OBS_MAX_SLOTS, 99);
+}
+
+/* The runtime tier's figures (rs: a run's snapshot or an interval's delta;
+ * longest: the slow polls of the same span of time). */
+static void fill_runtime(struct diag_input *in, const struct obs_rt_snapshot *rs,
+			 const struct obs_rt_longest *longest)
+{
+	struct diag_runtime *r = &in->rt;
+	struct obs_rt_sum sum;
+	size_t i;
+
+	obs_rt_sum(rs, &sum);
+	in->has_runtime = true;
+	in->nworkers = sum.workers;
+	r->polls = sum.polls;
+	r->polls_over_1ms = sum.slow.slow;
+	r->polls_over_10ms = sum.slow.over_10ms;
+	r->poll_ns_over_10ms = sum.slow.over_10ms_ns;
+	memcpy(r->poll_hist, sum.poll_hist, sizeof(r->poll_hist));
+	for (i = 0; longest && i < longest->n && i < DIAG_MAX_POLLS; i++)
+		fill_poll(&r->longest[r->nlongest++], &longest->items[i]);
+	r->timer_fires = sum.timer_fires;
+	r->timer_late_p50_ns = obs_hist_percentile(sum.timer_late_hist,
+						   RT_PROBE_HIST_SLOTS, 50);
+	r->timer_late_p99_ns = obs_hist_percentile(sum.timer_late_hist,
+						   RT_PROBE_HIST_SLOTS, 99);
+	r->timer_late_max_ns = sum.timer_late_max_ns;
+	/* the slot bound can pass the largest value seen */
+	if (r->timer_late_p50_ns > r->timer_late_max_ns)
+		r->timer_late_p50_ns = r->timer_late_max_ns;
+	if (r->timer_late_p99_ns > r->timer_late_max_ns)
+		r->timer_late_p99_ns = r->timer_late_max_ns;
+	for (i = 0; i < rs->nlocks; i++) {
+		if (!rs->locks[i].v.acquisitions && !rs->locks[i].v.hold_ns)
+			continue;	/* idle in an interval */
+		if (r->nlocks == DIAG_MAX_LOCKS) {
+			in->truncated = true;
+			break;
+		}
+		fill_lock(&r->locks[r->nlocks++], &rs->locks[i]);
+	}
+	r->blocking_jobs = rs->blocking.jobs;
+	r->blocking_queue_p99_ns = obs_hist_percentile(rs->blocking.queue_hist,
+						       OBS_MAX_SLOTS, 99);
+	r->blocking_queue_max_ns = rs->blocking.queue_max_ns;
+	if (r->blocking_queue_p99_ns > r->blocking_queue_max_ns)
+		r->blocking_queue_p99_ns = r->blocking_queue_max_ns;
+}
+
 int diag_fill_run(struct diag_input *in, const struct obs_run *run)
 {
 	int err;
@@ -545,15 +631,23 @@ int diag_fill_run(struct diag_input *in, const struct obs_run *run)
 	in->span_threshold_ns = run->threshold_ms * NSEC_PER_MSEC;
 	if (run->notables && run->threshold_ms)
 		fill_spans(in, run->notables, run->snap);
+	if (run->rt)
+		fill_runtime(in, run->rt, run->longest);
 	return 0;
 }
 
 int diag_fill_interval(struct diag_input *in, const struct obs_snapshot *prev,
-		       const struct obs_snapshot *cur, double dt_s)
+		       const struct obs_snapshot *cur, double dt_s,
+		       const struct diag_rt_view *rtv)
 {
+	int err;
+
 	if (!in || !prev || !cur)
 		return -EINVAL;
-	return fill_common(in, cur, prev, dt_s);
+	err = fill_common(in, cur, prev, dt_s);
+	if (!err && rtv && rtv->rt)
+		fill_runtime(in, rtv->rt, rtv->longest);
+	return err;
 }
 
 int diag_of_run(const struct obs_run *run, struct diag_result *res)
@@ -572,14 +666,14 @@ int diag_of_run(const struct obs_run *run, struct diag_result *res)
 
 int diag_of_interval(const struct obs_snapshot *prev,
 		     const struct obs_snapshot *cur, double dt_s,
-		     struct diag_result *res)
+		     const struct diag_rt_view *rtv, struct diag_result *res)
 {
 	struct diag_input *in = calloc(1, sizeof(*in));
 	int err;
 
 	if (!in)
 		return -ENOMEM;
-	err = diag_fill_interval(in, prev, cur, dt_s);
+	err = diag_fill_interval(in, prev, cur, dt_s, rtv);
 	if (!err)
 		err = diag_run(in, res);
 	free(in);
@@ -588,13 +682,14 @@ int diag_of_interval(const struct obs_snapshot *prev,
 
 void diag_print_interval(FILE *f, double t_s, double dt_s,
 			 const struct obs_snapshot *prev,
-			 const struct obs_snapshot *cur)
+			 const struct obs_snapshot *cur,
+			 const struct diag_rt_view *rtv)
 {
 	struct diag_result *res = malloc(sizeof(*res));
 	const struct diag_finding *v;
 	int err;
 
-	err = res ? diag_of_interval(prev, cur, dt_s, res) : -ENOMEM;
+	err = res ? diag_of_interval(prev, cur, dt_s, rtv, res) : -ENOMEM;
 	if (err) {
 		fprintf(f, "[%8.2fs] verdict: unavailable (%s)\n", t_s,
 			strerror(-err));

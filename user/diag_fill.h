@@ -23,6 +23,13 @@
 #include "aggregate.h"
 #include "diagnose.h"
 #include "report.h"
+#include "runtime.h"
+
+/* An interval's runtime tier: the snapshot delta and its slow polls. */
+struct diag_rt_view {
+	const struct obs_rt_snapshot *rt;	/* NULL: no runtime tier */
+	const struct obs_rt_longest *longest;	/* may be NULL */
+};
 
 /*
  * Fills `in` (zeroed here) from a finished run: run->snap, run->notables,
@@ -37,7 +44,8 @@ int diag_fill_run(struct diag_input *in, const struct obs_run *run);
  * an interval is judged on its shares alone.  0 or -EINVAL.
  */
 int diag_fill_interval(struct diag_input *in, const struct obs_snapshot *prev,
-		       const struct obs_snapshot *cur, double dt_s);
+		       const struct obs_snapshot *cur, double dt_s,
+		       const struct diag_rt_view *rtv);
 
 /* The CPU count a filled input carries: online CPUs, 0 if unknown. */
 unsigned int diag_fill_ncpus(void);
@@ -48,7 +56,7 @@ int diag_of_run(const struct obs_run *run, struct diag_result *res);
 /* diag_fill_interval + diag_run with a heap input; 0 or -errno. */
 int diag_of_interval(const struct obs_snapshot *prev,
 		     const struct obs_snapshot *cur, double dt_s,
-		     struct diag_result *res);
+		     const struct diag_rt_view *rtv, struct diag_result *res);
 
 /*
  * One line for the -i output: "[   2.00s] verdict: SHAPE LEVEL (CONF): the
@@ -56,6 +64,7 @@ int diag_of_interval(const struct obs_snapshot *prev,
  */
 void diag_print_interval(FILE *f, double t_s, double dt_s,
 			 const struct obs_snapshot *prev,
-			 const struct obs_snapshot *cur);
+			 const struct obs_snapshot *cur,
+			 const struct diag_rt_view *rtv);
 
 #endif

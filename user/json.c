@@ -213,6 +213,164 @@ static json_t *notable_json(const struct obs_notables *nb)
 	return arr;
 }
 
+/* ---- runtime tier ------------------------------------------------------------ */
+
+static json_t *rt_hist_json(const __u64 *hist)
+{
+	json_t *arr = json_array();
+	int top = obs_hist_top(hist, RT_PROBE_HIST_SLOTS), i;
+
+	for (i = 0; i <= top; i++)
+		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}",
+			"lo", jint(obs_hist_lo_ns(i)), "hi", jint(obs_hist_hi_ns(i)),
+			"count", jint(hist[i])));
+	return arr;
+}
+
+/* A log2 slot bound, capped by the largest value seen when known. */
+static json_t *rt_pctl(const __u64 *hist, unsigned int nslots, double pct,
+		       uint64_t max)
+{
+	uint64_t v = obs_hist_percentile(hist, nslots, pct);
+
+	return jint(max && v > max ? max : v);
+}
+
+static json_t *by_sys_json(const __u64 *by_sys)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < OBS_SYS__COUNT; i++)
+		if (by_sys[i])
+			json_object_set_new(o, obs_sys_class_name(i),
+					    jint(by_sys[i]));
+	return o;
+}
+
+static json_t *rt_worker_json(const struct obs_rt_worker *w)
+{
+	const struct rt_probe_worker *r = &w->rec;
+
+	return json_pack("{s:I,s:I,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+			 "s:o,s:o,s:o,s:o,s:o}",
+		"tid", (json_int_t)w->tid, "worker_idx", (json_int_t)w->idx,
+		"comm", jcomm(w->comm), "has_record", w->has_record,
+		"polls", jint(r->polls), "poll_ns", jint(r->poll_ns),
+		"parked_ns", jint(r->parked_ns), "parks", jint(r->parks),
+		"polls_over_1ms", jint(w->slow.slow),
+		"polls_over_10ms", jint(w->slow.over_10ms),
+		"poll_p99", rt_pctl(r->poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"poll_hist", rt_hist_json(r->poll_hist),
+		"sched_count", jint(r->sched_count),
+		"sched_p99", rt_pctl(r->sched_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"timer_fires", jint(r->timer_fires),
+		"timer_late_p99", rt_pctl(r->timer_late_hist, RT_PROBE_HIST_SLOTS,
+					  99, r->timer_late_max_ns),
+		"timer_late_max", jint(r->timer_late_max_ns));
+}
+
+static json_t *rt_poll_json(const struct obs_poll_event *e)
+{
+	return json_pack("{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:s?,s:o}",
+		"task_id", jint(e->task_id), "tid", (json_int_t)e->tid,
+		"start_ns", jint(e->start_ns), "ns", jint(e->ns),
+		"on_cpu_ns", jint(e->on_cpu_ns), "rq_ns", jint(e->rq_ns),
+		"off_cpu_ns", jint(e->off_cpu_ns),
+		"off_syscall", e->off_cpu_ns ? obs_sys_class_name(e->off_class) :
+					       NULL,
+		"off_syscall_ns", jint(e->off_class_ns));
+}
+
+static json_t *rt_lock_json(const struct obs_lock_view *lv)
+{
+	const struct obs_lock *l = &lv->v;
+	uint64_t run_ns = l->held_running_ns < l->hold_ns ? l->held_running_ns :
+							   l->hold_ns;
+
+	return json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+			 "s:o,s:o}",
+		"addr", jaddr(lv->key.addr), "kind", l->async ? "async" : "sync",
+		"acquisitions", jint(l->acquisitions),
+		"contended", jint(l->contended), "wait_ns", jint(l->wait_ns),
+		"wait_p99", rt_pctl(l->wait_hist, OBS_MAX_SLOTS, 99, l->wait_max_ns),
+		"wait_max", jint(l->wait_max_ns), "hold_ns", jint(l->hold_ns),
+		"hold_p99", rt_pctl(l->hold_hist, OBS_MAX_SLOTS, 99, l->hold_max_ns),
+		"hold_max", jint(l->hold_max_ns),
+		"held_running_ns", jint(run_ns),
+		"held_suspended_ns", jint(l->hold_ns - run_ns),
+		"hold_rq_ns", jint(l->hold_rq_ns),
+		"hold_off_ns", jint(l->hold_off_ns),
+		"hold_on_cpu_ns", l->async ? json_null() :
+			jint(l->hold_ns > l->hold_rq_ns + l->hold_off_ns ?
+			     l->hold_ns - l->hold_rq_ns - l->hold_off_ns : 0));
+}
+
+/* "runtime": the runtime tier's figures (docs/observe-json.md), or null. */
+static json_t *runtime_json(const struct obs_run *run)
+{
+	const struct obs_rt_snapshot *rs = run->rt;
+	const struct obs_blocking *bl;
+	json_t *workers, *longest, *locks;
+	struct obs_rt_sum sum;
+	size_t i;
+
+	if (!rs)
+		return json_null();
+	obs_rt_sum(rs, &sum);
+	bl = &rs->blocking;
+	workers = json_array();
+	for (i = 0; i < rs->nworkers; i++)
+		json_array_append_new(workers, rt_worker_json(&rs->workers[i]));
+	longest = json_array();
+	for (i = 0; run->longest && i < run->longest->n; i++)
+		json_array_append_new(longest,
+				      rt_poll_json(&run->longest->items[i]));
+	locks = json_array();
+	for (i = 0; i < rs->nlocks && i < OBS_TOP_FUTEX; i++)
+		json_array_append_new(locks, rt_lock_json(&rs->locks[i]));
+
+	return json_pack("{s:s,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+			 "s:{s:o,s:o,s:o,s:o}},s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o},"
+			 "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o,s:o,s:o,s:o}}",
+		"probes", "rt", "binary", run->rt_binary ? run->rt_binary : "",
+		"workers", workers,
+		"polls", "count", jint(sum.polls), "ns", jint(sum.poll_ns),
+		"p50", rt_pctl(sum.poll_hist, RT_PROBE_HIST_SLOTS, 50, 0),
+		"p99", rt_pctl(sum.poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"over_1ms", jint(sum.slow.slow),
+		"over_1ms_ns", jint(sum.slow.slow_ns),
+		"over_10ms", jint(sum.slow.over_10ms),
+		"over_10ms_ns", jint(sum.slow.over_10ms_ns),
+		"hist", rt_hist_json(sum.poll_hist),
+		"slow_attribution", "on_cpu_ns", jint(sum.slow.on_cpu_ns),
+		"rq_ns", jint(sum.slow.rq_ns),
+		"off_cpu_ns", jint(sum.slow.off_cpu_ns),
+		"off_by_syscall", by_sys_json(sum.slow.off_by_sys),
+		"longest_polls", longest,
+		"longest_polls_seen", jint(run->longest ? run->longest->seen : 0),
+		"parked_ns", jint(sum.parked_ns),
+		"sched_delay", "count", jint(sum.sched_count),
+		"ns", jint(sum.sched_ns),
+		"p50", rt_pctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 50, 0),
+		"p99", rt_pctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"over_1ms", jint(sum.slow.slow_schedules),
+		"timers", "fires", jint(sum.timer_fires),
+		"late_ns", jint(sum.timer_late_ns),
+		"late_p50", rt_pctl(sum.timer_late_hist, RT_PROBE_HIST_SLOTS, 50,
+				    sum.timer_late_max_ns),
+		"late_p99", rt_pctl(sum.timer_late_hist, RT_PROBE_HIST_SLOTS, 99,
+				    sum.timer_late_max_ns),
+		"late_max", jint(sum.timer_late_max_ns),
+		"locks", locks,
+		"blocking_pool", "jobs", jint(bl->jobs),
+		"queue_ns", jint(bl->queue_ns),
+		"queue_p50", rt_pctl(bl->queue_hist, OBS_MAX_SLOTS, 50,
+				     bl->queue_max_ns),
+		"queue_p99", rt_pctl(bl->queue_hist, OBS_MAX_SLOTS, 99,
+				     bl->queue_max_ns),
+		"queue_max", jint(bl->queue_max_ns));
+}
+
 /*
  * verdict, findings[], notes[] (diagnose.h, diag_to_json): the diagnosis of
  * the same snapshot the document holds.  0 or -errno.
@@ -273,6 +431,7 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 		return -ENOMEM;
 	json_object_set_new(root, "diagnostics", json_pack("{s:o}",
 			    "missed_wakeups", jint(s->missed_wakeups)));
+	json_object_set_new(root, "runtime", runtime_json(run));
 	err = verdict_json(root, run);
 	if (err)
 		goto out;

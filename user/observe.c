@@ -12,6 +12,7 @@
  * 127 command not found, 126 command not executable.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include "cli.h"
 #include "diag_fill.h"
 #include "report.h"
+#include "runtime.h"
 #include "seed.h"
 #include "syscalls.h"
 #include "target.h"
@@ -59,7 +61,7 @@ static void sig_handler(int sig, siginfo_t *si, void *uctx)
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
 			   va_list args)
 {
-	if (level == LIBBPF_DEBUG && !env.verbose)
+	if ((level == LIBBPF_DEBUG || obs_libbpf_quiet) && !env.verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
@@ -87,19 +89,68 @@ static bool have_btf_tracepoint(const char *name)
 	return ok;
 }
 
-/* The ring buffer's consumer context: where spans go, and the stack map. */
+/* The ring buffer's consumer context: where spans and slow polls go (the
+ * run's and the current interval's), and the stack map. */
 struct event_ctx {
 	struct obs_notables *nb;
+	struct obs_rt_longest *longest;
+	struct obs_rt_longest *ivl_longest;
 	int stack_fd;
 };
 
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct event_ctx *ec = ctx;
+	__u32 kind;
 
-	if (len >= sizeof(struct obs_event))
+	if (len < sizeof(kind))
+		return 0;
+	memcpy(&kind, data, sizeof(kind));
+	if (kind == OBS_EV_SLOW_POLL) {
+		if (len >= sizeof(struct obs_poll_event)) {
+			obs_rt_longest_add(ec->longest, data);
+			obs_rt_longest_add(ec->ivl_longest, data);
+		}
+	} else if (len >= sizeof(struct obs_event)) {
 		obs_notables_add(ec->nb, data, ec->stack_fd);
+	}
 	return 0;
+}
+
+/*
+ * The runtime tier, if the target's binary carries the rt probes; without
+ * them one line says so and the kernel tier goes on.  0 or -errno.
+ */
+static int attach_runtime(struct obs_rt_tier *rt, struct observe_bpf *skel,
+			  const struct obs_target *target, char *binary,
+			  size_t len)
+{
+	int err;
+
+	if (target->launched) {
+		/* not there: the exec fails and says so, after the release */
+		if (obs_rt_resolve_cmd(env.argv[0], binary, len))
+			return 0;
+	} else {
+		/* the path for the message; /proc/PID/exe if it is not ours
+		 * to open (another mount namespace, a deleted binary) */
+		char proc[64];
+		ssize_t n;
+
+		snprintf(proc, sizeof(proc), "/proc/%d/exe", target->pid);
+		n = readlink(proc, binary, len - 1);
+		if (n > 0)
+			binary[n] = '\0';
+		if (n <= 0 || access(binary, R_OK))
+			snprintf(binary, len, "%s", proc);
+	}
+	err = obs_rt_attach(rt, skel, target->pid, binary);
+	if (err == -ENOENT) {
+		fprintf(stderr, "observe: no rt probes in %s: runtime tier off, "
+			"kernel tier only\n", binary);
+		return 0;
+	}
+	return err;
 }
 
 static int exit_code_of(int status)
@@ -188,12 +239,45 @@ static int set_rodata(struct observe_bpf *skel, pid_t tgid)
  * in attach mode, a signal arrives; prints the -i lines.  In launch mode
  * signals were forwarded to the child, whose exit ends the run.
  */
+/* Reads the kernel and runtime snapshots, open spans charged up to now_ns. */
+static int read_both(struct obs_snapshot *ks, struct obs_rt_snapshot *rs,
+		     const struct obs_map_fds *fds,
+		     const struct obs_roles_cfg *roles, struct obs_rt_tier *rt,
+		     uint64_t now_ns)
+{
+	int err = obs_snapshot_read(ks, fds, roles, now_ns);
+
+	return err ? err : obs_rt_snapshot_read(rs, rt, ks);
+}
+
+/* One -i interval: its summary line and its verdict. */
+static void print_interval(FILE *f, double t_s, double dt_s,
+			   const struct obs_snapshot *prev,
+			   const struct obs_snapshot *cur,
+			   const struct obs_rt_snapshot *rprev,
+			   const struct obs_rt_snapshot *rcur,
+			   struct obs_rt_tier *rt, struct obs_rt_longest *longest)
+{
+	struct obs_rt_snapshot delta = {};
+	struct diag_rt_view view = { NULL, longest };
+
+	obs_report_interval(f, t_s, dt_s, prev, cur);
+	if (rt->attached && !obs_rt_snapshot_delta(&delta, rprev, rcur))
+		view.rt = &delta;
+	diag_print_interval(f, t_s, dt_s, prev, cur, &view);
+	obs_rt_snapshot_free(&delta);
+	memset(longest, 0, sizeof(*longest));
+}
+
 static int poll_until_done(struct ring_buffer *rb, struct obs_target *target,
 			   const struct obs_map_fds *fds,
-			   const struct obs_roles_cfg *roles, FILE *ivl_out,
+			   const struct obs_roles_cfg *roles,
+			   struct obs_rt_tier *rt,
+			   struct obs_rt_longest *ivl_longest, FILE *ivl_out,
 			   double t0, bool *timed_out)
 {
 	struct obs_snapshot prev = {}, cur = {};
+	struct obs_rt_snapshot rprev = {}, rcur = {};
 	double next_ivl = 0, deadline = 0, now;
 	int err = 0, timeout;
 
@@ -201,9 +285,10 @@ static int poll_until_done(struct ring_buffer *rb, struct obs_target *target,
 		deadline = t0 + env.duration_s;
 	if (env.interval_s > 0) {
 		next_ivl = t0 + env.interval_s;
-		err = obs_snapshot_read(&prev, fds, roles, obs_now_ns());
+		err = read_both(&prev, &rprev, fds, roles, rt, obs_now_ns());
 		if (err)
 			goto read_failed;
+		memset(ivl_longest, 0, sizeof(*ivl_longest));
 	}
 	for (;;) {
 		if (exiting && !target->launched)
@@ -216,16 +301,18 @@ static int poll_until_done(struct ring_buffer *rb, struct obs_target *target,
 			break;
 		}
 		if (next_ivl && now >= next_ivl) {
-			err = obs_snapshot_read(&cur, fds, roles, obs_now_ns());
+			err = read_both(&cur, &rcur, fds, roles, rt, obs_now_ns());
 			if (err)
 				goto read_failed;
-			obs_report_interval(ivl_out, now - t0, now - next_ivl +
-					    env.interval_s, &prev, &cur);
-			diag_print_interval(ivl_out, now - t0, now - next_ivl +
-					    env.interval_s, &prev, &cur);
+			print_interval(ivl_out, now - t0, now - next_ivl +
+				       env.interval_s, &prev, &cur, &rprev,
+				       &rcur, rt, ivl_longest);
 			obs_snapshot_free(&prev);
+			obs_rt_snapshot_free(&rprev);
 			prev = cur;
+			rprev = rcur;
 			memset(&cur, 0, sizeof(cur));
+			memset(&rcur, 0, sizeof(rcur));
 			next_ivl += env.interval_s;
 			if (next_ivl < now)
 				next_ivl = now + env.interval_s;
@@ -252,7 +339,26 @@ read_failed:
 cleanup:
 	obs_snapshot_free(&prev);
 	obs_snapshot_free(&cur);
+	obs_rt_snapshot_free(&rprev);
+	obs_rt_snapshot_free(&rcur);
 	return err;
+}
+
+/*
+ * Reads the live workers' records once more while the process still runs
+ * (the runtime caches them): a child stopped at the end of -d, or a process
+ * attached to, leaves no rt:worker_stop copy.
+ */
+static void cache_rt_records(const struct obs_map_fds *fds,
+			     const struct obs_roles_cfg *roles,
+			     struct obs_rt_tier *rt)
+{
+	struct obs_snapshot ks = {};
+	struct obs_rt_snapshot rs = {};
+
+	if (rt->attached && !read_both(&ks, &rs, fds, roles, rt, obs_now_ns()))
+		obs_rt_snapshot_free(&rs);
+	obs_snapshot_free(&ks);
 }
 
 int main(int argc, char **argv)
@@ -262,7 +368,14 @@ int main(int argc, char **argv)
 	struct obs_target target;
 	struct obs_snapshot snap = {};
 	static struct obs_notables notables;
-	struct event_ctx ectx = { .nb = &notables, .stack_fd = -1 };
+	static struct obs_rt_longest longest, ivl_longest;
+	struct event_ctx ectx = {
+		.nb = &notables, .longest = &longest,
+		.ivl_longest = &ivl_longest, .stack_fd = -1,
+	};
+	struct obs_rt_tier rtier = {};
+	struct obs_rt_snapshot rtsnap = {};
+	char rt_binary[PATH_MAX] = "";
 	struct obs_roles_cfg roles;
 	struct obs_map_fds fds;
 	struct obs_run run = {};
@@ -274,6 +387,7 @@ int main(int argc, char **argv)
 	};
 	FILE *out = stdout, *ivl_out;
 	double t0, t_end;
+	uint64_t end_ns;
 	bool timed_out = false;
 	int err = 0, exit_code = 1, status;
 	__u8 one = 1;
@@ -353,6 +467,10 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
+	err = attach_runtime(&rtier, skel, &target, rt_binary,
+			     sizeof(rt_binary));
+	if (err)
+		goto cleanup;
 	ectx.stack_fd = bpf_map__fd(skel->maps.stacks);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &ectx,
 			      NULL);
@@ -396,11 +514,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "observe: attached to pid %d; Ctrl-C to stop\n",
 			target.pid);
 
-	err = poll_until_done(rb, &target, &fds, &roles, ivl_out, t0,
-			      &timed_out);
+	err = poll_until_done(rb, &target, &fds, &roles, &rtier, &ivl_longest,
+			      ivl_out, t0, &timed_out);
 	if (err)
 		goto cleanup;
 	t_end = now_s();
+	/* open spans end here: detaching can take a while (RCU grace periods) */
+	end_ns = obs_now_ns();
+	cache_rt_records(&fds, &roles, &rtier);
 
 	if (target.launched) {
 		status = timed_out ? stop_child(&target) :
@@ -420,8 +541,9 @@ int main(int argc, char **argv)
 	 * then final, and a held span cannot be both sent and read as held.
 	 */
 	observe_bpf__detach(skel);
+	obs_rt_detach(&rtier);
 	ring_buffer__consume(rb);
-	err = obs_snapshot_read(&snap, &fds, &roles, obs_now_ns());
+	err = read_both(&snap, &rtsnap, &fds, &roles, &rtier, end_ns);
 	if (err)
 		goto read_failed;
 	obs_notables_add_pending(&notables, &snap);
@@ -435,6 +557,9 @@ int main(int argc, char **argv)
 	run.threshold_ms = env.threshold_ms;
 	run.snap = &snap;
 	run.notables = &notables;
+	run.rt = rtier.attached ? &rtsnap : NULL;
+	run.longest = &longest;
+	run.rt_binary = rt_binary;
 	if (uname(&uts) == 0)
 		snprintf(run.kernel, sizeof(run.kernel), "%s", uts.release);
 	for (size_t i = 0; i < snap.nthreads; i++)
@@ -465,6 +590,8 @@ read_failed:
 	fprintf(stderr, "observe: cannot read BPF maps: %s\n", strerror(-err));
 cleanup:
 	ring_buffer__free(rb);
+	obs_rt_free(&rtier);
+	obs_rt_snapshot_free(&rtsnap);
 	observe_bpf__destroy(skel);
 	child_pid = 0;
 	obs_target_cleanup(&target);

@@ -256,6 +256,180 @@ static void print_notables(FILE *f, const struct obs_run *run)
 	}
 }
 
+/* ---- runtime tier ---------------------------------------------------------- */
+
+static uint64_t rt_pctl(const __u64 *hist, double pct, uint64_t max)
+{
+	uint64_t v = obs_hist_percentile(hist, RT_PROBE_HIST_SLOTS, pct);
+
+	return max && v > max ? max : v;
+}
+
+void obs_rt_poll_sentence(char *buf, size_t len, const struct obs_poll_event *e)
+{
+	char a[32], b[32], c[32], d[32];
+	int n;
+
+	n = snprintf(buf, len, "poll of task %llu took %s: %s on-CPU",
+		     (unsigned long long)e->task_id, obs_fmt_ns(a, 32, e->ns),
+		     obs_fmt_ns(b, 32, e->on_cpu_ns));
+	if (n > 0 && (size_t)n < len && e->off_cpu_ns)
+		n += snprintf(buf + n, len - n, ", %s off-CPU (%s in %s)",
+			      obs_fmt_ns(c, 32, e->off_cpu_ns),
+			      obs_fmt_ns(d, 32, e->off_class_ns),
+			      obs_sys_class_name(e->off_class));
+	if (n > 0 && (size_t)n < len && e->rq_ns)
+		snprintf(buf + n, len - n, ", %s waiting for a CPU",
+			 obs_fmt_ns(c, 32, e->rq_ns));
+}
+
+static void print_rt_workers(FILE *f, const struct obs_run *run)
+{
+	const struct obs_rt_snapshot *rs = run->rt;
+	struct obs_rt_sum sum;
+	char b[7][32];
+
+	obs_rt_sum(rs, &sum);
+	fprintf(f, "\nruntime tier: rt probes in %s, %zu workers\n",
+		run->rt_binary, rs->nworkers);
+	fprintf(f, "%-16s %9s %6s %9s %9s %6s %6s %9s %9s\n", "WORKER", "POLLS",
+		"BUSY%", "POLL_P99", "POLL_MAX", ">1MS", ">10MS", "SCHED_P99",
+		"TIMER_P99");
+	for (size_t i = 0; i < rs->nworkers; i++) {
+		const struct obs_rt_worker *w = &rs->workers[i];
+		const struct rt_probe_worker *r = &w->rec;
+		int top = obs_hist_top(r->poll_hist, RT_PROBE_HIST_SLOTS);
+
+		if (!w->has_record) {
+			fprintf(f, "%-16.16s (record not readable)\n", w->comm);
+			continue;
+		}
+		fprintf(f, "%-16.16s %9llu %5.1f%% %9s %9s %6llu %6llu %9s %9s\n",
+			w->comm, (unsigned long long)r->polls,
+			pct_of(r->poll_ns, run->duration_s),
+			obs_fmt_ns(b[0], 32, rt_pctl(r->poll_hist, 99, 0)),
+			top < 0 ? "-" : obs_fmt_ns(b[1], 32, obs_hist_hi_ns(top)),
+			(unsigned long long)w->slow.slow,
+			(unsigned long long)w->slow.over_10ms,
+			r->sched_count ? obs_fmt_ns(b[2], 32,
+						     rt_pctl(r->sched_hist, 99, 0)) : "-",
+			r->timer_fires ? obs_fmt_ns(b[3], 32,
+				rt_pctl(r->timer_late_hist, 99,
+					r->timer_late_max_ns)) : "-");
+	}
+	fprintf(f, "all: %llu polls, %s in polls, parked %s (%llu parks); "
+		"wake->poll %llu measured, p50 %s p99 %s; timers %llu fired, "
+		"late p50 %s p99 %s max %s\n",
+		(unsigned long long)sum.polls, obs_fmt_ns(b[0], 32, sum.poll_ns),
+		obs_fmt_ns(b[1], 32, sum.parked_ns),
+		(unsigned long long)sum.parks,
+		(unsigned long long)sum.sched_count,
+		obs_fmt_ns(b[2], 32, rt_pctl(sum.sched_hist, 50, 0)),
+		obs_fmt_ns(b[3], 32, rt_pctl(sum.sched_hist, 99, 0)),
+		(unsigned long long)sum.timer_fires,
+		obs_fmt_ns(b[4], 32, rt_pctl(sum.timer_late_hist, 50,
+					     sum.timer_late_max_ns)),
+		obs_fmt_ns(b[5], 32, rt_pctl(sum.timer_late_hist, 99,
+					     sum.timer_late_max_ns)),
+		obs_fmt_ns(b[6], 32, sum.timer_late_max_ns));
+	fprintf(f, "(BUSY%%: time in polls over the run; percentiles are log2 "
+		"slot bounds)\n");
+}
+
+/* What the kernel saw during the slow polls, and the longest ones. */
+static void print_rt_polls(FILE *f, const struct obs_run *run)
+{
+	struct obs_rt_sum sum;
+	char b[3][32], line[256];
+	int top, second;
+
+	obs_rt_sum(run->rt, &sum);
+	if (!sum.slow.slow)
+		return;
+	obs_top2_sys(sum.slow.off_by_sys, &top, &second);
+	fprintf(f, "\nslow polls: %llu over 1 ms (%s), %llu over 10 ms (%s); "
+		"of their time %.1f%% on-CPU, %.1f%% runnable, %.1f%% off-CPU",
+		(unsigned long long)sum.slow.slow,
+		obs_fmt_ns(b[0], 32, sum.slow.slow_ns),
+		(unsigned long long)sum.slow.over_10ms,
+		obs_fmt_ns(b[1], 32, sum.slow.over_10ms_ns),
+		100.0 * sum.slow.on_cpu_ns / sum.slow.slow_ns,
+		100.0 * sum.slow.rq_ns / sum.slow.slow_ns,
+		100.0 * sum.slow.off_cpu_ns / sum.slow.slow_ns);
+	if (top >= 0)
+		fprintf(f, " (%.1f%% in %s)",
+			100.0 * sum.slow.off_by_sys[top] / sum.slow.slow_ns,
+			obs_sys_class_name(top));
+	fprintf(f, "\n");
+	for (size_t i = 0; run->longest && i < run->longest->n; i++) {
+		const struct obs_poll_event *e = &run->longest->items[i];
+
+		obs_rt_poll_sentence(line, sizeof(line), e);
+		fprintf(f, "  %s [tid %u]\n", line, e->tid);
+	}
+	if (run->longest && run->longest->seen > run->longest->n)
+		fprintf(f, "  (the %zu longest of %llu)\n", run->longest->n,
+			(unsigned long long)run->longest->seen);
+}
+
+static void print_rt_locks(FILE *f, const struct obs_run *run)
+{
+	const struct obs_rt_snapshot *rs = run->rt;
+	const struct obs_blocking *bl = &rs->blocking;
+	char b[6][32];
+	size_t i;
+
+	if (rs->nlocks) {
+		fprintf(f, "\n%-18s %-5s %8s %8s %9s %9s %9s %9s %6s %6s\n",
+			"LOCK", "KIND", "ACQ", "WAITED", "WAIT_TOT", "WAIT_P99",
+			"HOLD_TOT", "HOLD_P99", "SUSP%", "RQ%");
+		for (i = 0; i < rs->nlocks && i < OBS_TOP_FUTEX; i++) {
+			const struct obs_lock *l = &rs->locks[i].v;
+			uint64_t run_ns = l->held_running_ns < l->hold_ns ?
+					  l->held_running_ns : l->hold_ns;
+
+			fprintf(f, "0x%-16llx %-5s %8llu %8llu %9s %9s %9s %9s "
+				"%5.1f%% %5.1f%%\n",
+				(unsigned long long)rs->locks[i].key.addr,
+				l->async ? "async" : "sync",
+				(unsigned long long)l->acquisitions,
+				(unsigned long long)l->contended,
+				obs_fmt_ns(b[0], 32, l->wait_ns),
+				obs_fmt_ns(b[1], 32, pctl(l->wait_hist, 99,
+							  l->wait_max_ns)),
+				obs_fmt_ns(b[2], 32, l->hold_ns),
+				obs_fmt_ns(b[3], 32, pctl(l->hold_hist, 99,
+							  l->hold_max_ns)),
+				l->hold_ns ? 100.0 * (l->hold_ns - run_ns) /
+					     l->hold_ns : 0,
+				l->hold_ns ? 100.0 * l->hold_rq_ns / l->hold_ns : 0);
+		}
+		fprintf(f, "(SUSP%%: held while the holder was suspended, in no "
+			"poll (async); RQ%%: the holder on a run queue (sync))\n");
+	}
+	if (bl->jobs)
+		fprintf(f, "\nblocking pool: %llu jobs started, queued p50 %s "
+			"p99 %s max %s\n", (unsigned long long)bl->jobs,
+			obs_fmt_ns(b[4], 32, pctl(bl->queue_hist, 50,
+						  bl->queue_max_ns)),
+			obs_fmt_ns(b[5], 32, pctl(bl->queue_hist, 99,
+						  bl->queue_max_ns)),
+			obs_fmt_ns(b[0], 32, bl->queue_max_ns));
+}
+
+static void print_runtime(FILE *f, const struct obs_run *run)
+{
+	if (!run->rt) {
+		fprintf(f, "\nruntime tier: off (no rt probes%s%s)\n",
+			run->rt_binary && run->rt_binary[0] ? " in " : "",
+			run->rt_binary ? run->rt_binary : "");
+		return;
+	}
+	print_rt_workers(f, run);
+	print_rt_polls(f, run);
+	print_rt_locks(f, run);
+}
+
 /* The verdict first, in words (diag_print), then the evidence tables. */
 static void print_verdict(FILE *f, const struct obs_run *run)
 {
@@ -274,6 +448,7 @@ void obs_report_print(FILE *f, const struct obs_run *run)
 {
 	print_verdict(f, run);
 	print_header(f, run);
+	print_runtime(f, run);
 	print_threads(f, run);
 	print_roles(f, run);
 	print_hist(f, run);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include "aggregate.h"
+#include "runtime.h"
 
 struct obs_run {
 	pid_t pid;			/* target tgid */
@@ -24,6 +25,10 @@ struct obs_run {
 	unsigned long threshold_ms;
 	const struct obs_snapshot *snap;
 	const struct obs_notables *notables;
+	/* runtime tier: NULL rt when the target has no rt probes */
+	const struct obs_rt_snapshot *rt;
+	const struct obs_rt_longest *longest;
+	const char *rt_binary;		/* where the probes were looked for */
 };
 
 /* How many futex addresses the report and the JSON list. */
@@ -38,6 +43,10 @@ void obs_report_interval(FILE *f, double t_s, double dt_s,
 
 /* The JSON document (docs/observe-json.md); 0 or -errno. */
 int obs_json_print(FILE *f, const struct obs_run *run);
+
+/* "poll of task 17 took 48.0ms: 2.0ms on-CPU, 46.0ms off-CPU (46.0ms in
+ * clock_nanosleep)", and the run-queue part if any. */
+void obs_rt_poll_sentence(char *buf, size_t len, const struct obs_poll_event *e);
 
 /* Index of the largest and second largest off_by_sys entries (-1 if zero). */
 void obs_top2_sys(const __u64 *by_sys, int *first, int *second);

@@ -247,8 +247,8 @@ TEST(bad_arguments)
 	ASSERT_EQ(diag_fill_run(NULL, &run), -EINVAL);
 	ASSERT_EQ(diag_fill_run(in, NULL), -EINVAL);
 	ASSERT_EQ(diag_fill_run(in, &run), -EINVAL);	/* no snapshot */
-	ASSERT_EQ(diag_fill_interval(in, NULL, &s, 1.0), -EINVAL);
-	ASSERT_EQ(diag_fill_interval(in, &s, NULL, 1.0), -EINVAL);
+	ASSERT_EQ(diag_fill_interval(in, NULL, &s, 1.0, NULL), -EINVAL);
+	ASSERT_EQ(diag_fill_interval(in, &s, NULL, 1.0, NULL), -EINVAL);
 	free(in);
 }
 
@@ -311,7 +311,7 @@ TEST(interval_threads_beyond_the_bound_keep_the_busiest_now)
 		p->on_cpu_ns = i < 10 ? 5000 * MS : 0;
 		k->on_cpu_ns = p->on_cpu_ns + (i < 10 ? 0 : 1 * MS);
 	}
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0), 0);
+	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
 	ASSERT_EQ(in->nthreads, DIAG_MAX_THREADS);
 	ASSERT(in->truncated);
 	ASSERT_NULL(thread_in(in, 1000));
@@ -513,7 +513,7 @@ TEST(interval_is_the_difference)
 	k = add_thread(&cur, 100, 103, "late", OBS_ROLE_OTHER);
 	k->on_cpu_ns = 5 * MS;
 
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0), 0);
+	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
 	ASSERT_UEQ(in->duration_ns, 1000 * MS);
 	ASSERT_EQ(in->nspans, 0);
 	ASSERT_EQ(in->nthreads, 4);
@@ -526,11 +526,11 @@ TEST(interval_is_the_difference)
 	ASSERT_ULE(t->on_cpu_ns, 4 * MS + 1);
 	/* born in the interval: all of it */
 	ASSERT_UEQ(thread_in(in, 103)->on_cpu_ns, 5 * MS);
-	ASSERT_EQ(diag_of_interval(&prev, &cur, 1.0, &r), 0);
+	ASSERT_EQ(diag_of_interval(&prev, &cur, 1.0, NULL, &r), 0);
 	ASSERT_STR_EQ(diag_shape_name(r.findings[0].shape), "executor_starvation");
 
 	/* nothing happened between two identical snapshots: no blocking */
-	ASSERT_EQ(diag_of_interval(&cur, &cur, 1.0, &r), 0);
+	ASSERT_EQ(diag_of_interval(&cur, &cur, 1.0, NULL, &r), 0);
 	ASSERT_STR_EQ(diag_shape_name(r.findings[0].shape), "healthy");
 	free(in);
 	obs_snapshot_free(&full);
@@ -575,7 +575,7 @@ TEST(interval_futex_and_pair_differences)
 	add_pair(&cur, 9, 0xb0, 23, OBS_PAIR_WAITER, 0, 0);	/* nothing */
 	add_pair(&cur, 9, 0xc0, 24, OBS_PAIR_WAITER, 50, 60 * MS);
 
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0), 0);
+	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
 	ASSERT_EQ(in->nfutex, 3);
 	/* most wait in the interval first: B, C, A */
 	ASSERT_UEQ(in->futex[0].uaddr, 0xb0);
@@ -596,7 +596,7 @@ TEST(interval_futex_and_pair_differences)
 	/* drops in the interval only */
 	prev.drops[OBS_DROP_THREADS] = 4;
 	cur.drops[OBS_DROP_THREADS] = 6;
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0), 0);
+	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
 	ASSERT_UEQ(in->drops, 2);
 	free(in);
 	obs_snapshot_free(&prev);
@@ -613,7 +613,7 @@ TEST(interval_line)
 	scaled(&prev, &full, 0.5, 0);
 	f = fmemopen(buf, sizeof(buf) - 1, "w");
 	ASSERT_NOT_NULL(f);
-	diag_print_interval(f, 2.0, 1.5, &prev, &full);
+	diag_print_interval(f, 2.0, 1.5, &prev, &full, NULL);
 	fclose(f);
 	ASSERT(!strncmp(buf, "[    2.00s] verdict: executor_starvation high (", 47));
 	ASSERT(strstr(buf, "blocked outside parking"));
