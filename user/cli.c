@@ -18,11 +18,17 @@ const char *argp_program_version = "observe 0.1";
 error_t argp_err_exit_status = EXIT_USAGE;
 
 static const char doc[] =
-"observe: per-thread scheduling of one process, seen from the kernel.\n"
+"observe: per-thread scheduling of one process, seen from the kernel and,\n"
+"when it carries the rt runtime's probes, from the runtime; and a verdict.\n"
 "\n"
-"On-CPU time, run-queue delay (after wakeups and after preemptions), off-CPU\n"
-"time by the syscall each thread blocked in, and futex waits per address with\n"
-"who woke whom.  Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
+"Kernel tier (any process): on-CPU time, run-queue delay (after wakeups and\n"
+"after preemptions), off-CPU time by the syscall each thread blocked in, and\n"
+"futex waits per address with who woke whom.  Runtime tier (rt USDT probes):\n"
+"polls, slow polls with what the kernel saw during them, scheduling delay,\n"
+"timer lateness, lock hold time running vs suspended, blocking-pool queueing.\n"
+"The report opens with the verdict: executor starvation, mutex convoy,\n"
+"suspension convoy, CPU overload or healthy, with its evidence.\n"
+"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
 "\n"
 "EXAMPLES:\n"
 "    observe -p 1234                 # attach until 1234 exits or Ctrl-C\n"
@@ -42,6 +48,7 @@ enum {
 	OPT_BLOCKING,
 	OPT_THRESHOLD,
 	OPT_KEEP_ROOT,
+	OPT_NO_RUNTIME,
 };
 
 static const struct argp_option options[] = {
@@ -57,6 +64,8 @@ static const struct argp_option options[] = {
 	  "Blocking-pool threads by name, repeatable (default: rt-blocking-*)", 0 },
 	{ "threshold-ms", OPT_THRESHOLD, "MS", 0,
 	  "Record single spans of at least MS ms as notable (default 10, 0: off)", 0 },
+	{ "no-runtime", OPT_NO_RUNTIME, NULL, 0,
+	  "Kernel tier only: do not attach the rt probes", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug messages", 0 },
 	{ "keep-root", OPT_KEEP_ROOT, NULL, 0,
 	  "Run the launched command as root even under sudo", 0 },
@@ -157,6 +166,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KEEP_ROOT:
 		env->keep_root = true;
+		break;
+	case OPT_NO_RUNTIME:
+		env->no_runtime = true;
 		break;
 	case ARGP_KEY_INIT:
 		/*

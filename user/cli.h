@@ -25,6 +25,7 @@ struct obs_env {
 	unsigned long threshold_ms;	/* --threshold-ms */
 	bool verbose;			/* -v */
 	bool keep_root;			/* --keep-root */
+	bool no_runtime;		/* --no-runtime: kernel tier only */
 };
 
 /*

@@ -127,6 +127,8 @@ static int attach_runtime(struct obs_rt_tier *rt, struct observe_bpf *skel,
 {
 	int err;
 
+	if (env.no_runtime)
+		return 0;
 	if (target->launched) {
 		/* not there: the exec fails and says so, after the release */
 		if (obs_rt_resolve_cmd(env.argv[0], binary, len))

@@ -420,9 +420,11 @@ static void print_rt_locks(FILE *f, const struct obs_run *run)
 static void print_runtime(FILE *f, const struct obs_run *run)
 {
 	if (!run->rt) {
-		fprintf(f, "\nruntime tier: off (no rt probes%s%s)\n",
-			run->rt_binary && run->rt_binary[0] ? " in " : "",
-			run->rt_binary ? run->rt_binary : "");
+		if (run->rt_binary && run->rt_binary[0])
+			fprintf(f, "\nruntime tier: off (no rt probes in %s)\n",
+				run->rt_binary);
+		else
+			fprintf(f, "\nruntime tier: off\n");
 		return;
 	}
 	print_rt_workers(f, run);
