@@ -47,3 +47,42 @@ fail_n() {
 	local i
 	for ((i = 0; i < $1; i++)); do ok 0 "$2"; done
 }
+
+# ---- verdict tests (observe_verdict*.t, observe_tokio.t) ----------------------
+
+# run NAME [observe options] -- CMD...: observe $RUN_FLAGS --json -o
+# NAME.json; the command's own output is discarded.  Leaves NAME.json,
+# NAME.err and RC.
+run() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2086 # RUN_FLAGS: zero or more options
+	timeout -k 5 60 "$OBSERVE" ${RUN_FLAGS:-} --json -o "$TMPDIR_T/$name.json" \
+		"$@" >/dev/null 2>"$TMPDIR_T/$name.err"
+	RC=$?
+}
+
+# shape NAME: the verdict's shape ("" if the document is missing or bad).
+shape() { jq -r '.verdict.shape // ""' "$TMPDIR_T/$1.json" 2>/dev/null; }
+
+# has_finding NAME SHAPE: 1 if SHAPE is among findings[], 0 if not, "" if
+# the document is missing (so that a negative check cannot pass on nothing).
+has_finding() {
+	jq -r --arg s "$2" '[.findings[].shape] | if index($s) == null then 0 else 1 end' \
+		"$TMPDIR_T/$1.json" 2>/dev/null
+}
+
+# explain NAME: the verdict and the findings as diagnostics (on failure).
+explain() {
+	diag "$1: exit $RC; stderr: $(head -c 300 "$TMPDIR_T/$1.err" 2>/dev/null)"
+	diag "$1: $(jq -c '{verdict: .verdict, findings: [.findings[] | {shape, confidence}], notes}' \
+		"$TMPDIR_T/$1.json" 2>/dev/null | head -c 1500)"
+}
+
+# expect_shape NAME WANT DESCRIPTION
+expect_shape() {
+	local got
+	got=$(shape "$1")
+	is "$got" "$2" "$3"
+	[ "$got" = "$2" ] || explain "$1"
+}

@@ -1,11 +1,13 @@
 #!/bin/bash
 # observe_verdict.t - observe's verdict (user/diag_fill.c -> user/diagnose.c)
-# on programs whose failure shape is known because they inject it: each demo
-# and its --fixed variant, the scheduling probe alone, and a CPU hog with
-# more threads than cores.  Kernel tier only: every run must also say that a
-# suspension convoy needs runtime probes.  ~30 s: seven 3 s runs, one at a
-# time (two at once on 2 cores would overload each other and blur the
-# control runs).
+# from the kernel tier alone (--no-runtime: what observe can tell about a
+# program without the rt probes) on programs whose failure shape is known
+# because they inject it: each demo and its --fixed variant, the scheduling
+# probe alone, and a CPU hog with more threads than cores.  Every run must
+# also say that a suspension convoy needs runtime probes.  The runtime tier's
+# verdicts: observe_verdict_rt.t; real Tokio: observe_tokio.t.  ~30 s: seven
+# 3 s runs, one at a time (two at once on 2 cores would overload each other
+# and blur the control runs).
 #
 # The verdict is computed from noisy data on a shared box; the expectations
 # are those of docs/diagnosis.md's calibration, which hold with margins of
@@ -25,40 +27,8 @@ plan 32
 SECS=3
 NCPU=$(nproc)
 
-# run NAME [observe options] -- CMD...: observe --json -o NAME.json; the
-# command's own output is discarded.  Leaves NAME.json and NAME.err.
-run() {
-	local name=$1
-	shift
-	timeout -k 5 60 "$OBSERVE" --json -o "$TMPDIR_T/$name.json" "$@" \
-		>/dev/null 2>"$TMPDIR_T/$name.err"
-	RC=$?
-}
-
-# shape NAME: the verdict's shape ("" if the document is missing or bad).
-shape() { jq -r '.verdict.shape // ""' "$TMPDIR_T/$1.json" 2>/dev/null; }
-
-# has_finding NAME SHAPE: 1 if SHAPE is among findings[], 0 if not, "" if
-# the document is missing (so that a negative check cannot pass on nothing).
-has_finding() {
-	jq -r --arg s "$2" '[.findings[].shape] | if index($s) == null then 0 else 1 end' \
-		"$TMPDIR_T/$1.json" 2>/dev/null
-}
-
-# explain NAME: the verdict and the findings as diagnostics (on failure).
-explain() {
-	diag "$1: exit $RC; stderr: $(head -c 300 "$TMPDIR_T/$1.err" 2>/dev/null)"
-	diag "$1: $(jq -c '{verdict: .verdict, findings: [.findings[] | {shape, confidence}], notes}' \
-		"$TMPDIR_T/$1.json" 2>/dev/null | head -c 1500)"
-}
-
-# expect_shape NAME WANT DESCRIPTION
-expect_shape() {
-	local got
-	got=$(shape "$1")
-	is "$got" "$2" "$3"
-	[ "$got" = "$2" ] || explain "$1"
-}
+# The kernel tier alone: what observe can tell without the rt probes.
+RUN_FLAGS=--no-runtime
 
 # ---- executor starvation: workers sleep 20 ms inside polls ------------------
 run starv -- "$TOP/demos/demo_starvation" --workers 2 --secs "$SECS"
