@@ -292,9 +292,9 @@ static void print_rt_workers(FILE *f, const struct obs_run *run)
 	obs_rt_sum(rs, &sum);
 	fprintf(f, "\nruntime tier: rt probes in %s, %zu workers\n",
 		run->rt_binary, rs->nworkers);
-	fprintf(f, "%-16s %9s %6s %9s %9s %6s %6s %9s %9s\n", "WORKER", "POLLS",
-		"BUSY%", "POLL_P99", "POLL_MAX", ">1MS", ">10MS", "SCHED_P99",
-		"TIMER_P99");
+	fprintf(f, "%-16s %9s %6s %7s %9s %9s %6s %6s %9s %9s\n", "WORKER",
+		"POLLS", "BUSY%", "PARKED%", "POLL_P99", "POLL_MAX", ">1MS",
+		">10MS", "SCHED_P99", "TIMER_P99");
 	for (size_t i = 0; i < rs->nworkers; i++) {
 		const struct obs_rt_worker *w = &rs->workers[i];
 		const struct rt_probe_worker *r = &w->rec;
@@ -304,9 +304,10 @@ static void print_rt_workers(FILE *f, const struct obs_run *run)
 			fprintf(f, "%-16.16s (record not readable)\n", w->comm);
 			continue;
 		}
-		fprintf(f, "%-16.16s %9llu %5.1f%% %9s %9s %6llu %6llu %9s %9s\n",
-			w->comm, (unsigned long long)r->polls,
+		fprintf(f, "%-16.16s %9llu %5.1f%% %6.1f%% %9s %9s %6llu %6llu "
+			"%9s %9s\n", w->comm, (unsigned long long)r->polls,
 			pct_of(r->poll_ns, run->duration_s),
+			pct_of(r->parked_ns, run->duration_s),
 			obs_fmt_ns(b[0], 32, rt_pctl(r->poll_hist, 99, 0)),
 			top < 0 ? "-" : obs_fmt_ns(b[1], 32, obs_hist_hi_ns(top)),
 			(unsigned long long)w->slow.slow,
@@ -332,8 +333,8 @@ static void print_rt_workers(FILE *f, const struct obs_run *run)
 		obs_fmt_ns(b[5], 32, rt_pctl(sum.timer_late_hist, 99,
 					     sum.timer_late_max_ns)),
 		obs_fmt_ns(b[6], 32, sum.timer_late_max_ns));
-	fprintf(f, "(BUSY%%: time in polls over the run; percentiles are log2 "
-		"slot bounds)\n");
+	fprintf(f, "(BUSY%%: in polls, PARKED%%: idle, of the run; the rest is "
+		"the scheduler and the driver; percentiles are log2 slot bounds)\n");
 }
 
 /* What the kernel saw during the slow polls, and the longest ones. */
