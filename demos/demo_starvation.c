@@ -9,6 +9,15 @@
  * wakes V "victim" tasks right before blocking and their wake-to-poll delay
  * is reported.  --fixed moves the blocking call to rt_spawn_blocking.
  *
+ * --mode greedy blocks nothing: for B ms every P ms each task drains a
+ * channel that is never empty (it receives and re-sends one item, like a
+ * socket that is always readable), so every await is ready at once and the
+ * task never returns PENDING on its own.  The cooperative budget (128 ready
+ * awaits per poll, Tokio's coop) is then the only thing that ends its polls;
+ * --no-budget (rt_config_t.disable_budget) turns it off and the drain holds
+ * the worker for the whole B ms, as --mode spin does.  --fixed in this mode
+ * is the hand-written remedy: rt_yield_poll every GREEDY_YIELD_EVERY items.
+ *
  * The injected blocking is counted exactly: "block_ns_total" is the sum of
  * the wall time spent inside the blocking call itself (clock_nanosleep,
  * read, or the spin), so an observer can compare it with the off-CPU time
@@ -29,8 +38,14 @@
 #include "rt.h"
 #include "sched_probe.h"
 
-enum block_mode { MODE_SLEEP, MODE_SPIN, MODE_IO };
-static const char *const mode_names[] = { "sleep", "spin", "io" };
+enum block_mode { MODE_SLEEP, MODE_SPIN, MODE_IO, MODE_GREEDY, MODE_COUNT };
+static const char *const mode_names[] = { "sleep", "spin", "io", "greedy" };
+_Static_assert(sizeof(mode_names) / sizeof(mode_names[0]) == MODE_COUNT,
+	       "a name per mode");
+
+/* --mode greedy --fixed yields by hand this often: the budget's own size
+ * (Tokio's Budget::initial()), so the fix ends polls as the budget does. */
+#define GREEDY_YIELD_EVERY 128
 
 static struct env {
 	int blockers;
@@ -39,6 +54,7 @@ static struct env {
 	long period_ms;
 	enum block_mode mode;
 	bool no_lifo;
+	bool no_budget;
 } env = {
 	/* On 2 cores with --workers 2 this keeps each worker blocked 80% of
 	 * the time: the probe's p99 lateness lands near B. */
@@ -74,9 +90,19 @@ struct blocker {
 	int req[2], data[2];
 	pthread_t feeder;
 	bool feeder_started;
-	/* what was injected, counted inside the blocking call only */
+	/* MODE_GREEDY: a channel that always holds one item (never empty, so
+	 * every receive is ready), the current drain, the manual yield */
+	rt_mpsc_t *ch;
+	void *item;
+	uint64_t drain_start_ns, drain_end_ns;
+	int since_yield;
+	rt_yield_t y;
+	/* what was injected, counted inside the blocking call only (greedy:
+	 * a drain, from its start to the first check after B ms) */
 	uint64_t blocks;
 	uint64_t blocked_ns;
+	uint64_t items; /* greedy: ready receives */
+	uint64_t polls; /* polls of this task, all modes */
 };
 
 struct root {
@@ -161,6 +187,7 @@ static rt_poll_t blocker_poll(rt_cx_t *cx, void *state)
 	struct blocker *b = state;
 	void *out;
 
+	b->polls++;
 	RT_ASYNC_BEGIN(&b->pc);
 	rt_interval_init(&b->iv, (uint64_t)env.period_ms * 1000000ULL);
 	for (;;) {
@@ -168,6 +195,29 @@ static rt_poll_t blocker_poll(rt_cx_t *cx, void *state)
 		if (rt_now_ns() >= b->end_ns)
 			break;
 		wake_victims(b, cx);
+		if (env.mode == MODE_GREEDY) {
+			/* Every receive is ready: only the budget (or, with
+			 * --fixed, the yield) ends this poll before B ms. */
+			b->drain_start_ns = rt_now_ns();
+			b->drain_end_ns = b->drain_start_ns + b->block_ns;
+			b->since_yield = 0;
+			while (rt_now_ns() < b->drain_end_ns) {
+				RT_AWAIT(&b->pc, rt_mpsc_recv_poll(b->ch, cx,
+								   &b->item));
+				b->items++;
+				/* Cannot fail: one item in a channel of 4. */
+				rt_mpsc_try_send(b->ch, b->item);
+				if (cli_env.fixed &&
+				    ++b->since_yield == GREEDY_YIELD_EVERY) {
+					b->since_yield = 0;
+					rt_yield_init(&b->y);
+					RT_AWAIT(&b->pc, rt_yield_poll(&b->y, cx));
+				}
+			}
+			b->blocks++;
+			b->blocked_ns += rt_now_ns() - b->drain_start_ns;
+			continue;
+		}
 		if (!cli_env.fixed) {
 			/* The bug: a blocking call inside a poll. */
 			block_once(b);
@@ -248,12 +298,19 @@ static const char doc[] =
 "probe's lateness approaches B; with K < workers, watch the victims: tasks\n"
 "woken on a worker right before it blocks wait with it.  --fixed moves the\n"
 "blocking call to rt_spawn_blocking.\n"
+"\n"
+"--mode greedy blocks nothing: each task drains an always-ready channel for\n"
+"B ms, so only the cooperative budget (128 ready awaits per poll) lets the\n"
+"worker poll anything else; --no-budget turns it off and the worker is held\n"
+"B ms.  With greedy, --fixed yields by hand every 128 items instead.\n"
 "\v"
 "EXAMPLES:\n"
 "    demo_starvation --workers 2                 # K=2 >= N: probe p99 ~ B\n"
 "    demo_starvation --workers 2 --fixed         # probe p99 sub-millisecond\n"
 "    demo_starvation --workers 2 --blockers 1    # K < N: victims wait ~B\n"
-"    demo_starvation --mode io --json            # blocking read(2)\n";
+"    demo_starvation --mode io --json            # blocking read(2)\n"
+"    demo_starvation --workers 2 --mode greedy   # budget: probe p99 << B\n"
+"    demo_starvation --workers 2 --mode greedy --no-budget   # p99 ~ B\n";
 
 enum {
 	OPT_BLOCKERS = 0x200,
@@ -262,6 +319,7 @@ enum {
 	OPT_MODE,
 	OPT_VICTIMS,
 	OPT_NO_LIFO,
+	OPT_NO_BUDGET,
 };
 
 static const struct argp_option options[] = {
@@ -269,10 +327,14 @@ static const struct argp_option options[] = {
 	{ "block-ms", OPT_BLOCK_MS, "B", 0, "Each block lasts B ms (default 20)", 0 },
 	{ "period-ms", OPT_PERIOD_MS, "P", 0, "A block every P ms (default 25)", 0 },
 	{ "mode", OPT_MODE, "MODE", 0,
-	  "sleep (clock_nanosleep), spin (CPU) or io (blocking read) (default sleep)", 0 },
+	  "sleep (clock_nanosleep), spin (CPU), io (blocking read) or greedy "
+	  "(drain an always-ready channel: nothing blocks, only the budget "
+	  "ends a poll) (default sleep)", 0 },
 	{ "victims", OPT_VICTIMS, "V", 0,
 	  "Tasks each blocker wakes right before blocking (default 1)", 0 },
 	{ "no-lifo", OPT_NO_LIFO, NULL, 0, "Run the runtime without its LIFO slot", 0 },
+	{ "no-budget", OPT_NO_BUDGET, NULL, 0,
+	  "Run the runtime without its cooperative budget (disable_budget)", 0 },
 	{},
 };
 
@@ -296,13 +358,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_LIFO:
 		env.no_lifo = true;
 		break;
+	case OPT_NO_BUDGET:
+		env.no_budget = true;
+		break;
 	case OPT_MODE:
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < MODE_COUNT; i++)
 			if (!strcmp(arg, mode_names[i]))
 				break;
-		if (i == 3)
+		if (i == MODE_COUNT)
 			argp_failure(state, 2, 0,
-				     "invalid value for --mode: '%s' (want sleep, spin or io)",
+				     "invalid value for --mode: '%s' (want sleep, spin, io or greedy)",
 				     arg);
 		env.mode = (enum block_mode)i;
 		break;
@@ -345,6 +410,14 @@ static int blockers_setup(struct root *st)
 			if (!v->ch)
 				return -ENOMEM;
 		}
+		if (env.mode == MODE_GREEDY) {
+			b->ch = rt_mpsc_new(4);
+			if (!b->ch)
+				return -ENOMEM;
+			/* The one item that keeps every receive ready. */
+			if (rt_mpsc_try_send(b->ch, (void *)(uintptr_t)1))
+				return -EIO;
+		}
 		if (env.mode != MODE_IO)
 			continue;
 		if (pipe2(b->req, O_CLOEXEC) || pipe2(b->data, O_CLOEXEC))
@@ -373,6 +446,8 @@ static void blockers_teardown(struct root *st)
 			close(b->data[0]);
 		if (b->data[1] >= 0)
 			close(b->data[1]);
+		if (b->ch)
+			rt_mpsc_unref(b->ch);
 	}
 	for (int i = 0; i < env.blockers * env.victims; i++)
 		if (st->victims[i].ch)
@@ -382,7 +457,7 @@ static void blockers_teardown(struct root *st)
 static int report_run(struct root *st)
 {
 	struct stats vdelay;
-	uint64_t blocks = 0, blocked = 0, same = 0;
+	uint64_t blocks = 0, blocked = 0, same = 0, items = 0, polls = 0;
 	struct report rep;
 	json_t *inj;
 
@@ -390,6 +465,8 @@ static int report_run(struct root *st)
 	for (int i = 0; i < env.blockers; i++) {
 		blocks += st->blockers[i].blocks;
 		blocked += st->blockers[i].blocked_ns;
+		items += st->blockers[i].items;
+		polls += st->blockers[i].polls;
 	}
 	for (int i = 0; i < env.blockers * env.victims; i++) {
 		stats_merge(&vdelay, &st->victims[i].delay);
@@ -402,20 +479,32 @@ static int report_run(struct root *st)
 		     false);
 	report_int(&rep, "victim_same_worker", "victims on its worker",
 		   (int64_t)same, NULL);
-	inj = json_pack("{s:I, s:I, s:s, s:i, s:I, s:I, s:i}",
+	report_set(&rep, "budget", json_boolean(!env.no_budget));
+	inj = json_pack("{s:I, s:I, s:s, s:i, s:I, s:I, s:i, s:I, s:I}",
 			"blocks", (json_int_t)blocks,
 			"block_ns_total", (json_int_t)blocked,
 			"mode", mode_names[env.mode],
 			"blockers", env.blockers,
 			"block_ms", (json_int_t)env.block_ms,
 			"period_ms", (json_int_t)env.period_ms,
-			"victims", env.victims);
+			"victims", env.victims,
+			"items", (json_int_t)items,
+			"polls", (json_int_t)polls);
 	report_set(&rep, "injected", inj);
 	report_line(&rep, "injected",
 		    "%llu blocks, %.1f ms total (%s, K=%d B=%ld ms P=%ld ms%s)",
 		    (unsigned long long)blocks, (double)blocked / 1e6,
 		    mode_names[env.mode], env.blockers, env.block_ms,
-		    env.period_ms, cli_env.fixed ? ", on the blocking pool" : "");
+		    env.period_ms,
+		    !cli_env.fixed ? "" :
+		    env.mode == MODE_GREEDY ? ", yielding by hand" :
+		    ", on the blocking pool");
+	if (env.mode == MODE_GREEDY)
+		report_line(&rep, "greedy",
+			    "%llu ready receives in %llu polls (%.0f per poll), budget %s",
+			    (unsigned long long)items, (unsigned long long)polls,
+			    polls ? (double)items / (double)polls : 0.0,
+			    env.no_budget ? "off" : "on");
 	return report_print(&rep);
 }
 
@@ -442,6 +531,7 @@ int main(int argc, char **argv)
 
 	cfg.workers = cli_env.workers;
 	cfg.disable_lifo = env.no_lifo;
+	cfg.disable_budget = env.no_budget;
 	err = rt_new(&cfg, &rt);
 	if (err) {
 		fprintf(stderr, "demo_starvation: cannot start the runtime: %s\n",

@@ -1,6 +1,6 @@
 #!/bin/bash
 # demos.t - every scenario demo, broken and --fixed, asserted against what it
-# injected.  No root needed.  About 30 s on 2 cores.
+# injected.  No root needed.  About 32 s on 2 cores.
 #
 # Tolerances are for a shared, loaded 2-core machine: every assertion
 # compares a broken run with what it injected (B, S, H) or with its fixed
@@ -13,7 +13,7 @@ D=$TOP/demos
 for d in probe starvation convoy suspension server; do
 	[ -x "$D/demo_$d" ] || skip_all "demos/demo_$d not built (make)"
 done
-plan 63
+plan 79
 
 # run NAME ARGS...: runs a demo with --json into $TMPDIR_T/NAME.json.
 run() {
@@ -118,6 +118,53 @@ blocks=$(j io .injected.blocks)
 within "$(j io .injected.block_ns_total)" "$((blocks * B * 1000000))" 10 0 \
 	"starvation io: time in read(2) = blocks x B (+-10%)"
 is "$(j io .injected.mode)" "io" "starvation io: injected mode"
+
+# ---- greedy: nothing blocks, only the cooperative budget ends a poll ------------
+# K = N greedy tasks drain an always-ready channel for GB ms every GP ms.
+# With the budget each poll ends after 128 ready receives and the probe keeps
+# its turn; its p99 is then the kernel's run-queue delay, the workers being
+# CPU-bound 80% of the time (0.5-2 ms at load average 2, 2-12 ms at 6-7,
+# where GB = 60 ms came within 1.2x of its GB/4 line); with --no-budget
+# each drain is one GB ms poll and the probe waits ~GB.  GB = 100 ms puts
+# the healthy line (GB/4 = 25 ms) over 2.5x above the worst seen (9 ms at
+# load 6.5) and the broken one (GB/2) at half what the failure produces.
+GB=100
+GP=125
+GREEDY=(--workers 2 --secs 1.5 --mode greedy --blockers 2 --block-ms "$GB" --period-ms "$GP")
+run greedy "$D/demo_starvation" "${GREEDY[@]}"
+run greedy_nobudget "$D/demo_starvation" "${GREEDY[@]}" --no-budget
+run greedy_nobudget_fixed "$D/demo_starvation" "${GREEDY[@]}" --no-budget --fixed
+for r in greedy greedy_nobudget greedy_nobudget_fixed; do
+	show $r '{budget, probe: .probe.p99_us, victim: .victim_delay_us.p50_us, injected}'
+done
+is "$(j greedy .budget) $(j greedy_nobudget .budget) $(j greedy .injected.mode)" \
+	"true false greedy" "greedy: budget and mode reported"
+cmp_num "$(j greedy .probe.p99_us)" "<" $((GB * 1000 / 4)) \
+	"greedy with budget: probe p99 < B/4"
+cmp_num "$(j greedy_nobudget .probe.p99_us)" ">=" $((GB * 1000 / 2)) \
+	"greedy --no-budget: probe p99 >= B/2"
+cmp_num "$(j greedy .victim_delay_us.p50_us)" "<" $((GB * 1000 / 4)) \
+	"greedy with budget: victim p50 < B/4 (runs after one budgeted poll)"
+cmp_num "$(j greedy_nobudget .victim_delay_us.p50_us)" ">=" $((GB * 1000 / 2)) \
+	"greedy --no-budget: victim p50 >= B/2 (waits for the whole drain)"
+# Ground truth of what the budget did: no poll got more than 128 ready
+# receives (the tick's timer takes a unit too), and the drains, always
+# ready, did use it up; without it one poll per drain.
+per_poll=$(j greedy '.injected.items / .injected.polls')
+cmp_num "$per_poll" "<=" 128 "greedy with budget: <= 128 receives per poll ($per_poll)"
+cmp_num "$per_poll" ">" 100 "greedy with budget: polls end at the budget ($per_poll per poll)"
+cmp_num "$(j greedy_nobudget .injected.polls)" "<=" "$(j greedy_nobudget '.injected.blocks * 2')" \
+	"greedy --no-budget: about one poll per drain"
+# 2 tasks x 1.5 s / 125 ms = 24 drains; each lasts B plus its last poll's delay.
+for r in greedy greedy_nobudget; do
+	blocks=$(j $r .injected.blocks)
+	cmp_num "$blocks" ">=" 17 "$r: >= 70% of the 24 scheduled drains ran ($blocks)"
+	within "$(j $r .injected.block_ns_total)" "$((blocks * GB * 1000000))" 25 0 \
+		"$r: drain time = drains x B (+-25%)"
+done
+# The hand-written remedy: yield every 128 items, budget or not.
+cmp_num "$(j greedy_nobudget_fixed .probe.p99_us)" "<" $((GB * 1000 / 4)) \
+	"greedy --no-budget --fixed: probe p99 < B/4 (yields by hand)"
 
 # ---- convoy, sync lock ----------------------------------------------------------------
 # 4 workers on 2 cores, broken and fixed side by side.  The convoy leaves

@@ -17,10 +17,10 @@ for b in tokio_probe tokio_starvation tokio_convoy tokio_suspension; do
 done
 need_cmd jq
 
-plan 56
+plan 70
 
 W=2       # workers: the machine has 2 cores
-SECS=2    # per run: 12 timed runs, ~27 s in all
+SECS=2    # per run: 16 timed runs, ~36 s in all
 
 # run NAME BIN ARGS...: runs a demo with --json into $TMPDIR_T/NAME.json;
 # checks that it exited 0 and printed one valid JSON object.
@@ -104,6 +104,47 @@ vn=$(j nolifo .victim_delay_us.p99_us)
 cmp_num "$vn" "<" $((B * 1000 / 4)) "starvation K=1 --no-lifo: victim stolen, p99 < B/4 ($vn us)"
 pn=$(j nolifo .probe.p99_us)
 cmp_num "$pn" "<" $((B * 1000 / 4)) "starvation K=1 --no-lifo: probe p99 < B/4 ($pn us)"
+
+# ---- greedy: nothing blocks, only Tokio's coop budget ends a poll ----------
+# K = N tasks drain an always-ready tokio::sync::mpsc channel for GB ms every
+# GP ms.  With coop, recv() returns Pending after 128 ready receives and the
+# probe keeps its turn: its p99 is the 1 ms tick plus the kernel's run queue,
+# the workers being CPU-bound 80% of the time (2-4 ms at load average 2,
+# 3-9 ms at 6-7, once 128 ms with GB = 60 ms); with --no-budget
+# (tokio::task::unconstrained) each drain is one GB ms poll and the probe
+# waits ~GB.  GB = 100 ms: the healthy line GB/4 = 25 ms.
+GB=100
+GP=125
+GREEDY=(--mode greedy --blockers 2 --block-ms "$GB" --period-ms "$GP")
+run greedy tokio_starvation "${GREEDY[@]}"
+run greedy_nobudget tokio_starvation "${GREEDY[@]}" --no-budget
+run greedy_nobudget_fixed tokio_starvation "${GREEDY[@]}" --no-budget --fixed
+is "$(j greedy .budget) $(j greedy_nobudget .budget) $(j greedy .injected.mode)" \
+	"true false greedy" "greedy: budget and mode reported"
+gp=$(j greedy .probe.p99_us)
+cmp_num "$gp" "<" $((GB * 1000 / 4)) "greedy with coop: probe p99 < B/4 (p99=$gp us)"
+gpn=$(j greedy_nobudget .probe.p99_us)
+cmp_num "$gpn" ">=" $((GB * 1000 / 2)) "greedy --no-budget: probe p99 >= B/2 (p99=$gpn us)"
+gv=$(j greedy .victim_delay_us.p50_us)
+cmp_num "$gv" "<" $((GB * 1000 / 4)) "greedy with coop: victim p50 < B/4 ($gv us)"
+gvn=$(j greedy_nobudget .victim_delay_us.p50_us)
+cmp_num "$gvn" ">=" $((GB * 1000 / 2)) "greedy --no-budget: victim p50 >= B/2 ($gvn us)"
+# Ground truth of what coop did: no poll got more than 128 ready receives
+# (the tick's sleep takes a unit too) and the drains used the budget up;
+# unconstrained, about one poll per drain.
+per_poll=$(j greedy '.injected.items / .injected.polls')
+cmp_num "$per_poll" "<=" 128 "greedy with coop: <= 128 receives per poll ($per_poll)"
+cmp_num "$per_poll" ">" 100 "greedy with coop: polls end at the budget ($per_poll per poll)"
+cmp_num "$(j greedy_nobudget .injected.polls)" "<=" "$(j greedy_nobudget '.injected.blocks * 2')" \
+	"greedy --no-budget: about one poll per drain"
+for r in greedy greedy_nobudget; do
+	blocks=$(j $r .injected.blocks)
+	mean=$(jq -r 'if .injected.blocks > 0 then .injected.block_ns_total / .injected.blocks / 1e6 else 0 end' \
+		"$TMPDIR_T/$r.json" 2>/dev/null || echo 0)
+	within "$mean" $GB 25 1 "$r: mean drain is B=$GB ms (mean=$mean ms, $blocks drains)"
+done
+gpf=$(j greedy_nobudget_fixed .probe.p99_us)
+cmp_num "$gpf" "<" $((GB * 1000 / 4)) "greedy --no-budget --fixed: yield_now by hand, probe p99 < B/4 ($gpf us)"
 
 # ---- convoy, sync: std::sync::Mutex + CPU-bound pressure threads ------------
 # K = 2 pressure threads per core: holders are preempted often, so the

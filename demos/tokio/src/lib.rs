@@ -15,6 +15,7 @@
 
 pub mod cli;
 pub mod json;
+pub mod polls;
 pub mod probe;
 pub mod report;
 pub mod run;
