@@ -127,6 +127,8 @@ struct rt__worker {
 				  * its wakes notify no one one by one */
 	bool in_park_zero;       /* in park_timeout_zero: wakes use the LIFO slot */
 	unsigned short announced; /* rt:worker_start users it fired for */
+	uint64_t last_poll_end;  /* end of the poll just run, 0 after a park
+				  * or a driver turn: the next poll's start */
 	bool is_parked;          /* on the sleepers stack; under idle_mu */
 	uint32_t rand;           /* xorshift state for the steal start */
 	struct rt_cx *cx;
