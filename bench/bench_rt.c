@@ -193,6 +193,12 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void die_oom(void)
+{
+	fprintf(stderr, "%s: out of memory\n", prog);
+	exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	rt_config_t cfg = { 0 };
@@ -212,9 +218,11 @@ int main(int argc, char **argv)
 				die_usage("-w wants 1..1024");
 			break;
 		case 'n':
+			errno = 0;
 			n = strtol(optarg, &end, 10);
-			if (*end || n <= 0)
-				die_usage("-n wants a positive count");
+			/* 2^40 operations: days of work; more is a typo */
+			if (*end || errno || n <= 0 || n > (1L << 40))
+				die_usage("-n wants a count of 1..2^40");
 			break;
 		default:
 			die_usage("bad option");
@@ -237,6 +245,8 @@ int main(int argc, char **argv)
 		struct spawner s = { .n = n > 0 ? n : 1000000 };
 
 		s.j = calloc(WAVE, sizeof(*s.j));
+		if (!s.j)
+			die_oom();
 		t0 = rt_now_ns();
 		err = rt_block_on(rt, spawner_fn, &s);
 		dt = rt_now_ns() - t0;
@@ -271,6 +281,8 @@ int main(int argc, char **argv)
 		struct sleeper s = { .n = n > 0 ? n : 1000 };
 
 		s.late = calloc((size_t)s.n, sizeof(*s.late));
+		if (!s.late)
+			die_oom();
 		if (!strcmp(mode, "timer")) {
 			err = rt_block_on(rt, sleeper_fn, &s);
 		} else {
