@@ -292,6 +292,13 @@ static void print_rt_workers(FILE *f, const struct obs_run *run)
 	obs_rt_sum(rs, &sum);
 	fprintf(f, "\nruntime tier: rt probes in %s, %zu workers\n",
 		run->rt_binary, rs->nworkers);
+	if (!rs->nworkers) {
+		/* attach mode: a worker announces itself at its next tick */
+		fprintf(f, "(no worker announced itself: a worker that stays "
+			"parked, or is stuck in one poll, does at its next "
+			"scheduler tick)\n");
+		return;
+	}
 	fprintf(f, "%-16s %9s %6s %7s %9s %9s %6s %6s %9s %9s\n", "WORKER",
 		"POLLS", "BUSY%", "PARKED%", "POLL_P99", "POLL_MAX", ">1MS",
 		">10MS", "SCHED_P99", "TIMER_P99");
