@@ -236,11 +236,6 @@ static int set_rodata(struct observe_bpf *skel, pid_t tgid)
 	return 0;
 }
 
-/*
- * Polls the ring buffer until the target exits, -d expires (*timed_out) or,
- * in attach mode, a signal arrives; prints the -i lines.  In launch mode
- * signals were forwarded to the child, whose exit ends the run.
- */
 /* Reads the kernel and runtime snapshots, open spans charged up to now_ns. */
 static int read_both(struct obs_snapshot *ks, struct obs_rt_snapshot *rs,
 		     const struct obs_map_fds *fds,
@@ -271,6 +266,11 @@ static void print_interval(FILE *f, double t_s, double dt_s,
 	memset(longest, 0, sizeof(*longest));
 }
 
+/*
+ * Polls the ring buffer until the target exits, -d expires (*timed_out) or,
+ * in attach mode, a signal arrives; prints the -i lines.  In launch mode
+ * signals were forwarded to the child, whose exit ends the run.
+ */
 static int poll_until_done(struct ring_buffer *rb, struct obs_target *target,
 			   const struct obs_map_fds *fds,
 			   const struct obs_roles_cfg *roles,
