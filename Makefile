@@ -180,6 +180,7 @@ bench: all
 	BUILD=$(BUILD) scripts/sweep.sh $(SWEEP_FLAGS)
 
 figures: | $(DEPS_STAMP)
+	scripts/models.sh --quiet
 	scripts/figures.sh
 
 clean:

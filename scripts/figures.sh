@@ -8,7 +8,10 @@
 # docs/figures/NAME*.svg with scripts/figures/NAME.gp.  --png renders PNGs
 # instead (for looking at them; the SVGs are the project's figures).
 # A CSV with no figure script, or a figure script without its CSV, is skipped
-# with a line on stderr; a gnuplot error is an error (exit 1).
+# with a line on stderr; a gnuplot error is an error (exit 1).  The models'
+# predictions (docs/models.md) are drawn dotted, with the calibration
+# constants from DIR/models.csv (scripts/models.sh; `make figures` runs it
+# first) or, without it, the defaults in scripts/figures/common.gp.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,6 +43,20 @@ distinct() {
 # first CSV COLUMN: the column's value on the first data row.
 first() { distinct "$1" "$2" | cut -d' ' -f1; }
 
+# The models' calibration constants (scripts/models.sh writes them to
+# models.csv; docs/models.md): the probe's 1 ms sleep cycle tp (ms), its
+# healthy p99 floor (us) and the sync-lock hand-off d0 (us), per runtime.
+# The figures draw each model's prediction as a dotted line.
+calib() {
+	local v=
+	[ -s "$DATA/models.csv" ] &&
+		v=$(awk -F, -v r="$1" -v m="$2" '$1 == "calibration" && $3 == r && $6 == m && $7 != "" { print $7; exit }' "$DATA/models.csv")
+	echo "${v:-$3}"
+}
+CAL="tp_rt=$(calib rt tp_ms 1.035); tp_tokio=$(calib tokio tp_ms 2.09)"
+CAL+="; fl_rt=$(calib rt probe_p99_floor_us 80); fl_tokio=$(calib tokio probe_p99_floor_us 1180)"
+CAL+="; d0_rt=$(calib rt handoff_d0_us 9.4); d0_tokio=$(calib tokio handoff_d0_us 9.1)"
+
 FAILED=0
 # render SCRIPT CSV OUTNAME [VAR=VALUE...]: VALUEs are gnuplot expressions.
 render() {
@@ -48,7 +65,7 @@ render() {
 	case $csv in *-quick.csv) quick=1 ;; esac
 	e="csv='$csv'; out='$OUT/$name.$ext'; term='$TERM_KIND'; dir='$GP'"
 	e+="; sel='$GP/select.awk'; quick=$quick"
-	e+="; runs='$(first "$csv" runs)'; secs='$(first "$csv" secs)'"
+	e+="; runs='$(first "$csv" runs)'; secs='$(first "$csv" secs)'; $CAL"
 	for v in "$@"; do
 		e+="; $v"
 	done
@@ -81,7 +98,8 @@ for csv in "$DATA"/*.csv; do
 			"metric='probe_max_us'" "mtitle='probe max lateness'" \
 			"ylabel='probe lateness max (µs, log)'" ;;
 	starvation_fraction)
-		render starvation_fraction "$csv" "$base" ;;
+		render starvation_fraction "$csv" "$base" \
+			"Bf='$(first "$csv" block_ms)'" "Nf='$(first "$csv" workers)'" ;;
 	convoy)
 		render convoy "$csv" "$base" "Hs='$(distinct "$csv" hold_us)'" ;;
 	suspension)
@@ -92,6 +110,10 @@ for csv in "$DATA"/*.csv; do
 			"Rs='$(distinct "$csv" rate)'" ;;
 	lifo)
 		render lifo "$csv" "$base" ;;
+	budget)
+		render budget "$csv" "$base" ;;
+	models)
+		continue ;; # scripts/models.sh output, not a sweep
 	*)
 		echo "figures.sh: no figure script for $csv, skipped" >&2
 		continue ;;

@@ -21,7 +21,8 @@ set key box opaque samplen 4 spacing 1.1 font ",10"
 # Multiplot geometry in pixels, without `layout` (which cannot give the key a
 # row of its own): a title band of TOP px with the key strip in it, then a
 # ROWS x COLS grid of panels, each with room for its title and axis labels.
-TOP = 110
+# (a figure with a long key sets TOP before loading this file)
+if (!exists("TOP")) { TOP = 110 }
 PANEL_L = 75
 PANEL_R = 20
 PANEL_T = 34
@@ -35,7 +36,7 @@ PANEL(r, c, rows, cols) = sprintf("set lmargin at screen %g; set rmargin at scre
 # the [0:1] y range (nothing drawn but the key).
 KEY_STRIP = "unset arrow; unset logscale; unset title; unset xlabel; unset ylabel; " . \
 	"unset border; unset tics; unset grid; set xrange [0:1]; set yrange [0:1]; " . \
-	sprintf("set lmargin at screen 0.02; set rmargin at screen 0.98; set tmargin at screen %g; set bmargin at screen %g; ", 1 - 58.0 / H, 1 - 95.0 / H) . \
+	sprintf("set lmargin at screen 0.02; set rmargin at screen 0.98; set tmargin at screen %g; set bmargin at screen %g; ", 1 - 58.0 / H, 1 - (TOP - 15.0) / H) . \
 	"set key horizontal center center"
 set errorbars small
 
@@ -69,3 +70,33 @@ NOTE = sprintf("each point: median of %s runs of %s s; bars: min-max", runs, sec
 if (quick) {
 	NOTE = NOTE . "  --  QUICK smoke-test grid, not results"
 }
+
+# ---- the models (docs/models.md, scripts/models.sh), drawn dotted ----------
+# figures.sh passes the calibration constants (from models.csv); these
+# defaults are the values measured on 2026-11-27.
+if (!exists("tp_rt")) { tp_rt = 1.035 }
+if (!exists("tp_tokio")) { tp_tokio = 2.09 }
+if (!exists("fl_rt")) { fl_rt = 80 }
+if (!exists("fl_tokio")) { fl_tokio = 1180 }
+if (!exists("d0_rt")) { d0_rt = 9.4 }
+if (!exists("d0_tokio")) { d0_tokio = 9.1 }
+# a model line: the runtime's colour, paler, dotted (ls 9 rt, ls 10 Tokio,
+# ls 11 one model for both)
+set style line 9 lc rgb "#d9776b" lw 3 dt (1, 2)
+set style line 10 lc rgb "#5b91d3" lw 3 dt (1, 2)
+set style line 11 lc rgb "#555555" lw 2 dt (1, 3)
+mn(a, b) = a < b ? a : b
+mx(a, b) = a > b ? a : b
+# per runtime, rt = 1, Tokio = 2: the probe's 1 ms sleep cycle (ms), its
+# overshoot delta (ms) and its healthy p99 (us)
+m_tp(r) = r == 1 ? tp_rt : tp_tokio
+m_dl(r) = m_tp(r) - 1
+m_fl(r) = r == 1 ? fl_rt : fl_tokio
+# The window model: every P ms the probe can be stuck for W ms; the one
+# wake-up of the period that falls in the window is late by W + delta - u,
+# u uniform in [0, min(tp, W)]; the others are on time (the floor).
+m_f(W, P, r) = 1.0 / ((P - W) / m_tp(r) + 1)
+m_q(q, W, P, r, fl) = W >= P ? (W + m_dl(r)) * 1000 : \
+	(m_f(W, P, r) <= 1 - q ? fl : (W + m_dl(r) - mn(m_tp(r), W) * (1 - q) / m_f(W, P, r)) * 1000)
+m_wakes(W, P, r) = W >= P ? 1000.0 / W : ((P - W) / m_tp(r) + 1) * 1000.0 / P
+MODEL_NOTE = "dotted: the model (docs/models.md)"

@@ -2,7 +2,8 @@
 # the LIFO slot (default), without it (--no-lifo) and with the blocking call
 # on the blocking pool (--fixed), for each (N, K) case in the CSV.
 W = 1000
-H = 450
+TOP = 130
+H = 470
 load dir . "/common.gp"
 
 # x position of a case: its order of appearance, plus a small offset per
@@ -22,7 +23,8 @@ s_title6(s) = (s <= 3 ? "C rt" : "Tokio") . s_var((s - 1) % 3 + 1)
 where(s) = system(sprintf("echo '%s' | tr _ ' '", s_where(s)))
 xoff(s) = (s - 3.5) * 0.08
 
-set multiplot title sprintf("LIFO slot with K < N blockers (B = 20 ms every 25 ms, 1 victim per block)\n{/*0.8 %s}", NOTE)
+B_US = 20000
+set multiplot title sprintf("LIFO slot with K < N blockers (B = 20 ms every 25 ms, 1 victim per block)\n{/*0.8 %s; %s}", NOTE, MODEL_NOTE)
 set xrange [0.4:ncase + 0.6]
 set xtics () 
 do for [c = 1:ncase] {
@@ -41,10 +43,17 @@ do for [j = 1:2] {
 	set title T[j]
 	set ylabel Y[j]
 	set yrange [1:*]
-	plot for [s = 1:6] data(where(s)) \
+	# the model: with the LIFO slot the victim (and the probe, when its
+	# timer fires on the blocker's worker) waits the block, B; otherwise
+	# a free worker takes it (the probe's floor, per runtime)
+	plot B_US with lines ls 11, \
+	     for [r = 1:2] (j == 2 ? m_fl(r) : NaN) with lines ls 8 + r, \
+	     for [s = 1:6] data(where(s)) \
 		using (casex(column("workers"), column("blockers")) + xoff(s)):(fl(med(m))):(fl(lo(m))):(fl(hi(m))) \
 		with yerrorbars lc rgb s_col(s) lw 1.5 pt s_pt(s) ps 1
 }
 eval KEY_STRIP
-plot for [s = 1:6] 2 with points lc rgb s_col(s) pt s_pt(s) ps 1 title s_title6(s)
+plot for [s = 1:6] 2 with points lc rgb s_col(s) pt s_pt(s) ps 1 title s_title6(s), \
+	2 with lines ls 11 title "model, LIFO slot: B", \
+	for [r = 1:2] 2 with lines ls 8 + r title (r == 1 ? "model, no LIFO: C rt floor" : "model, no LIFO: Tokio floor")
 unset multiplot

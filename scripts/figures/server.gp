@@ -12,7 +12,12 @@ bcol(k) = bcolv(word(Bs, k) + 0)
 # B = 0 (no block) has no --fixed run
 k1 = word(Bs, 1) eq "0" ? 2 : 1
 
-set multiplot title sprintf("Server: requests under open-loop load, every 200th handler blocks B ms (C runtime, 2 workers, server timeout 10 ms)\n{/*0.8 %s}", NOTE)
+# The window model (docs/models.md): a run of secs at R requests/s has
+# floor(R secs / E) blocks; each times out the requests that arrive in the
+# first B - T ms of the block, and the blocking request itself when B >= T.
+sr_model(R, b, E, T) = 100.0 * floor(R * secs / E + 1e-9) * ((b >= T) + R * mx(b - T, 0) / 1000.0) / (R * secs)
+
+set multiplot title sprintf("Server: requests under open-loop load, every 200th handler blocks B ms (C runtime, 2 workers, server timeout 10 ms)\n{/*0.8 %s; dotted: the model, timeouts (docs/models.md)}", NOTE)
 set xlabel "offered rate (requests/s, log)"
 set logscale x
 set autoscale y
@@ -43,7 +48,10 @@ do for [j = 1:3] {
 		set yrange [*:*]
 	}
 	# broken solid, --fixed dashed, one colour per block length; bars first
-	plot for [k = 1:nb] data(sprintf("block_ms=%s", word(Bs, k))) \
+	plot for [k = 1:nb] data(sprintf("block_ms=%s fixed=0", word(Bs, k))) \
+		using "rate":(j == 1 ? mn(sr_model(column("rate"), word(Bs, k) + 0, column("block_every"), column("timeout_ms")), 100) : NaN) \
+		with lines lc rgb bcol(k) lw 2.5 dt (1, 3), \
+	     for [k = 1:nb] data(sprintf("block_ms=%s", word(Bs, k))) \
 		using "rate":(yv(med(m))):(yv(lo(m))):(yv(hi(m))) with yerrorbars lc rgb bcol(k) lw 1 pt 7 ps 0.5, \
 	     for [k = 1:nb] data(sprintf("block_ms=%s fixed=0", word(Bs, k))) \
 		using "rate":(yv(med(m))) with linespoints lc rgb bcol(k) lw 2 dt 1 pt 7 ps 0.7, \
@@ -52,5 +60,6 @@ do for [j = 1:3] {
 }
 eval KEY_STRIP
 plot for [k = 1:nb] 2 with linespoints lc rgb bcol(k) lw 2 pt 7 title sprintf("B = %s ms", word(Bs, k)), \
-	2 with linespoints lc rgb "#444444" lw 2 dt 2 pt 4 title "--fixed (dashed, same colour)"
+	2 with linespoints lc rgb "#444444" lw 2 dt 2 pt 4 title "--fixed (dashed, same colour)", \
+	2 with lines lc rgb "#444444" lw 2.5 dt (1, 3) title "model (dotted, same colour)"
 unset multiplot

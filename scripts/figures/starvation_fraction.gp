@@ -5,7 +5,18 @@ W = 1150
 H = 430
 load dir . "/common.gp"
 
-set multiplot title sprintf("Executor starvation versus blocking fraction B/P (K = N = 2 workers, B = 5 ms)\n{/*0.8 %s}", NOTE)
+# figures.sh passes Bf and Nf (the block length and worker count of the CSV)
+Bv = Bf + 0
+Nv = Nf + 0
+# the aligned model (all N workers block together B of every P = B / x ms),
+# per runtime r; and independent blockers (all blocked (B/P)^N of the time),
+# with the C runtime's floor
+fr_model(j, x, r) = j == 1 ? m_q(0.5, Bv, Bv / x, r, m_dl(r) * 1000) : \
+	j == 2 ? m_q(0.99, Bv, Bv / x, r, m_fl(r)) : m_wakes(Bv, Bv / x, r)
+fr_indep(x) = x ** Nv > 0.01 ? Bv * 1000 : m_fl(1)
+
+set multiplot title sprintf("Executor starvation versus blocking fraction B/P (K = N = %s workers, B = %s ms)\n{/*0.8 %s; %s}", Nf, Bf, NOTE, MODEL_NOTE)
+set samples 400
 set xlabel "blocking fraction B/P (time blocked / period)"
 set xrange [0:1.05]
 set xtics 0.2
@@ -27,11 +38,15 @@ do for [j = 1:3] {
 		set format y "%g"
 		set yrange [0:*]
 	}
-	plot for [i = 1:4] data(sprintf("runtime=%s fixed=%d", s_rt(i), s_fixed(i))) \
+	plot for [r = 1:2] [0.03:1] fr_model(j, x, r) with lines ls 8 + r, \
+	     [0.03:1] (j == 2 ? fr_indep(x) : NaN) with lines ls 11, \
+	     for [i = 1:4] data(sprintf("runtime=%s fixed=%d", s_rt(i), s_fixed(i))) \
 		using "fraction":(fl(med(m))) with linespoints ls i, \
 	     for [i = 1:4] data(sprintf("runtime=%s fixed=%d", s_rt(i), s_fixed(i))) \
 		using "fraction":(fl(med(m))):(fl(lo(m))):(fl(hi(m))) with yerrorbars ls i + 4
 }
 eval KEY_STRIP
-plot for [i = 1:4] 2 with linespoints ls i title s_title(i)
+plot for [i = 1:4] 2 with linespoints ls i title s_title(i), \
+	for [r = 1:2] 2 with lines ls 8 + r title (r == 1 ? "aligned model, C rt" : "aligned model, Tokio"), \
+	2 with lines ls 11 title "independent blockers (p99)"
 unset multiplot

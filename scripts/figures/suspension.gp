@@ -6,7 +6,7 @@ W = nm > 2 ? 330 * nm + 20 : 900
 H = 2 * 290 + 120
 load dir . "/common.gp"
 
-set multiplot title sprintf("Suspension convoy (async lock held across an S ms await, 2 workers)\n{/*0.8 %s}", NOTE)
+set multiplot title sprintf("Suspension convoy (async lock held across an S ms await, peers think 1 ms, 2 workers)\n{/*0.8 %s; %s}", NOTE, MODEL_NOTE)
 set xlabel "await S under the lock (ms, log)"
 set logscale xy
 set format y "10^{%L}"
@@ -34,10 +34,17 @@ do for [j = 1:2] {
 		set title sprintf("%s, M = %s peer%s", T[j], mm, mm eq "1" ? "" : "s")
 		set ylabel Y[j]
 		set yrange [ymin:ymax]
-		# the convoy's prediction: each peer waits one round (S) and gets
-		# the lock once per round, M/S per second in all
-		ref(x) = j == 1 ? mm * 1000.0 / x : x * 1000.0
-		plot ref(x) with lines lc rgb "#888888" dt 3, \
+		# the model (docs/models.md), per runtime r: a round lasts S plus
+		# the runtime's sleep overshoot delta, a peer's think time (1 ms)
+		# 1 + delta; each peer gets the lock once per round when the
+		# round is the longer, after waiting the round minus its think
+		# time; fixed, once per think time
+		rnd(x, r) = x + m_dl(r)
+		thk(r) = 1 + m_dl(r)
+		sp_model(x, r) = j == 1 ? mm * 1000.0 / mx(rnd(x, r), thk(r)) : fl(mx(rnd(x, r) - thk(r), 0) * 1000)
+		sp_fixed(x, r) = j == 1 ? mm * 1000.0 / thk(r) : NaN
+		plot for [r = 1:2] sp_model(x, r) with lines ls 8 + r, \
+		     for [r = 1:2] sp_fixed(x, r) with lines ls 8 + r, \
 		     for [i = 1:4] data(sprintf("peers=%s runtime=%s fixed=%d", mm, s_rt(i), s_fixed(i))) \
 			using "await_ms":(fl(med(m))) with linespoints ls i, \
 		     for [i = 1:4] data(sprintf("peers=%s runtime=%s fixed=%d", mm, s_rt(i), s_fixed(i))) \
@@ -46,5 +53,5 @@ do for [j = 1:2] {
 }
 eval KEY_STRIP
 plot for [i = 1:4] 2 with linespoints ls i title s_title(i), \
-	2 with lines lc rgb "#888888" dt 3 title "one round per S (M/S, S)"
+	for [r = 1:2] 2 with lines ls 8 + r title (r == 1 ? "model, C rt" : "model, Tokio")
 unset multiplot
