@@ -6,12 +6,21 @@
  * the command in `_source`), plus synthetic runtime-tier inputs built from
  * the demos' own measured figures (docs/demos.md).
  *
+ * The converter below (observe's JSON -> struct diag_input) is the
+ * reference user/diag_fill.c follows: a run's verdict is the verdict of its
+ * --json document.  The fixtures recorded with the runtime tier (rt_*.json)
+ * keep observe's own verdict, and document_verdict_is_the_converters checks
+ * that this converter derives the same one from the rest of the document.
+ * Older fixtures carry runtime figures measured with bpftrace before observe
+ * had a runtime tier, under `_runtime_bpftrace` (not an observe field).
+ *
  * Debug aid: DIAG_FILE=run.json build/.../tests/test_diagnose prints the
  * diagnosis of any observe --json document (ncpus from the machine unless
- * the document has "ncpus"; with its "runtime" block if it has one;
+ * the document has "ncpus"; with its "runtime" block if it is not null;
  * DIAG_JSON=1 adds the JSON form) and exits; that is how
  * docs/diagnosis.md's calibration table was made.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -43,7 +52,82 @@ static uint64_t jaddr(json_t *o, const char *key)
 	return json_is_string(v) ? strtoull(json_string_value(v), NULL, 16) : 0;
 }
 
-/* Fills `in` (zeroed by the caller) from one observe JSON document v1. */
+/* Parks and futex waits: the classes the starvation rule does not read
+ * (diagnose.c sys_is_park/sys_is_futex; diag_fill.c sys_class_is_park). */
+static bool sys_is_park(const char *name)
+{
+	static const char *const parks[] = { "epoll_wait", "epoll_pwait",
+					     "epoll_pwait2", "futex",
+					     "futex_waitv" };
+
+	for (size_t i = 0; i < sizeof(parks) / sizeof(parks[0]); i++)
+		if (!strcmp(name, parks[i]))
+			return true;
+	return false;
+}
+
+/* An off-CPU span outside parking on a worker thread: the spans the
+ * starvation rule counts.  Old fixtures have no "pid": tid alone. */
+static bool span_is_blocking_worker(json_t *root, json_t *span)
+{
+	const char *kind = json_string_value(json_object_get(span, "kind"));
+	const char *sys = json_string_value(json_object_get(span, "syscall"));
+	uint64_t tid = jint(span, "tid"), pid = jint(span, "pid");
+	json_t *t;
+	size_t i;
+
+	if (!kind || strcmp(kind, "off_cpu") || !sys || sys_is_park(sys))
+		return false;
+	json_array_foreach(json_object_get(root, "threads"), i, t) {
+		const char *role = json_string_value(json_object_get(t, "role"));
+
+		if (jint(t, "tid") == tid && (!pid || jint(t, "pid") == pid))
+			return role && !strcmp(role, "worker");
+	}
+	return false;
+}
+
+static int cmp_span_desc(const void *a, const void *b)
+{
+	const struct diag_span *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/*
+ * notable[] is longest first and may hold 1024 spans, most of them parks
+ * and other threads' waits: as diag_fill.c does, the workers' blocking
+ * spans go in first, then the others while there is room, longest first.
+ */
+static void fill_spans(struct diag_input *in, json_t *root)
+{
+	json_t *o;
+	size_t i;
+
+	for (int pass = 0; pass < 2; pass++) {
+		json_array_foreach(json_object_get(root, "notable"), i, o) {
+			struct diag_span *s;
+			const char *kind;
+
+			if (in->nspans == DIAG_MAX_SPANS)
+				break;
+			if (span_is_blocking_worker(root, o) != !pass)
+				continue;
+			kind = json_string_value(json_object_get(o, "kind"));
+			s = &in->spans[in->nspans++];
+			s->tid = (uint32_t)jint(o, "tid");
+			s->rq_delay = kind && !strcmp(kind, "rq_delay");
+			copy_name(s->syscall, json_object_get(o, "syscall"));
+			s->ns = jint(o, "ns");
+		}
+	}
+	qsort(in->spans, in->nspans, sizeof(in->spans[0]), cmp_span_desc);
+}
+
+/* Fills `in` (zeroed by the caller) from one observe JSON document v1: the
+ * kernel tier (the "runtime" object is diag_runtime_from_json's). */
 static int diag_input_from_json(json_t *root, struct diag_input *in)
 {
 	json_t *arr, *o, *v;
@@ -122,27 +206,156 @@ static int diag_input_from_json(json_t *root, struct diag_input *in)
 	}
 
 	in->span_threshold_ns = 10 * MS;
-	json_array_foreach(json_object_get(root, "notable"), i, o) {
-		struct diag_span *s;
-		const char *kind = json_string_value(json_object_get(o, "kind"));
-
-		if (in->nspans == DIAG_MAX_SPANS)
-			break;
-		s = &in->spans[in->nspans++];
-		s->tid = (uint32_t)jint(o, "tid");
-		s->rq_delay = kind && !strcmp(kind, "rq_delay");
-		copy_name(s->syscall, json_object_get(o, "syscall"));
-		s->ns = jint(o, "ns");
-	}
+	fill_spans(in, root);
 	return 0;
 }
 
+/* ---- observe's "runtime" object -> has_runtime, nworkers, rt ------------- */
+
 /*
- * The fixtures' optional "runtime" object: runtime-tier figures measured with
- * bpftrace on the rt probes (observe has no runtime tier yet); the field
- * names are those of struct diag_runtime / diag_lock.
+ * Lock histograms have OBS_MAX_SLOTS (27) log2 us slots, the last holding
+ * everything longer (bpf/maps.bpf.h obs_slot).
  */
-static void diag_runtime_from_json(json_t *rt, struct diag_input *in)
+#define LOCK_HIST_SLOTS 27
+
+static uint64_t slot_hi_ns(uint64_t ns)
+{
+	unsigned int slot = 0;
+
+	for (uint64_t us = ns / 1000; us > 1; us >>= 1)
+		slot++;
+	if (slot > LOCK_HIST_SLOTS - 1)
+		slot = LOCK_HIST_SLOTS - 1;
+	return (1ULL << (slot + 1)) * 1000;
+}
+
+/*
+ * fill_lock reads a lock's p99 from its histogram, the slot's upper bound;
+ * the JSON caps that bound by the lock's max.  A capped value (p99 == max)
+ * means the p99 slot held the max, so the slot of the max gives the bound
+ * back (the max is racy in BPF, so a lost update could shift it a slot).
+ */
+static uint64_t lock_p99(json_t *o, const char *pkey, const char *maxkey)
+{
+	uint64_t p = jint(o, pkey), max = jint(o, maxkey);
+
+	return max && p == max ? slot_hi_ns(max) : p;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * observe's "runtime" object (docs/observe-json.md), as fill_runtime in
+ * user/diag_fill.c fills it from the snapshot: the same fields and caps.
+ * null (no rt probes, or --no-runtime): the kernel tier alone.  0 or -EINVAL.
+ */
+static int diag_runtime_from_json(json_t *rt, struct diag_input *in)
+{
+	struct diag_runtime *r = &in->rt;
+	json_t *workers, *polls, *timers, *pool, *o, *v;
+	size_t i;
+
+	if (!rt || json_is_null(rt))
+		return 0;
+	workers = json_object_get(rt, "workers");
+	if (!json_is_object(rt) || !json_is_array(workers))
+		return -EINVAL;
+	in->has_runtime = true;
+	in->nworkers = (unsigned int)json_array_size(workers);
+
+	polls = json_object_get(rt, "polls");
+	r->polls = jint(polls, "count");
+	r->polls_over_1ms = jint(polls, "over_1ms");
+	r->polls_over_10ms = jint(polls, "over_10ms");
+	r->poll_ns_over_10ms = jint(polls, "over_10ms_ns");
+	/* hist[] lists the slots from 0 up to the highest non-empty one */
+	json_array_foreach(json_object_get(polls, "hist"), i, o)
+		if (i < DIAG_HIST_SLOTS)
+			r->poll_hist[i] = jint(o, "count");
+	json_array_foreach(json_object_get(rt, "longest_polls"), i, o) {
+		struct diag_poll *p;
+
+		if (r->nlongest == DIAG_MAX_POLLS)
+			break;
+		p = &r->longest[r->nlongest++];
+		p->task_id = jint(o, "task_id");
+		p->tid = (uint32_t)jint(o, "tid");
+		p->ns = jint(o, "ns");
+		p->on_cpu_ns = jint(o, "on_cpu_ns");
+		p->rq_ns = jint(o, "rq_ns");
+		p->off_cpu_ns = jint(o, "off_cpu_ns");
+		/* null when the poll never blocked */
+		v = json_object_get(o, "off_syscall");
+		if (p->off_cpu_ns && json_is_string(v))
+			copy_name(p->off_syscall, v);
+	}
+
+	timers = json_object_get(rt, "timers");
+	r->timer_fires = jint(timers, "fires");
+	r->timer_late_max_ns = jint(timers, "late_max");
+	/* fill_runtime caps by the max even when it is 0; the JSON only
+	 * when it is known */
+	r->timer_late_p50_ns = min_u64(jint(timers, "late_p50"),
+				       r->timer_late_max_ns);
+	r->timer_late_p99_ns = min_u64(jint(timers, "late_p99"),
+				       r->timer_late_max_ns);
+
+	/* most wait first; a whole run has no idle lock, an interval may */
+	json_array_foreach(json_object_get(rt, "locks"), i, o) {
+		struct diag_lock *l;
+		const char *kind = json_string_value(json_object_get(o, "kind"));
+
+		if (!jint(o, "acquisitions") && !jint(o, "hold_ns"))
+			continue;
+		if (r->nlocks == DIAG_MAX_LOCKS) {
+			in->truncated = true;
+			break;
+		}
+		l = &r->locks[r->nlocks++];
+		l->addr = jaddr(o, "addr");
+		l->async = kind && !strcmp(kind, "async");
+		l->acquisitions = jint(o, "acquisitions");
+		l->contended = jint(o, "contended");
+		l->hold_ns = jint(o, "hold_ns");
+		l->held_running_ns = jint(o, "held_running_ns");
+		l->held_suspended_ns = jint(o, "held_suspended_ns");
+		/* the kernel's view of a sync holder; unknown (0) for async */
+		if (!l->async) {
+			l->hold_rq_ns = jint(o, "hold_rq_ns");
+			l->hold_on_cpu_ns = jint(o, "hold_on_cpu_ns");
+		}
+		l->hold_p99_ns = lock_p99(o, "hold_p99", "hold_max");
+		l->wait_ns = jint(o, "wait_ns");
+		l->wait_p99_ns = lock_p99(o, "wait_p99", "wait_max");
+	}
+
+	pool = json_object_get(rt, "blocking_pool");
+	r->blocking_jobs = jint(pool, "jobs");
+	r->blocking_queue_max_ns = jint(pool, "queue_max");
+	r->blocking_queue_p99_ns = min_u64(jint(pool, "queue_p99"),
+					   r->blocking_queue_max_ns);
+	return 0;
+}
+
+/* A whole document: both tiers, as observe's verdict sees them. */
+static int diag_document_from_json(json_t *root, struct diag_input *in)
+{
+	int err = diag_input_from_json(root, in);
+
+	if (err)
+		return err;
+	return diag_runtime_from_json(json_object_get(root, "runtime"), in);
+}
+
+/*
+ * The older fixtures' "_runtime_bpftrace" object: runtime-tier figures
+ * measured with bpftrace on the rt probes before observe had a runtime
+ * tier; the field names are those of struct diag_runtime / diag_lock.
+ */
+static void diag_runtime_from_bpftrace(json_t *rt, struct diag_input *in)
 {
 	json_t *o;
 	size_t i;
@@ -186,22 +399,47 @@ static const char *fixture_dir(void)
 	return dir;
 }
 
-static struct diag_input *load_tier(const char *name, bool runtime)
+static json_t *load_json(const char *name)
 {
-	struct diag_input *in = calloc(1, sizeof(*in));
 	json_error_t jerr;
 	char path[4200];
 	json_t *root;
 
-	ASSERT_NOT_NULL(in);
 	snprintf(path, sizeof(path), "%s/%s.json", fixture_dir(), name);
 	root = json_load_file(path, 0, &jerr);
 	if (!root)
 		TAP_FAIL("%s: %s (line %d)", path, jerr.text, jerr.line);
-	ASSERT_EQ(diag_input_from_json(root, in), 0);
-	if (runtime) {
+	return root;
+}
+
+enum tier {
+	TIER_KERNEL,	/* the kernel tier alone: "runtime" ignored */
+	TIER_OBSERVE,	/* the whole document, observe's "runtime" too */
+	TIER_BPFTRACE,	/* the kernel tier + "_runtime_bpftrace" */
+};
+
+static struct diag_input *load_tier(const char *name, enum tier tier)
+{
+	struct diag_input *in = calloc(1, sizeof(*in));
+	json_t *root = load_json(name), *bt;
+
+	ASSERT_NOT_NULL(in);
+	switch (tier) {
+	case TIER_KERNEL:
+		ASSERT_EQ(diag_input_from_json(root, in), 0);
+		break;
+	case TIER_OBSERVE:
+		/* observe found the probes: the object is there */
 		ASSERT(json_is_object(json_object_get(root, "runtime")));
-		diag_runtime_from_json(json_object_get(root, "runtime"), in);
+		ASSERT_EQ(diag_document_from_json(root, in), 0);
+		ASSERT(in->has_runtime);
+		break;
+	case TIER_BPFTRACE:
+		ASSERT_EQ(diag_input_from_json(root, in), 0);
+		bt = json_object_get(root, "_runtime_bpftrace");
+		ASSERT(json_is_object(bt));
+		diag_runtime_from_bpftrace(bt, in);
+		break;
 	}
 	json_decref(root);
 	return in;
@@ -210,7 +448,7 @@ static struct diag_input *load_tier(const char *name, bool runtime)
 /* The kernel tier alone (the runtime block, if any, is ignored). */
 static struct diag_input *load(const char *name)
 {
-	return load_tier(name, false);
+	return load_tier(name, TIER_KERNEL);
 }
 
 static const struct diag_finding *has(const struct diag_result *r,
@@ -240,13 +478,9 @@ static bool any_line(const char (*lines)[DIAG_LINE_LEN], unsigned int n,
 				 diag_shape_name(s));                        \
 	} while (0)
 
-/* Runs a fixture; the invariants every result keeps are checked here. */
-static void run(const char *name, struct diag_input **inp,
-		struct diag_result *r)
+/* The invariants every result keeps. */
+static void check_result(const struct diag_result *r)
 {
-	struct diag_input *in = load(name);
-
-	ASSERT_EQ(diag_run(in, r), 0);
 	ASSERT_GE(r->nfindings, 1);
 	for (unsigned int i = 0; i < r->nfindings; i++) {
 		ASSERT_DBL_GE(r->findings[i].confidence, 0.0);
@@ -260,6 +494,16 @@ static void run(const char *name, struct diag_input **inp,
 		if (r->nfindings > 1)
 			ASSERT_NE(r->findings[i].shape, DIAG_HEALTHY);
 	}
+}
+
+/* Runs a fixture, kernel tier alone. */
+static void run(const char *name, struct diag_input **inp,
+		struct diag_result *r)
+{
+	struct diag_input *in = load(name);
+
+	ASSERT_EQ(diag_run(in, r), 0);
+	check_result(r);
 	/* the kernel tier never claims what it cannot see, and says so */
 	ASSERT_NULL(has(r, DIAG_SUSPENSION_CONVOY));
 	ASSERT(any_line(r->notes, r->nnotes, "suspension convoy is invisible"));
@@ -496,11 +740,12 @@ TEST(bad_input)
 	free(in);
 }
 
-/* ---- runtime tier on real figures (fixtures' "runtime" block) ------------ */
+/* ---- runtime tier on bpftrace figures (fixtures' "_runtime_bpftrace") ---- */
 
+/* The kernel tier and the older fixtures' bpftrace figures. */
 static void run_rt(const char *name, struct diag_result *r)
 {
-	struct diag_input *in = load_tier(name, true);
+	struct diag_input *in = load_tier(name, TIER_BPFTRACE);
 
 	ASSERT_EQ(diag_run(in, r), 0);
 	ASSERT_GE(r->nfindings, 1);
@@ -566,6 +811,285 @@ TEST(runtime_fixture_spin_starvation)
 	ASSERT_STR_EQ(diag_confidence_level(r.findings[0].confidence), "high");
 	ASSERT(any_line(r.findings[0].evidence, r.findings[0].nevidence,
 			"237 polls longer than 10 ms"));
+}
+
+/* ---- runtime tier from observe itself (rt_*.json: real --json runs) ------ */
+
+/* Runs a whole document (both tiers). */
+static void run_doc(const char *name, struct diag_result *r)
+{
+	struct diag_input *in = load_tier(name, TIER_OBSERVE);
+
+	ASSERT_EQ(diag_run(in, r), 0);
+	check_result(r);
+	/* the rt runtime announced both workers */
+	ASSERT_EQ(in->nworkers, 2);
+	/* with the runtime tier nothing is invisible any more */
+	ASSERT(!any_line(r->notes, r->nnotes, "invisible"));
+	free(in);
+}
+
+/* The fixture's runtime.locks[0].addr: the lock its verdict must name. */
+static void first_lock(const char *name, const char *kind, char *addr,
+		       size_t len)
+{
+	json_t *root = load_json(name);
+	json_t *l = json_array_get(json_object_get(json_object_get(root,
+						"runtime"), "locks"), 0);
+
+	ASSERT_NOT_NULL(l);
+	ASSERT_STR_EQ(json_string_value(json_object_get(l, "kind")), kind);
+	snprintf(addr, len, "%s", json_string_value(json_object_get(l, "addr")));
+	json_decref(root);
+}
+
+TEST(observe_runtime_suspension)
+{
+	struct diag_result r;
+	const struct diag_finding *f;
+	struct diag_input *in;
+	char addr[32], line[64];
+	json_t *root;
+
+	/* the coordinator holds the async lock across a 20 ms sleep */
+	run_doc("rt_susp", &r);
+	ASSERT_SHAPE(&r, DIAG_SUSPENSION_CONVOY);
+	f = &r.findings[0];
+	ASSERT_STR_EQ(diag_confidence_level(f->confidence), "high");
+	first_lock("rt_susp", "async", addr, sizeof(addr));
+	snprintf(line, sizeof(line), "async lock %s:", addr);
+	ASSERT(any_line(f->evidence, f->nevidence, line));
+	ASSERT(any_line(f->evidence, f->nevidence,
+			"while the holder was suspended"));
+	ASSERT(strstr(f->remedy, "drop the guard"));
+	/* the same run, kernel tier alone: healthy, and it says why */
+	run("rt_susp", NULL, &r);
+	ASSERT_SHAPE(&r, DIAG_HEALTHY);
+	/* a run with --no-runtime: "runtime" is null, the whole document is
+	 * the kernel tier (run() checks the note) */
+	in = calloc(1, sizeof(*in));
+	ASSERT_NOT_NULL(in);
+	root = load_json("rt_susp_kernel");
+	ASSERT(json_is_null(json_object_get(root, "runtime")));
+	ASSERT_EQ(diag_document_from_json(root, in), 0);
+	ASSERT(!in->has_runtime);
+	ASSERT_EQ(in->nworkers, 0);
+	json_decref(root);
+	free(in);
+	run("rt_susp_kernel", NULL, &r);
+	ASSERT_SHAPE(&r, DIAG_HEALTHY);
+
+	/* --fixed: the guard is dropped before the await */
+	run_doc("rt_susp_fixed", &r);
+	ASSERT_SHAPE(&r, DIAG_HEALTHY);
+	ASSERT_EQ(r.nfindings, 1);
+	/* 0.9 with the runtime tier, 0.7 without */
+	ASSERT_DBL_GE(r.findings[0].confidence, 0.75);
+}
+
+TEST(observe_runtime_starvation)
+{
+	struct diag_result r;
+	const struct diag_finding *f;
+	json_t *root = load_json("rt_starv");
+	char line[64];
+
+	run_doc("rt_starv", &r);
+	ASSERT_SHAPE(&r, DIAG_EXECUTOR_STARVATION);
+	f = &r.findings[0];
+	ASSERT_STR_EQ(diag_confidence_level(f->confidence), "high");
+	/* both tiers: the runtime's polls (all 20 ms sleeps: over 10 ms),
+	 * tasks and timers; the kernel's syscall */
+	snprintf(line, sizeof(line), "%llu polls longer than 10 ms",
+		 (unsigned long long)jint(json_object_get(json_object_get(root,
+				"runtime"), "polls"), "over_10ms"));
+	ASSERT(any_line(f->evidence, f->nevidence, line));
+	ASSERT(any_line(f->evidence, f->nevidence,
+			"blocked in clock_nanosleep"));
+	ASSERT(any_line(f->evidence, f->nevidence, "longest poll"));
+	ASSERT(any_line(f->evidence, f->nevidence, "timers fired late"));
+	ASSERT(strstr(f->remedy, "blocking pool"));
+	json_decref(root);
+}
+
+TEST(observe_runtime_sync_convoy)
+{
+	struct diag_result r;
+	const struct diag_finding *f;
+	char addr[32], line[64];
+
+	run_doc("rt_convoy", &r);
+	ASSERT_SHAPE(&r, DIAG_MUTEX_CONVOY);
+	f = &r.findings[0];
+	ASSERT_STR_EQ(diag_confidence_level(f->confidence), "high");
+	/* both tiers: the futex (the glibc word, 8 bytes into the rt lock)
+	 * and the rt lock with its hold time against its work */
+	ASSERT(any_line(f->evidence, f->nevidence, "futex 0x"));
+	first_lock("rt_convoy", "sync", addr, sizeof(addr));
+	snprintf(line, sizeof(line), "sync lock %s:", addr);
+	ASSERT(any_line(f->evidence, f->nevidence, line));
+	ASSERT(any_line(f->evidence, f->nevidence, "of CPU work per acquisition"));
+	ASSERT_NULL(has(&r, DIAG_SUSPENSION_CONVOY));
+}
+
+/* JSON equality where a number is its value: a jq-trimmed fixture prints
+ * the real 1.0 as 1. */
+static bool json_same(json_t *a, json_t *b)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) == json_number_value(b);
+	if (json_typeof(a) != json_typeof(b))
+		return false;
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return false;
+		json_array_foreach(a, i, v)
+			if (!json_same(v, json_array_get(b, i)))
+				return false;
+		return true;
+	}
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		json_object_foreach(a, k, v)
+			if (!json_same(v, json_object_get(b, k)))
+				return false;
+		return true;
+	}
+	return json_equal(a, b);
+}
+
+/*
+ * The invariant of user/diag_fill.c: every fixture that kept observe's own
+ * verdict (the rt_* ones) gets the same verdict, findings and notes from
+ * this converter as observe derived from its snapshot.
+ */
+TEST(document_verdict_is_the_converters)
+{
+	static const char *const keys[] = { "verdict", "findings", "notes" };
+	DIR *dir = opendir(fixture_dir());
+	struct dirent *de;
+	unsigned int checked = 0;
+
+	ASSERT_NOT_NULL(dir);
+	while ((de = readdir(dir))) {
+		struct diag_input *in;
+		struct diag_result r;
+		char name[256];
+		size_t len = strlen(de->d_name);
+		json_t *root, *j;
+
+		if (len < 6 || len >= sizeof(name) ||
+		    strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), de->d_name);
+		root = load_json(name);
+		if (!json_object_get(root, "verdict")) {
+			json_decref(root);
+			continue;
+		}
+		in = calloc(1, sizeof(*in));
+		ASSERT_NOT_NULL(in);
+		ASSERT_EQ(diag_document_from_json(root, in), 0);
+		ASSERT_EQ(diag_run(in, &r), 0);
+		j = diag_to_json(&r);
+		ASSERT_NOT_NULL(j);
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			json_t *want = json_object_get(root, keys[k]);
+			json_t *got = json_object_get(j, keys[k]);
+
+			if (!want || !got || !json_same(want, got)) {
+				char *w = json_dumps(want, JSON_REAL_PRECISION(10));
+				char *g = json_dumps(got, JSON_REAL_PRECISION(10));
+
+				/* or the rules changed since the recording:
+				 * fixtures/diag/record-rt.sh */
+				TAP_FAIL("%s: %s differs\n#   observe:   %s\n"
+					 "#   converter: %s", name, keys[k],
+					 w ? w : "?", g ? g : "?");
+			}
+		}
+		checked++;
+		json_decref(j);
+		json_decref(root);
+		free(in);
+	}
+	closedir(dir);
+	/* rt_susp, rt_susp_fixed, rt_starv, rt_convoy, rt_susp_kernel */
+	ASSERT_GE(checked, 5);
+}
+
+/* The converter's own rules, where the JSON and fill_runtime differ. */
+TEST(converter_reads_runtime_as_fill_runtime)
+{
+	struct diag_input *in = calloc(1, sizeof(*in));
+	json_error_t jerr;
+	json_t *rt, *locks;
+
+	ASSERT_NOT_NULL(in);
+	rt = json_loads("{\"probes\": \"rt\", \"workers\": [{}, {}, {}],"
+		" \"polls\": {\"count\": 9, \"over_1ms\": 3, \"over_10ms\": 2,"
+		"   \"over_10ms_ns\": 25000000, \"hist\": [{\"count\": 5},"
+		"   {\"count\": 0}, {\"count\": 4}]},"
+		" \"longest_polls\": [{\"task_id\": 7, \"tid\": 11, \"ns\": 5,"
+		"   \"on_cpu_ns\": 5, \"off_cpu_ns\": 0, \"off_syscall\": null}],"
+		" \"timers\": {\"fires\": 4, \"late_p50\": 2000, \"late_p99\": 2000,"
+		"   \"late_max\": 0},"
+		" \"locks\": [],"
+		" \"blocking_pool\": {\"jobs\": 1, \"queue_p99\": 4000,"
+		"   \"queue_max\": 3000}}", 0, &jerr);
+	ASSERT_NOT_NULL(rt);
+	locks = json_object_get(rt, "locks");
+	/* an idle lock first (an interval's), then 17 busy ones */
+	json_array_append_new(locks, json_pack("{s:s,s:s,s:i,s:i}", "addr",
+					       "0x10", "kind", "sync",
+					       "acquisitions", 0, "hold_ns", 0));
+	for (int i = 0; i < DIAG_MAX_LOCKS + 1; i++)
+		json_array_append_new(locks, json_pack(
+			"{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
+			"addr", "0x20", "kind", i ? "sync" : "async",
+			"acquisitions", 10, "hold_ns", 9000000,
+			"hold_rq_ns", 1000, "hold_on_cpu_ns", 5000,
+			/* capped by the max: the max's slot [8, 16) ms */
+			"hold_p99", 9000000, "hold_max", 9000000,
+			/* below the max: a slot bound, as is */
+			"wait_p99", 4000, "wait_max", 9000));
+	ASSERT_EQ(diag_runtime_from_json(rt, in), 0);
+	ASSERT(in->has_runtime);
+	ASSERT_EQ(in->nworkers, 3);
+	ASSERT_UEQ(in->rt.polls, 9);
+	ASSERT_UEQ(in->rt.polls_over_1ms, 3);
+	ASSERT_UEQ(in->rt.poll_ns_over_10ms, 25000000);
+	ASSERT_UEQ(in->rt.poll_hist[0], 5);
+	ASSERT_UEQ(in->rt.poll_hist[2], 4);
+	ASSERT_EQ(in->rt.nlongest, 1);
+	ASSERT_STR_EQ(in->rt.longest[0].off_syscall, "");
+	/* fill_runtime caps the timer percentiles by a max of 0 too */
+	ASSERT_UEQ(in->rt.timer_late_p99_ns, 0);
+	ASSERT_UEQ(in->rt.blocking_queue_p99_ns, 3000);
+	/* the idle lock skipped, the 17th busy one dropped and said */
+	ASSERT_EQ(in->rt.nlocks, DIAG_MAX_LOCKS);
+	ASSERT(in->truncated);
+	ASSERT_UEQ(in->rt.locks[0].addr, 0x20);
+	ASSERT(in->rt.locks[0].async);
+	ASSERT_UEQ(in->rt.locks[0].hold_rq_ns, 0);	/* async: unknown */
+	ASSERT(!in->rt.locks[1].async);
+	ASSERT_UEQ(in->rt.locks[1].hold_rq_ns, 1000);
+	ASSERT_UEQ(in->rt.locks[1].hold_on_cpu_ns, 5000);
+	ASSERT_UEQ(in->rt.locks[1].hold_p99_ns, 16384000);
+	ASSERT_UEQ(in->rt.locks[1].wait_p99_ns, 4000);
+
+	/* null: no rt probes (or --no-runtime), the kernel tier alone */
+	memset(in, 0, sizeof(*in));
+	ASSERT_EQ(diag_runtime_from_json(json_null(), in), 0);
+	ASSERT(!in->has_runtime);
+	ASSERT_EQ(diag_runtime_from_json(json_integer(1), in), -EINVAL);
+	json_decref(rt);
+	free(in);
 }
 
 /* ---- runtime tier (synthetic, from the demos' own figures) --------------- */
@@ -807,9 +1331,7 @@ static int diagnose_file(const char *path)
 		fprintf(stderr, "test_diagnose: %s: %s\n", path, jerr.text);
 		return 1;
 	}
-	err = diag_input_from_json(root, in);
-	if (!err && json_is_object(json_object_get(root, "runtime")))
-		diag_runtime_from_json(json_object_get(root, "runtime"), in);
+	err = diag_document_from_json(root, in);
 	if (!err)
 		err = diag_run(in, &r);
 	if (err) {
