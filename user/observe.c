@@ -524,6 +524,8 @@ int main(int argc, char **argv)
 	/* open spans end here: detaching can take a while (RCU grace periods) */
 	end_ns = obs_now_ns();
 	cache_rt_records(&fds, &roles, &rtier);
+	/* no uprobe counts past the end (the detach below takes ~1 s) */
+	obs_rt_detach(&rtier);
 
 	if (target.launched) {
 		status = timed_out ? stop_child(&target) :
@@ -543,7 +545,6 @@ int main(int argc, char **argv)
 	 * then final, and a held span cannot be both sent and read as held.
 	 */
 	observe_bpf__detach(skel);
-	obs_rt_detach(&rtier);
 	ring_buffer__consume(rb);
 	err = read_both(&snap, &rtsnap, &fds, &roles, &rtier, end_ns);
 	if (err)

@@ -122,6 +122,7 @@ void obs_rt_detach(struct obs_rt_tier *rt)
 	for (int i = 0; i < rt->nlinks; i++)
 		bpf_link__destroy(rt->links[i]);
 	rt->nlinks = 0;
+	rt->frozen = true;
 }
 
 void obs_rt_free(struct obs_rt_tier *rt)
@@ -189,7 +190,8 @@ static bool read_raw_record(struct obs_rt_tier *rt, uint32_t tid, __u64 addr,
 
 	if (!bpf_map_lookup_elem(rt->final_fd, &tid, rec))
 		return true;
-	if (process_vm_readv(rt->pid, &local, 1, &remote, 1, 0) ==
+	if (!rt->frozen &&
+	    process_vm_readv(rt->pid, &local, 1, &remote, 1, 0) ==
 	    (ssize_t)sizeof(*rec)) {
 		c = cache_slot(rt, tid, true);
 		if (c)

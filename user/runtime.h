@@ -43,6 +43,9 @@ struct obs_rt_tier {
 	int polls_fd, locks_fd, blocking_fd, base_fd, final_fd;
 	struct obs_rt_cached *cache;
 	size_t ncache, cache_cap;
+	bool frozen;			/* the run is over: records come from
+					 * rt:worker_stop or the cache, never
+					 * from the still-running process */
 };
 
 /*
@@ -52,7 +55,8 @@ struct obs_rt_tier {
  */
 int obs_rt_attach(struct obs_rt_tier *rt, struct observe_bpf *skel, pid_t pid,
 		  const char *binary);
-/* Stops the programs (the maps and the cache stay readable). */
+/* Stops the programs and freezes the records at the cache (the maps and
+ * the cache stay readable). */
 void obs_rt_detach(struct obs_rt_tier *rt);
 /* Detaches and frees; safe on a zeroed or freed tier. */
 void obs_rt_free(struct obs_rt_tier *rt);

@@ -212,36 +212,6 @@ static int diag_input_from_json(json_t *root, struct diag_input *in)
 
 /* ---- observe's "runtime" object -> has_runtime, nworkers, rt ------------- */
 
-/*
- * Lock histograms have OBS_MAX_SLOTS (27) log2 us slots, the last holding
- * everything longer (bpf/maps.bpf.h obs_slot).
- */
-#define LOCK_HIST_SLOTS 27
-
-static uint64_t slot_hi_ns(uint64_t ns)
-{
-	unsigned int slot = 0;
-
-	for (uint64_t us = ns / 1000; us > 1; us >>= 1)
-		slot++;
-	if (slot > LOCK_HIST_SLOTS - 1)
-		slot = LOCK_HIST_SLOTS - 1;
-	return (1ULL << (slot + 1)) * 1000;
-}
-
-/*
- * fill_lock reads a lock's p99 from its histogram, the slot's upper bound;
- * the JSON caps that bound by the lock's max.  A capped value (p99 == max)
- * means the p99 slot held the max, so the slot of the max gives the bound
- * back (the max is racy in BPF, so a lost update could shift it a slot).
- */
-static uint64_t lock_p99(json_t *o, const char *pkey, const char *maxkey)
-{
-	uint64_t p = jint(o, pkey), max = jint(o, maxkey);
-
-	return max && p == max ? slot_hi_ns(max) : p;
-}
-
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -327,9 +297,9 @@ static int diag_runtime_from_json(json_t *rt, struct diag_input *in)
 			l->hold_rq_ns = jint(o, "hold_rq_ns");
 			l->hold_on_cpu_ns = jint(o, "hold_on_cpu_ns");
 		}
-		l->hold_p99_ns = lock_p99(o, "hold_p99", "hold_max");
+		l->hold_p99_ns = jint(o, "hold_p99");	/* capped by max */
 		l->wait_ns = jint(o, "wait_ns");
-		l->wait_p99_ns = lock_p99(o, "wait_p99", "wait_max");
+		l->wait_p99_ns = jint(o, "wait_p99");
 	}
 
 	pool = json_object_get(rt, "blocking_pool");
@@ -1080,7 +1050,7 @@ TEST(converter_reads_runtime_as_fill_runtime)
 	ASSERT(!in->rt.locks[1].async);
 	ASSERT_UEQ(in->rt.locks[1].hold_rq_ns, 1000);
 	ASSERT_UEQ(in->rt.locks[1].hold_on_cpu_ns, 5000);
-	ASSERT_UEQ(in->rt.locks[1].hold_p99_ns, 16384000);
+	ASSERT_UEQ(in->rt.locks[1].hold_p99_ns, 9000000);	/* as printed */
 	ASSERT_UEQ(in->rt.locks[1].wait_p99_ns, 4000);
 
 	/* null: no rt probes (or --no-runtime), the kernel tier alone */
