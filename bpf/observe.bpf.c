@@ -62,6 +62,13 @@ const volatile bool regs_sys = false;
 __u32 nr_children = 0;
 
 /*
+ * Set by the loader when the run ends: every program then ignores the
+ * target, so nothing is counted while the programs are being detached
+ * (which takes ~1 s of RCU grace periods for the uprobes and tracepoints).
+ */
+bool stopped = false;
+
+/*
  * Threads with held spans per tid & (OBS_PEND_SLOTS - 1): sys_exit of any
  * other thread returns after one load.  A count, not a flag, so that two
  * threads sharing a slot are both flushed.
@@ -131,8 +138,8 @@ static __always_inline void drop(__u32 which)
 static __always_inline bool followed(__u32 tgid)
 {
 	if (tgid == targ_tgid)
-		return true;
-	if (!follow_children || !nr_children)
+		return !stopped;
+	if (!follow_children || !nr_children || stopped)
 		return false;
 	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
 }

@@ -523,8 +523,9 @@ int main(int argc, char **argv)
 	t_end = now_s();
 	/* open spans end here: detaching can take a while (RCU grace periods) */
 	end_ns = obs_now_ns();
+	/* nothing counts past the end: detaching takes ~1 s */
+	skel->bss->stopped = true;
 	cache_rt_records(&fds, &roles, &rtier);
-	/* no uprobe counts past the end (the detach below takes ~1 s) */
 	obs_rt_detach(&rtier);
 
 	if (target.launched) {
