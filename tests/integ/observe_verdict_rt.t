@@ -14,7 +14,7 @@ for d in demo_starvation demo_probe demo_convoy demo_suspension demo_server; do
 	[ -x "$TOP/demos/$d" ] || skip_all "demos/$d not built"
 done
 
-plan 38
+plan 37
 
 SECS=3
 W=(--workers 2 --secs "$SECS")
