@@ -38,7 +38,7 @@ struct obs_rt_tier {
 	bool attached;			/* the rt probes were found */
 	pid_t pid;
 	char binary[PATH_MAX];
-	struct bpf_link *links[OBS_RT_PROGS];
+	struct bpf_link *links[OBS_RT_PROGS + 1];	/* + worker_start again */
 	int nlinks;
 	int polls_fd, locks_fd, blocking_fd, base_fd, final_fd;
 	struct obs_rt_cached *cache;

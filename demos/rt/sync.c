@@ -208,6 +208,8 @@ void rt_sync_mutex_unlock(rt_sync_mutex_t *m)
 {
 	uint64_t hold = rt_now_ns() - m->acquired_ns;
 
-	pthread_mutex_unlock(&m->mu);
+	/* Before the unlock: its futex wake may let the woken waiter preempt
+	 * us, and that wait is no longer part of the hold. */
 	RT_PROBE3(sync_release, (uintptr_t)m, gettid_u64(), hold);
+	pthread_mutex_unlock(&m->mu);
 }

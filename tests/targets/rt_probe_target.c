@@ -10,8 +10,12 @@
  *	spawn TASK PARENT                the child task (rt:task_spawn)
  *	wake TASK WAKER_TASK             the child woken by the root (rt:task_wake)
  *	slow TASK WORKER_DURATION_MIN_NS a 20 ms poll (rt:slow_poll)
+ *	sched TASK WORKER DELAY_MIN_NS   the child, woken into the LIFO slot of
+ *	                                 that worker right before the 20 ms poll,
+ *	                                 waits it out (rt:slow_schedule)
  *	timer TASK DEADLINE_NS           a sleep until DEADLINE (rt:timer_fire)
- *	mutex ADDR HOLDER WAITER         async mutex held 10 ms across an await
+ *	mutex ADDR HOLDER WAITER HOLD_NS async mutex held 10 ms across an await
+ *	                                 (rt:mutex_release: running_ns of it small)
  *	sync ADDR HOLDER_TID WAITER_TID  sync mutex held 10 ms by the main thread
  *	blocking JOB RUN_MIN_NS          one 15 ms blocking job
  *	semaphore VALUE                  rt:poll_start's semaphore at start
@@ -101,7 +105,7 @@ struct root {
 	struct child child;
 	rt_join_t *jc, *jl[2], *jb;
 	rt_sleep_t s;
-	uint64_t deadline, spin_end;
+	uint64_t deadline, spin_end, child_id;
 	rt_mutex_t m;
 	struct locker lk[2];
 	rt_yield_t y;
@@ -121,9 +125,13 @@ static rt_poll_t root_fn(rt_cx_t *cx, void *st)
 		r->child.waker.task->id, rt_cx_task_id(cx));
 	fprintf(truth, "wake %" PRIu64 " %" PRIu64 "\n",
 		r->child.waker.task->id, rt_cx_task_id(cx));
+	r->child_id = r->child.waker.task->id; /* the wake consumes the waker */
+	/*
+	 * The wake puts the child in this worker's LIFO slot, which the
+	 * other worker cannot steal: it waits out the 20 ms poll below
+	 * (slow_schedule), as a starvation victim does.
+	 */
 	rt_waker_wake(&r->child.waker);
-	RT_AWAIT(&r->pc, rt_join_poll(r->jc, cx, NULL));
-	rt_join_free(r->jc);
 
 	/* slow_poll: one poll of 20 ms. */
 	r->spin_end = rt_now_ns() + SLOW_POLL_NS;
@@ -131,6 +139,10 @@ static rt_poll_t root_fn(rt_cx_t *cx, void *st)
 		;
 	fprintf(truth, "slow %" PRIu64 " %d %" PRIu64 "\n", rt_cx_task_id(cx),
 		rt_cx_worker(cx), SLOW_POLL_NS);
+	fprintf(truth, "sched %" PRIu64 " %d %" PRIu64 "\n", r->child_id,
+		rt_cx_worker(cx), SLOW_POLL_NS);
+	RT_AWAIT(&r->pc, rt_join_poll(r->jc, cx, NULL));
+	rt_join_free(r->jc);
 	RT_AWAIT(&r->pc, rt_yield_poll(&r->y, cx));
 
 	/* timer_fire with a known deadline. */
