@@ -1,12 +1,14 @@
 #!/bin/bash
 # bench-observer.sh - what observing costs: throughput of a context-switch-heavy
 # workload bare, under observe, and under the libbpf-tools peers runqlat and
-# offcputime, plus the in-kernel cost of each tool's BPF programs.
+# offcputime, plus the in-kernel cost of each tool's BPF programs; and the
+# cost of observe's runtime tier on a poll-heavy rt workload (~500k polls/s).
 #
-# Usage: scripts/bench-observer.sh [-n RUNS] [-s SECS] [-c CPU] [-u US] [-o FILE]
+# Usage: scripts/bench-observer.sh [-n RUNS] [-s SECS] [-c CPU] [-u US]
+#			[-p NS] [-S kernel|runtime|all] [-o FILE]
 #   -n RUNS  rounds (default 5); each round runs every configuration once, in a
 #            rotated order, so that drift of the shared box hits all alike
-#   -s SECS  measured seconds per run (default 3)
+#   -s SECS  measured seconds per run (default 2)
 #   -c CPU   CPU the workload is pinned to (default: the last one); pinned,
 #            its two threads switch on one CPU at ~470k switches/s, the worst
 #            case for a sched_switch probe.  "-c all" leaves it unpinned:
@@ -14,20 +16,37 @@
 #   -u US    CPU work per round trip of the second, realistic workload
 #            (default 12: ~120k switches/s bare on this box); 0 runs only
 #            the pure switch storm
+#   -p NS    CPU work per poll of the rt workloads (default 1700: one worker
+#            makes ~500k polls/s bare on this box); 0: none, so that the CPU
+#            per poll shows what observing adds to each poll in ns
+#   -S WHICH sections: kernel (pingpong: observe vs the peers), runtime
+#            (rt_polls: bare vs observe --no-runtime vs observe), or all
+#            (default)
 #   -o FILE  also write the tables to FILE
 # Environment: BUILD (build folder, default build), OBSERVE (the observe
 # binary, default ./observe), OBSERVE_ARGS (extra options for observe, e.g.
 # "--threshold-ms 0" to turn notable spans off).
 #
-# Two workloads, both tests/targets/pingpong (two threads bouncing a byte
-# over pipes; it prints its own round trips/s): "storm", nothing but
-# switches (the worst case), and "work", the same with a fixed amount of CPU
-# work per round trip (-l LOOPS, calibrated once at start to -u US) so that
-# the bare run makes 100-150k switches/s, the issue's "context-switch-heavy
-# workload" point.  Every tool attaches with -p PID
-# while pingpong sleeps before creating its threads, so the whole measured
-# run is observed.  Throughput runs keep kernel.bpf_stats_enabled as found
-# (0: no timing cost added); a last pass per tool turns it on to read each
+# Kernel section: two workloads, both tests/targets/pingpong (two threads
+# bouncing a byte over pipes; it prints its own round trips/s): "storm",
+# nothing but switches (the worst case), and "work", the same with a fixed
+# amount of CPU work per round trip (-l LOOPS, calibrated once at start to
+# -u US) so that the bare run makes 100-150k switches/s, the issue's
+# "context-switch-heavy workload" point.
+#
+# Runtime section: tests/targets/rt_polls, the rt runtime with a fixed amount
+# of CPU work per poll (-l LOOPS, calibrated once to -p NS): "rt-yield", one
+# worker whose two tasks do the work and yield (~500k polls/s, few switches:
+# the per-poll path), and "rt-pingpong", two tasks in two one-worker runtimes
+# passing a token through mpsc channels (a switch per pass: the switch path,
+# which reads the published worker record).  Configurations: bare,
+# "observe-kernel" (observe --no-runtime) and "observe" (both tiers); the
+# runtime tier's own cost is observe over observe-kernel, per round.
+#
+# Every tool attaches with -p PID while the workload sleeps before creating
+# its threads, so the whole measured run is observed (bare runs skip that
+# sleep).  Throughput runs keep kernel.bpf_stats_enabled as found (0: no
+# timing cost added); a last pass per tool turns it on to read each
 # program's run_time_ns / run_cnt (bpftool prog show), then restores it.
 set -u
 
@@ -35,55 +54,79 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 PINGPONG=$BUILD/tests/targets/pingpong
+RT_POLLS=$BUILD/tests/targets/rt_polls
 OBSERVE=${OBSERVE:-$TOP/observe}
 RUNS=5
-SECS=3
+SECS=2
 WORK_US=12
+POLL_NS=1700
+SECTIONS=all
 CPU=$(($(nproc) - 1))
 OUTFILE=
-WARMUP=3	# seconds pingpong sleeps before starting: tools attach meanwhile
+WARMUP=2	# seconds a workload sleeps before starting: tools attach meanwhile
 
 die() { echo "bench-observer: $*" >&2; exit 1; }
+usage() {
+	echo "usage: $0 [-n RUNS] [-s SECS] [-c CPU] [-u US] [-p NS] [-S kernel|runtime|all] [-o FILE]" >&2
+	exit 2
+}
 
-while getopts "n:s:c:u:o:" opt; do
+while getopts "n:s:c:u:p:S:o:" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	s) SECS=$OPTARG ;;
 	c) CPU=$OPTARG ;;
 	u) WORK_US=$OPTARG ;;
+	p) POLL_NS=$OPTARG ;;
+	S) SECTIONS=$OPTARG ;;
 	o) OUTFILE=$OPTARG ;;
-	*) echo "usage: $0 [-n RUNS] [-s SECS] [-c CPU] [-u US] [-o FILE]" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done
-case "$RUNS$SECS$WORK_US" in *[!0-9]*) die "-n, -s and -u take integers" ;; esac
+[ $OPTIND -gt $# ] || die "unexpected argument '${!OPTIND}'"
+case "$RUNS$SECS$WORK_US$POLL_NS" in *[!0-9]*) die "-n, -s, -u and -p take integers" ;; esac
 case $CPU in
 all) CPUSET=0-$(($(nproc) - 1)) ;;
 *[!0-9]* | "") die "-c takes a CPU number or 'all'" ;;
-*) CPUSET=$CPU ;;
+*) [ "$CPU" -lt "$(nproc)" ] || die "-c $CPU: no such CPU (0..$(($(nproc) - 1)))"
+   CPUSET=$CPU ;;
+esac
+case $SECTIONS in
+kernel | runtime | all) ;;
+*) die "-S takes kernel, runtime or all, not '$SECTIONS'" ;;
 esac
 if [ "$RUNS" -lt 1 ] || [ "$SECS" -lt 1 ]; then die "-n and -s must be >= 1"; fi
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF)"
-[ -x "$PINGPONG" ] || die "workload not built: $PINGPONG (run make)"
+want() { [ "$SECTIONS" = all ] || [ "$SECTIONS" = "$1" ]; }
+if want kernel; then
+	[ -x "$PINGPONG" ] || die "workload not built: $PINGPONG (run make)"
+fi
+if want runtime; then
+	[ -x "$RT_POLLS" ] || die "workload not built: $RT_POLLS (run make)"
+	[ -x "$OBSERVE" ] || die "the runtime section needs observe: $OBSERVE not built"
+fi
 command -v bpftool >/dev/null || die "bpftool not found"
 command -v jq >/dev/null || die "jq not found"
 
 # tool name -> command line (PID is replaced by the workload's pid)
 declare -A TOOL
-CONFIGS=(bare)
+KERNEL_CONFIGS=(bare)
 if [ -x "$OBSERVE" ]; then
 	TOOL[observe]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null -p PID"
-	CONFIGS+=(observe)
+	TOOL[observe-kernel]="$OBSERVE ${OBSERVE_ARGS:-} --no-runtime -o /dev/null -p PID"
+	KERNEL_CONFIGS+=(observe)
 else
 	echo "bench-observer: $OBSERVE not built, skipping it" >&2
 fi
 for t in runqlat offcputime; do
 	if command -v "$t" >/dev/null; then
 		TOOL[$t]="$(command -v "$t") -p PID"
-		CONFIGS+=("$t")
+		KERNEL_CONFIGS+=("$t")
 	else
 		echo "bench-observer: $t not found (libbpf-tools), skipping it" >&2
 	fi
 done
+RUNTIME_CONFIGS=(bare observe-kernel observe)
 
 TMP=$(mktemp -d /tmp/bench-observer.XXXXXX)
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
@@ -97,13 +140,69 @@ trap 'exit 130' INT TERM
 
 . "$(dirname "$0")/lib/bpf_fds.sh"
 
+# The workloads.  WL_CMD: the command, with WAIT where its pre-start sleep
+# goes (its option differs: pingpong -w, rt_polls -W); WL_CONFIGS: what runs
+# against it; WL_UNIT / WL_ONE: what its throughput counts (plural /
+# singular).  Work is calibrated once
+# for all runs.
+declare -A WL_CMD WL_CONFIGS WL_UNIT WL_ONE WL_TITLE
+# calibrate BIN -C ARG KEY FIELD: the largest loop count of three
+# calibrations (a calibration on a shared VM can only come out low: a try
+# that lost the CPU is slower, never faster).
+calibrate() {
+	for _ in 1 2 3; do
+		taskset -c "$CPUSET" "$1" "$2" "$3" | awk -v k="$4" -v f="$5" '$1 == k { print $f }'
+	done | sort -n | tail -1
+}
+WORKLOADS=()
+if want kernel; then
+	WL_CMD[storm]="$PINGPONG -w WAIT -s $SECS"
+	WL_TITLE[storm]="pure switch storm (pingpong, no work)"
+	WORKLOADS+=(storm)
+	if [ "$WORK_US" -gt 0 ]; then
+		loops=$(calibrate "$PINGPONG" -C "$WORK_US" loops_per_us_work 2)
+		[ -n "$loops" ] || die "pingpong -C $WORK_US failed"
+		WL_CMD[work]="$PINGPONG -w WAIT -s $SECS -l $loops"
+		WL_TITLE[work]="pingpong + $WORK_US us CPU work per round trip (-l $loops)"
+		WORKLOADS+=(work)
+	fi
+	for wl in storm work; do
+		WL_CONFIGS[$wl]="${KERNEL_CONFIGS[*]}"
+		WL_UNIT[$wl]="round trips"
+		WL_ONE[$wl]="round trip"
+	done
+fi
+if want runtime; then
+	rt_loops=0	# -p 0: no work, the runtime's own per-poll cost
+	if [ "$POLL_NS" -gt 0 ]; then
+		rt_loops=$(calibrate "$RT_POLLS" -C "$POLL_NS" loops_per_work 3)
+		[ -n "$rt_loops" ] || die "rt_polls -C $POLL_NS failed"
+	fi
+	WL_CMD[rt-yield]="$RT_POLLS -W WAIT -s $SECS -m yield -l $rt_loops"
+	WL_TITLE[rt-yield]="rt_polls -m yield: 1 worker, 2 tasks, $POLL_NS ns CPU work per poll (-l $rt_loops), then yield"
+	WL_CMD[rt-pingpong]="$RT_POLLS -W WAIT -s $SECS -m pingpong -l $rt_loops"
+	WL_TITLE[rt-pingpong]="rt_polls -m pingpong: 2 one-worker runtimes pass a token (mpsc), $POLL_NS ns CPU work per pass"
+	WL_UNIT[rt-yield]="polls"
+	WL_ONE[rt-yield]="poll"
+	# pinned, a poll often finds the token back and passes it again:
+	# rt_polls counts passes (units of work), not polls
+	WL_UNIT[rt-pingpong]="token passes"
+	WL_ONE[rt-pingpong]="token pass"
+	for wl in rt-yield rt-pingpong; do
+		WL_CONFIGS[$wl]="${RUNTIME_CONFIGS[*]}"
+		WORKLOADS+=("$wl")
+	done
+fi
+
 # run_one WORKLOAD CONFIG [STATS_FILE]: one workload run; prints
-# "roundtrips/s switches/s cpu_ns/roundtrip".
+# "throughput/s switches/s cpu_ns/unit" (the workload's own figures).
 # With STATS_FILE, the tool's programs' stats are appended to it at the end.
 run_one() {
-	local wl=$1 cfg=$2 stats=${3:-} out=$TMP/pp.out pid tpid="" t0 cmd id
+	local wl=$1 cfg=$2 stats=${3:-} out=$TMP/wl.out pid tpid="" t0 cmd ids wait=$WARMUP
+	[ "$cfg" = bare ] && wait=0	# nothing to attach: no need to sleep
+	cmd=${WL_CMD[$wl]//WAIT/$wait}
 	# shellcheck disable=SC2086
-	taskset -c "$CPUSET" "$PINGPONG" -w "$WARMUP" -s "$SECS" ${WL_ARGS[$wl]} >"$out" &
+	taskset -c "$CPUSET" $cmd >"$out" &
 	pid=$!
 	t0=$(date +%s%N)
 	if [ "$cfg" != bare ]; then
@@ -120,19 +219,28 @@ run_one() {
 		if [ $(($(date +%s%N) - t0)) -gt $((WARMUP * 1000000000)) ]; then
 			echo "bench-observer: $cfg attached after the workload started" >&2
 		fi
+		[ -n "$stats" ] && ids=$(bpf_prog_ids "$tpid" | jq -s -c .)
+	fi
+	if [ -n "$stats" ]; then
+		# Read while the workload still runs: observe -p exits with it,
+		# and its programs with it.  So the counts miss the run's last
+		# 0.3 s.  One bpftool call for all programs, whose ids were
+		# read at attach: one call per program could outlast the run.
+		while [ $(($(date +%s%N) - t0)) -lt $(((WARMUP + SECS) * 1000000000 - 300000000)) ]; do
+			sleep 0.05
+		done
+		kill -0 "$pid" 2>/dev/null ||
+			echo "bench-observer: $wl ended before $cfg's BPF stats were read" >&2
+		bpftool prog show -j 2>/dev/null |
+			jq -r --argjson ids "$ids" --arg t "$cfg" --arg w "$wl" '.[] | select(.id as $i | $ids | any(. == $i)) |
+				"\($w) \($t) \(.name // "-") \(.run_cnt // 0) \(.run_time_ns // 0)"' >>"$stats"
 	fi
 	wait "$pid"
 	if [ -n "$tpid" ]; then
-		if [ -n "$stats" ]; then
-			for id in $(bpf_prog_ids "$tpid"); do
-				bpftool prog show id "$id" -j 2>/dev/null |
-					jq -r --arg t "$cfg" --arg w "$wl" '"\($w) \($t) \(.name // "-") \(.run_cnt // 0) \(.run_time_ns // 0)"'
-			done >>"$stats"
-		fi
 		kill -INT "$tpid" 2>/dev/null
 		wait "$tpid" 2>/dev/null
 	fi
-	awk '$1 == "pingpong" { print $5, $7, $9 }' "$out"
+	awk '$1 == "pingpong" || $1 == "rt_polls" { print $5, $7, $9 }' "$out"
 }
 
 # mmm FORMAT: min, median and max of the numbers on stdin, each with FORMAT.
@@ -141,25 +249,19 @@ mmm() { sort -g | awk -v f="$1" '{ v[NR] = $1 } END {
 	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 	printf f " " f " " f "\n", v[1], m, v[NR] }'; }
 
-# The workloads: pingpong's arguments, calibrated once for all runs.
-declare -A WL_ARGS=([storm]="")
-WORKLOADS=(storm)
-if [ "$WORK_US" -gt 0 ]; then
-	loops=$(taskset -c "$CPUSET" "$PINGPONG" -C "$WORK_US" | awk '$1 == "loops_per_us_work" { print $2 }')
-	[ -n "$loops" ] || die "pingpong -C $WORK_US failed"
-	WL_ARGS[work]="-l $loops"
-	WORKLOADS+=(work)
-fi
-
-echo "bench-observer: $RUNS rounds x ${#WORKLOADS[@]} workloads (${WORKLOADS[*]}) x ${#CONFIGS[@]} configs (${CONFIGS[*]}), ${SECS}s each, workload on CPU(s) $CPUSET" >&2
-[ "$WORK_US" -gt 0 ] && echo "bench-observer: work = $WORK_US us of CPU per round trip (-l $loops)" >&2
+t_start=$(date +%s)
+echo "bench-observer: $RUNS rounds x workloads (${WORKLOADS[*]}), ${SECS}s each, workload on CPU(s) $CPUSET" >&2
+for wl in "${WORKLOADS[@]}"; do
+	echo "bench-observer:   $wl: ${WL_TITLE[$wl]}; configs ${WL_CONFIGS[$wl]}" >&2
+done
 echo "bench-observer: kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 : >"$TMP/results"
 for ((r = 0; r < RUNS; r++)); do
 	for wl in "${WORKLOADS[@]}"; do
-		n=${#CONFIGS[@]}
+		read -r -a cfgs <<<"${WL_CONFIGS[$wl]}"
+		n=${#cfgs[@]}
 		for ((k = 0; k < n; k++)); do
-			cfg=${CONFIGS[$(((k + r) % n))]}
+			cfg=${cfgs[$(((k + r) % n))]}
 			res=$(run_one "$wl" "$cfg") || continue
 			[ -n "$res" ] || continue
 			echo "$wl $r $cfg $res" >>"$TMP/results"
@@ -173,7 +275,7 @@ sysctl -q kernel.bpf_stats_enabled=1
 : >"$TMP/progstats"
 : >"$TMP/stats_runs"
 for wl in "${WORKLOADS[@]}"; do
-	for cfg in "${CONFIGS[@]}"; do
+	for cfg in ${WL_CONFIGS[$wl]}; do
 		[ "$cfg" = bare ] && continue
 		res=$(run_one "$wl" "$cfg" "$TMP/progstats") || continue
 		echo "$wl $cfg $res" >>"$TMP/stats_runs"
@@ -181,66 +283,88 @@ for wl in "${WORKLOADS[@]}"; do
 done
 sysctl -q kernel.bpf_stats_enabled="$STATS_WAS"
 
-# Lines of results: WORKLOAD ROUND CONFIG ROUNDTRIPS/S SWITCHES/S CPU_NS/RT;
-# below, a FIELD is 1 (round trips/s), 2 (switches/s) or 3 (CPU ns/rt).
-# ratios WL FIELD CFG: per round, CFG's FIELD over the bare run's of the
-# same round.
+# Lines of results: WORKLOAD ROUND CONFIG THROUGHPUT/S SWITCHES/S CPU_NS/UNIT;
+# below, a FIELD is 1 (throughput), 2 (switches/s) or 3 (CPU ns per unit).
+# ratios WL FIELD CFG [BASE]: per round, CFG's FIELD over BASE's (default
+# bare) of the same round.
 ratios() {
-	awk -v w="$1" -v f="$2" -v c="$3" '$1 != w { next }
-		$3 == "bare" { bare[$2] = $(f + 3) } $3 == c { v[$2] = $(f + 3) }
-		END { for (r in v) if (bare[r] > 0) print v[r] / bare[r] }' "$TMP/results"
+	awk -v w="$1" -v f="$2" -v c="$3" -v b="${4:-bare}" '$1 != w { next }
+		$3 == b { base[$2] = $(f + 3) } $3 == c { v[$2] = $(f + 3) }
+		END { for (r in v) if (base[r] > 0) print v[r] / base[r] }' "$TMP/results"
 }
 # col WL CFG FIELD: that field of CFG's runs on WL.
 col() { awk -v w="$1" -v c="$2" -v f="$3" '$1 == w && $3 == c { print $(f + 3) }' "$TMP/results"; }
+# loss RATIO / over RATIO: a median ratio as a throughput loss / CPU overhead.
+loss() { awk -v m="$1" 'BEGIN { if (m == "-") print "-"; else printf "%.1f%%", (1 - m) * 100 }'; }
+over() { awk -v m="$1" 'BEGIN { if (m == "-") print "-"; else printf "%+.1f%%", (m - 1) * 100 }'; }
+# cpu_loss_mmm RATIOS: CPU-per-unit ratios as the throughput loss of a
+# workload that has its CPU to itself (1 - 1/ratio), "median (min to max)".
+cpu_loss_mmm() { awk -v a="$1" -v m="$2" -v b="$3" 'BEGIN { if (m == "-" || m <= 0) print "-"
+	else printf "%.1f%% (%.1f to %.1f)", (1 - 1 / m) * 100, (1 - 1 / a) * 100, (1 - 1 / b) * 100 }'; }
+# loss_mmm RATIOS: "median (min-max)" loss in % from min/median/max ratios.
+loss_mmm() { awk -v a="$1" -v m="$2" -v b="$3" 'BEGIN { if (m == "-") print "-"
+	else printf "%.1f%% (%.1f to %.1f)", (1 - m) * 100, (1 - b) * 100, (1 - a) * 100 }'; }
 
 {
 	for wl in "${WORKLOADS[@]}"; do
-		if [ "$wl" = storm ]; then
-			echo "# Workload storm: pure switch storm (pingpong, no work)"
-		else
-			echo "# Workload work: pingpong + $WORK_US us CPU work per round trip (-l ${loops:-0})"
-		fi
+		read -r -a cfgs <<<"${WL_CONFIGS[$wl]}"
+		unit=${WL_UNIT[$wl]}
+		one=${WL_ONE[$wl]}
+		echo "# Workload $wl: ${WL_TITLE[$wl]}"
 		echo
-		echo "## Throughput (round trips/s; ratio = run / bare run of the same round)"
+		echo "## Throughput ($unit/s; ratio = run / bare run of the same round)"
 		echo
-		echo "| config | runs | round trips/s min / median / max | switches/s median | ratio vs bare min / median / max | loss (median) |"
+		echo "| config | runs | $unit/s min / median / max | switches/s median | ratio vs bare min / median / max | loss (median) |"
 		echo "|---|---|---|---|---|---|"
-		for cfg in "${CONFIGS[@]}"; do
+		for cfg in "${cfgs[@]}"; do
 			runs=$(col "$wl" "$cfg" 1 | wc -l)
 			read -r tmin tmed tmax < <(col "$wl" "$cfg" 1 | mmm %.0f)
 			read -r _ smed _ < <(col "$wl" "$cfg" 2 | mmm %.0f)
 			read -r rmin rmed rmax < <(ratios "$wl" 1 "$cfg" | mmm %.3f)
-			loss=$(awk -v m="$rmed" 'BEGIN { if (m == "-") print "-"; else printf "%.1f%%", (1 - m) * 100 }')
-			echo "| $cfg | $runs | $tmin / $tmed / $tmax | $smed | $rmin / $rmed / $rmax | $loss |"
+			echo "| $cfg | $runs | $tmin / $tmed / $tmax | $smed | $rmin / $rmed / $rmax | $(loss "$rmed") |"
 		done
 		echo
-		echo "## CPU cost per round trip (workload's user+sys CPU ns / round trips; robust to other load)"
+		echo "## CPU cost per $one (workload's user+sys CPU ns / $unit; robust to other load)"
 		echo
-		echo "| config | CPU ns per round trip min / median / max | ratio vs bare min / median / max | overhead (median) |"
-		echo "|---|---|---|---|"
-		for cfg in "${CONFIGS[@]}"; do
+		echo "| config | CPU ns per $one min / median / max | ratio vs bare min / median / max | overhead (median) | = loss on a CPU of its own |"
+		echo "|---|---|---|---|---|"
+		for cfg in "${cfgs[@]}"; do
 			read -r cmin cmed cmax < <(col "$wl" "$cfg" 3 | mmm %.0f)
 			read -r rmin rmed rmax < <(ratios "$wl" 3 "$cfg" | mmm %.3f)
-			over=$(awk -v m="$rmed" 'BEGIN { if (m == "-") print "-"; else printf "%+.1f%%", (m - 1) * 100 }')
-			echo "| $cfg | $cmin / $cmed / $cmax | $rmin / $rmed / $rmax | $over |"
+			echo "| $cfg | $cmin / $cmed / $cmax | $rmin / $rmed / $rmax | $(over "$rmed") | $(cpu_loss_mmm "$rmin" "$rmed" "$rmax") |"
 		done
 		echo
+		if [ "${wl#rt-}" != "$wl" ]; then
+			echo "## The runtime tier alone (observe over observe-kernel, per round)"
+			echo
+			echo "| figure | ratio min / median / max | runtime tier cost (median, min to max) |"
+			echo "|---|---|---|"
+			read -r rmin rmed rmax < <(ratios "$wl" 1 observe observe-kernel | mmm %.3f)
+			echo "| $unit/s | $rmin / $rmed / $rmax | $(loss_mmm "$rmin" "$rmed" "$rmax") loss |"
+			read -r rmin rmed rmax < <(ratios "$wl" 3 observe observe-kernel | mmm %.3f)
+			echo "| CPU ns per $one | $rmin / $rmed / $rmax | $(over "$rmed") CPU = $(cpu_loss_mmm "$rmin" "$rmed" "$rmax") loss on a CPU of its own |"
+			echo
+		fi
 		echo "## BPF cost per program (one run per tool with kernel.bpf_stats_enabled=1)"
 		echo
 		echo "| tool | program | run_cnt | run_time_ns | ns/run |"
 		echo "|---|---|---|---|---|"
 		awk -v w="$wl" '$1 == w && $4 > 0 { printf "| %s | %s | %d | %d | %.0f |\n", $2, $3, $4, $5, $5 / $4 }' "$TMP/progstats"
 		echo
-		echo "| tool | BPF runs | BPF ns | BPF ns per workload switch | BPF time / measured time |"
-		echo "|---|---|---|---|---|"
-		while read -r w cfg _ sw _; do
+		echo "| tool | BPF runs | BPF ns | BPF ns per workload switch | BPF ns per workload $one | BPF time / measured time |"
+		echo "|---|---|---|---|---|---|"
+		while read -r w cfg tput sw _; do
 			[ "$w" = "$wl" ] || continue
-			awk -v w="$wl" -v c="$cfg" -v sw="$sw" -v s="$SECS" '$1 == w && $2 == c { n += $4; t += $5 }
-				END { printf "| %s | %d | %d | %.0f | %.1f%% of a CPU |\n", c, n, t,
-					(sw > 0) ? t / (sw * s) : 0, t / (s * 1e9) * 100 }' "$TMP/progstats"
+			awk -v w="$wl" -v c="$cfg" -v sw="$sw" -v tp="$tput" -v s="$SECS" '$1 == w && $2 == c { n += $4; t += $5 }
+				END { printf "| %s | %d | %d | %.0f | %.0f | %.1f%% of a CPU |\n", c, n, t,
+					(sw > 0) ? t / (sw * s) : 0, (tp > 0) ? t / (tp * s) : 0,
+					t / (s * 1e9) * 100 }' "$TMP/progstats"
 		done <"$TMP/stats_runs"
 		echo
 	done
 	echo "BPF counts cover the tool's whole life (attach, ${WARMUP}s warm-up, ${SECS}s run) and every"
-	echo "event on the box that reaches the programs, not only the workload's."
+	echo "event on the box that reaches the programs, not only the workload's.  A uprobe's"
+	echo "trap (rt:* USDT probes) is not in run_time_ns: only its program's own time is."
+	echo
+	echo "Run took $(($(date +%s) - t_start)) s; load at the end $(cut -d' ' -f1-3 /proc/loadavg)."
 } | tee ${OUTFILE:+"$OUTFILE"}
