@@ -26,7 +26,7 @@
 . "$(dirname "$0")/observe_lib.sh"
 need_root
 need_observe
-need_target sleep_read rt_probe_target
+need_target sleep_read rt_probe_target rt_polls
 for d in demo_starvation demo_probe demo_convoy demo_suspension; do
 	[ -x "$TOP/demos/$d" ] || skip_all "demos/$d not built"
 done
@@ -40,7 +40,7 @@ for d in demo_starvation demo_probe demo_convoy demo_suspension; do
 	cp "$TOP/demos/$d" "$DEMOS/$d" || skip_all "cannot copy demos/$d"
 done
 
-plan $((7 + 12 + 6 + 4 + 6 + 8 + 3 + 6 + 3 + 9 + 10 + 3))
+plan $((7 + 12 + 6 + 4 + 6 + 8 + 3 + 6 + 3 + 9 + 2 + 10 + 3))
 
 MS=1000000
 SECS=2
@@ -295,6 +295,21 @@ else
 	diag "stderr: $(head -c 1000 "$TMPDIR_T/pt.err")"
 	fail_n 8 "rt_probe_target: (no run)"
 fi
+
+# ---- 6c. rt_polls: every poll counted, none trapped (2) ----------------------
+# A worker polling two yielding tasks ~700k times a second: the record's
+# poll count is the workload's own count of poll entries, exactly (the
+# runtime counts each poll, BPF traps none), and almost none is slow.
+obs polls -- "$TARGETS/rt_polls" -s 1 -u 1000
+entries=$(awk '$1 == "rt_polls" { for (i = 2; i < NF; i++) if ($i == "entries") print $(i + 1) }' \
+	"$TMPDIR_T/polls.out")
+np=$(j polls '[.runtime.workers[].polls] | add')
+ok "$(f "${entries:-0} > 100000 && $np == $entries")" \
+	"rt_polls: the runtime tier counted every poll ($np of ${entries:-?} entries)"
+# a 1 us poll is slow only if preempted for 1 ms (a loaded box)
+n=$(j polls .runtime.polls.over_1ms)
+ok "$(f "${n:-1e9} * 1000 <= ${entries:-0}")" \
+	"rt_polls: the slow-poll uprobe fired for <= 0.1% of the polls ($n)"
 
 # ---- 7. attach mode: -p PID -d 2 (10) -----------------------------------------
 # The workers announce their records again when a tracer enables
