@@ -344,6 +344,18 @@ static void print_rt_workers(FILE *f, const struct obs_run *run)
 		"the scheduler and the driver; percentiles are log2 slot bounds)\n");
 }
 
+/* "rt-worker-1" for a worker's tid, else "tid N" (a static buffer). */
+static const char *worker_name(const struct obs_rt_snapshot *rs, uint32_t tid)
+{
+	static char buf[32];
+
+	for (size_t i = 0; i < rs->nworkers; i++)
+		if (rs->workers[i].tid == tid)
+			return rs->workers[i].comm;
+	snprintf(buf, sizeof(buf), "tid %u", tid);
+	return buf;
+}
+
 /* What the kernel saw during the slow polls, and the longest ones. */
 static void print_rt_polls(FILE *f, const struct obs_run *run)
 {
@@ -373,7 +385,7 @@ static void print_rt_polls(FILE *f, const struct obs_run *run)
 		const struct obs_poll_event *e = &run->longest->items[i];
 
 		obs_rt_poll_sentence(line, sizeof(line), e);
-		fprintf(f, "  %s [tid %u]\n", line, e->tid);
+		fprintf(f, "  %s [%s]\n", line, worker_name(run->rt, e->tid));
 	}
 	if (run->longest && run->longest->seen > run->longest->n)
 		fprintf(f, "  (the %zu longest of %llu)\n", run->longest->n,
