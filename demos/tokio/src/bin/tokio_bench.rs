@@ -101,8 +101,9 @@ fn parse_args(args: Vec<String>) -> Args {
 				_ => die_usage("-w wants 1..1024"),
 			},
 			'n' => match val.parse::<u64>() {
-				Ok(v) if v > 0 && v <= i64::MAX as u64 => n = Some(v),
-				_ => die_usage("-n wants a positive count"),
+				// 2^40 operations: days of work; more is a typo (as bench_rt)
+				Ok(v) if v > 0 && v <= 1 << 40 => n = Some(v),
+				_ => die_usage("-n wants a count of 1..2^40"),
 			},
 			_ => die_usage("bad option"),
 		}
