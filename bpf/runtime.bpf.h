@@ -287,15 +287,19 @@ static __always_inline void lock_released(struct obs_lock *l, __u64 hold_ns,
 		l->hold_max_ns = hold_ns;
 }
 
+/* The async lock at addr in the current process, if it is followed. */
+static __always_inline struct obs_lock *async_lock_of(__u64 addr)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return followed(tgid) ? lock_of(tgid, addr, 1) : NULL;
+}
+
 SEC("usdt")
 int BPF_USDT(rt_mutex_acquire, __u64 addr, __u64 task_id, __u64 wait_ns)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct obs_lock *l;
+	struct obs_lock *l = async_lock_of(addr);
 
-	if (!followed(pid_tgid >> 32))
-		return 0;
-	l = lock_of(pid_tgid >> 32, addr, 1);
 	if (l)
 		lock_acquired(l, wait_ns);
 	return 0;
@@ -305,12 +309,8 @@ SEC("usdt")
 int BPF_USDT(rt_mutex_release, __u64 addr, __u64 task_id, __u64 hold_ns,
 	     __u64 running_ns)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct obs_lock *l;
+	struct obs_lock *l = async_lock_of(addr);
 
-	if (!followed(pid_tgid >> 32))
-		return 0;
-	l = lock_of(pid_tgid >> 32, addr, 1);
 	if (l)
 		lock_released(l, hold_ns, running_ns);
 	return 0;

@@ -39,10 +39,11 @@ static json_t *jcomm(const char *comm)
 	return json_string(buf) ?: json_string("?");
 }
 
-static json_t *rq_hist_json(const __u64 *hist)
+/* [{lo, hi, count}] up to the highest non-empty slot of a log2-us hist. */
+static json_t *hist_json(const __u64 *hist, unsigned int nslots)
 {
 	json_t *arr = json_array();
-	int top = obs_hist_top(hist, OBS_MAX_SLOTS), i;
+	int top = obs_hist_top(hist, nslots), i;
 
 	for (i = 0; i <= top; i++)
 		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}",
@@ -87,7 +88,7 @@ static json_t *thread_json(const struct obs_thread_view *tv)
 		"wakeup_p99", jint(obs_hist_percentile(wk_hist, OBS_MAX_SLOTS, 99)),
 		"preempt_p99", jint(obs_hist_percentile(k->rq_hist_preempt,
 							OBS_MAX_SLOTS, 99)),
-		"rq_hist", rq_hist_json(k->rq_hist),
+		"rq_hist", hist_json(k->rq_hist, OBS_MAX_SLOTS),
 		"off_cpu_ns", "total", jint(k->off_cpu_ns), "by_syscall", by_sys,
 		"futex_waits", jint(k->futex_waits),
 		"futex_wait_ns", jint(k->futex_wait_ns));
@@ -215,18 +216,6 @@ static json_t *notable_json(const struct obs_notables *nb)
 
 /* ---- runtime tier ------------------------------------------------------------ */
 
-static json_t *rt_hist_json(const __u64 *hist)
-{
-	json_t *arr = json_array();
-	int top = obs_hist_top(hist, RT_PROBE_HIST_SLOTS), i;
-
-	for (i = 0; i <= top; i++)
-		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}",
-			"lo", jint(obs_hist_lo_ns(i)), "hi", jint(obs_hist_hi_ns(i)),
-			"count", jint(hist[i])));
-	return arr;
-}
-
 /* A log2 slot bound, capped by the largest value seen when known. */
 static json_t *rt_pctl(const __u64 *hist, unsigned int nslots, double pct,
 		       uint64_t max)
@@ -260,7 +249,7 @@ static json_t *rt_worker_json(const struct obs_rt_worker *w)
 		"polls_over_1ms", jint(w->slow.slow),
 		"polls_over_10ms", jint(w->slow.over_10ms),
 		"poll_p99", rt_pctl(r->poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
-		"poll_hist", rt_hist_json(r->poll_hist),
+		"poll_hist", hist_json(r->poll_hist, RT_PROBE_HIST_SLOTS),
 		"sched_count", jint(r->sched_count),
 		"sched_p99", rt_pctl(r->sched_hist, RT_PROBE_HIST_SLOTS, 99, 0),
 		"timer_fires", jint(r->timer_fires),
@@ -341,7 +330,7 @@ static json_t *runtime_json(const struct obs_run *run)
 		"over_1ms_ns", jint(sum.slow.slow_ns),
 		"over_10ms", jint(sum.slow.over_10ms),
 		"over_10ms_ns", jint(sum.slow.over_10ms_ns),
-		"hist", rt_hist_json(sum.poll_hist),
+		"hist", hist_json(sum.poll_hist, RT_PROBE_HIST_SLOTS),
 		"slow_attribution", "on_cpu_ns", jint(sum.slow.on_cpu_ns),
 		"rq_ns", jint(sum.slow.rq_ns),
 		"off_cpu_ns", jint(sum.slow.off_cpu_ns),

@@ -86,3 +86,52 @@ expect_shape() {
 	is "$got" "$2" "$3"
 	[ "$got" = "$2" ] || explain "$1"
 }
+
+# notes_need_probes DESCRIPTION NAME...: one test, that each document has
+# exactly one note saying a suspension convoy needs runtime probes.
+notes_need_probes() {
+	local desc=$1 name n=0
+	shift
+	for name in "$@"; do
+		if jq -e '.notes | map(select(test("suspension convoy") and test("runtime probes"))) | length == 1' \
+			"$TMPDIR_T/$name.json" >/dev/null 2>&1; then
+			n=$((n + 1))
+		else
+			diag "$name: notes $(jq -c '.notes' "$TMPDIR_T/$name.json" 2>/dev/null)"
+		fi
+	done
+	is "$n" "$#" "$desc"
+}
+
+# converter_agrees NAME...: one test, that each document's verdict is the one
+# the reference converter (tests/unit/test_diagnose.c, DIAG_FILE) computes
+# from the document alone: the in-memory filling (user/diag_fill.c) and the
+# JSON agree.  Skipped when test_diagnose is not built.
+converter_agrees() {
+	local td=$BUILD/tests/test_diagnose name ref n=0
+	if [ ! -x "$td" ]; then
+		skip "test_diagnose not built ($td)"
+		return
+	fi
+	for name in "$@"; do
+		ref=$(DIAG_JSON=1 DIAG_FILE="$TMPDIR_T/$name.json" "$td" 2>/dev/null |
+			sed -n '/^{/,$p' | jq -r '.verdict.shape' 2>/dev/null)
+		if [ -n "$ref" ] && [ "$ref" = "$(shape "$name")" ]; then
+			n=$((n + 1))
+		else
+			diag "$name: document says '$(shape "$name")', reference converter '$ref'"
+		fi
+	done
+	is "$n" "$#" "the reference converter of each JSON document gives its verdict"
+}
+
+# verdict_summary NAME...: the findings of each run as one diagnostic line
+# (prove -v): they come from noisy data.
+verdict_summary() {
+	local name summary=
+	for name in "$@"; do
+		summary="$summary $name=$(jq -r '[.findings[] | "\(.shape):\(.confidence)"] | join(",")' \
+			"$TMPDIR_T/$name.json" 2>/dev/null)"
+	done
+	diag "verdicts:$summary"
+}

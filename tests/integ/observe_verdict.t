@@ -113,46 +113,13 @@ ok "$(jq -e --arg n "for $NCPU online CPUs" '.verdict.evidence | map(select(cont
 	"spin_threads: the evidence says the target alone oversubscribed $NCPU CPUs"
 
 # ---- kernel tier: what it cannot see is said, in every run ----------------------
-n=0
-for name in starv starv_fixed probe convoy convoy_fixed spin; do
-	if jq -e '.notes | map(select(test("suspension convoy") and test("runtime probes"))) | length == 1' \
-		"$TMPDIR_T/$name.json" >/dev/null 2>&1; then
-		n=$((n + 1))
-	else
-		diag "$name: notes $(jq -c '.notes' "$TMPDIR_T/$name.json" 2>/dev/null)"
-	fi
-done
-is "$n" 6 "every kernel-only run notes that a suspension convoy needs runtime probes"
+notes_need_probes "every kernel-only run notes that a suspension convoy needs runtime probes" \
+	starv starv_fixed probe convoy convoy_fixed spin
 is "$(jq -r '[.findings[].shape] | index("suspension_convoy")' "$TMPDIR_T/probe.json" 2>/dev/null)" null \
 	"probe: the kernel tier never claims a suspension convoy"
 
-# Each document's verdict is the one the reference converter
-# (tests/unit/test_diagnose.c, DIAG_FILE) computes from the document alone:
-# the in-memory filling (user/diag_fill.c) and the JSON agree.
-TD=$BUILD/tests/test_diagnose
-if [ -x "$TD" ]; then
-	n=0
-	for name in starv starv_fixed probe convoy convoy_fixed spin; do
-		ref=$(DIAG_JSON=1 DIAG_FILE="$TMPDIR_T/$name.json" "$TD" 2>/dev/null |
-			sed -n '/^{/,$p' | jq -r '.verdict.shape' 2>/dev/null)
-		if [ -n "$ref" ] && [ "$ref" = "$(shape "$name")" ]; then
-			n=$((n + 1))
-		else
-			diag "$name: document says '$(shape "$name")', reference converter '$ref'"
-		fi
-	done
-	is "$n" 6 "the reference converter of each JSON document gives its verdict"
-else
-	skip "test_diagnose not built ($TD)"
-fi
-
-# the verdicts, for the record (prove -v): they come from noisy data
-summary=
-for name in starv starv_fixed probe convoy convoy_fixed spin; do
-	summary="$summary $name=$(jq -r '[.findings[] | "\(.shape):\(.confidence)"] | join(",")' \
-		"$TMPDIR_T/$name.json" 2>/dev/null)"
-done
-diag "verdicts:$summary"
+converter_agrees starv starv_fixed probe convoy convoy_fixed spin
+verdict_summary starv starv_fixed probe convoy convoy_fixed spin
 
 # ---- the human report: the verdict first, and one per -i interval --------------
 REP=$TMPDIR_T/starv.txt

@@ -136,29 +136,9 @@ is "$(jq -r '.verdict.confidence_level' "$TMPDIR_T/probe.json" 2>/dev/null)" hig
 # (tests/unit/test_diagnose.c's reference converter, DIAG_FILE)
 NAMES="starv_sleep starv_spin starv_io starv_greedy starv_fixed starv_io_fixed starv_spin_fixed convoy
 	convoy_fixed susp susp_async_convoy susp_fixed server server_fixed probe"
-TD=$BUILD/tests/test_diagnose
-if [ -x "$TD" ]; then
-	n=0 total=0
-	for name in $NAMES; do
-		total=$((total + 1))
-		ref=$(DIAG_JSON=1 DIAG_FILE="$TMPDIR_T/$name.json" "$TD" 2>/dev/null |
-			sed -n '/^{/,$p' | jq -r '.verdict.shape' 2>/dev/null)
-		if [ -n "$ref" ] && [ "$ref" = "$(shape "$name")" ]; then
-			n=$((n + 1))
-		else
-			diag "$name: document says '$(shape "$name")', reference converter '$ref'"
-		fi
-	done
-	is "$n" "$total" "the reference converter of each JSON document gives its verdict"
-else
-	skip "test_diagnose not built ($TD)"
-fi
-
-summary=
-for name in $NAMES; do
-	summary="$summary $name=$(jq -r '[.findings[] | "\(.shape):\(.confidence)"] | join(",")' \
-		"$TMPDIR_T/$name.json" 2>/dev/null)"
-done
-diag "verdicts:$summary"
+# shellcheck disable=SC2086 # NAMES: a list
+converter_agrees $NAMES
+# shellcheck disable=SC2086
+verdict_summary $NAMES
 
 done_testing
