@@ -21,36 +21,31 @@
 
 bool obs_libbpf_quiet;
 
-struct rt_prog {
-	const char *probe;
-	struct bpf_program *(*prog)(struct observe_bpf *skel);
+/*
+ * The probes with a program, in attach order; the program of probe P is
+ * rt_P in runtime.bpf.h.  worker_start first: its absence means "no rt
+ * probes here".
+ */
+static const char *const rt_probes[OBS_RT_PROGS] = {
+	"worker_start", "worker_stop", "slow_poll", "slow_schedule",
+	"mutex_acquire", "mutex_release", "sync_acquire", "sync_release",
+	"blocking_start",
 };
 
-#define RT_PROG(name)							\
-	static struct bpf_program *prog_##name(struct observe_bpf *skel) \
-	{ return skel->progs.rt_##name; }
-RT_PROG(worker_start)
-RT_PROG(worker_stop)
-RT_PROG(slow_poll)
-RT_PROG(slow_schedule)
-RT_PROG(mutex_acquire)
-RT_PROG(mutex_release)
-RT_PROG(sync_acquire)
-RT_PROG(sync_release)
-RT_PROG(blocking_start)
+static struct bpf_link *attach_probe(struct observe_bpf *skel, pid_t pid,
+				     const char *binary, const char *probe)
+{
+	struct bpf_program *prog;
+	char name[64];
 
-/* worker_start first: its absence means "no rt probes here". */
-static const struct rt_prog rt_progs[OBS_RT_PROGS] = {
-	{ "worker_start", prog_worker_start },
-	{ "worker_stop", prog_worker_stop },
-	{ "slow_poll", prog_slow_poll },
-	{ "slow_schedule", prog_slow_schedule },
-	{ "mutex_acquire", prog_mutex_acquire },
-	{ "mutex_release", prog_mutex_release },
-	{ "sync_acquire", prog_sync_acquire },
-	{ "sync_release", prog_sync_release },
-	{ "blocking_start", prog_blocking_start },
-};
+	snprintf(name, sizeof(name), "rt_%s", probe);
+	prog = bpf_object__find_program_by_name(skel->obj, name);
+	if (!prog) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return bpf_program__attach_usdt(prog, pid, binary, "rt", probe, NULL);
+}
 
 int obs_rt_resolve_cmd(const char *cmd, char *buf, size_t len)
 {
@@ -91,9 +86,7 @@ int obs_rt_attach(struct obs_rt_tier *rt, struct observe_bpf *skel, pid_t pid,
 	rt->final_fd = bpf_map__fd(skel->maps.rt_final);
 	for (i = 0; i < OBS_RT_PROGS; i++) {
 		obs_libbpf_quiet = i == 0;
-		link = bpf_program__attach_usdt(rt_progs[i].prog(skel), pid,
-						binary, "rt", rt_progs[i].probe,
-						NULL);
+		link = attach_probe(skel, pid, binary, rt_probes[i]);
 		obs_libbpf_quiet = false;
 		if (link) {
 			rt->links[rt->nlinks++] = link;
@@ -108,7 +101,7 @@ int obs_rt_attach(struct obs_rt_tier *rt, struct observe_bpf *skel, pid_t pid,
 		/* an older runtime without this probe: the rest still works */
 		if (err != -ENOENT) {
 			fprintf(stderr, "observe: cannot attach rt:%s in %s: %s\n",
-				rt_progs[i].probe, binary, strerror(-err));
+				rt_probes[i], binary, strerror(-err));
 			obs_rt_free(rt);
 			return err;
 		}
@@ -121,8 +114,7 @@ int obs_rt_attach(struct obs_rt_tier *rt, struct observe_bpf *skel, pid_t pid,
 	 * is live, so every worker announces once more (duplicates are
 	 * ignored by rt_worker_start).
 	 */
-	link = bpf_program__attach_usdt(rt_progs[0].prog(skel), pid, binary,
-					"rt", rt_progs[0].probe, NULL);
+	link = attach_probe(skel, pid, binary, rt_probes[0]);
 	if (link)
 		rt->links[rt->nlinks++] = link;
 	rt->attached = true;
