@@ -78,7 +78,6 @@ int obs_rt_attach(struct obs_rt_tier *rt, struct observe_bpf *skel, pid_t pid,
 
 	memset(rt, 0, sizeof(*rt));
 	rt->pid = pid;
-	snprintf(rt->binary, sizeof(rt->binary), "%s", binary);
 	rt->polls_fd = bpf_map__fd(skel->maps.rt_polls);
 	rt->locks_fd = bpf_map__fd(skel->maps.locks);
 	rt->blocking_fd = bpf_map__fd(skel->maps.blocking);

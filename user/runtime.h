@@ -10,7 +10,6 @@
 #ifndef OBS_RUNTIME_H
 #define OBS_RUNTIME_H
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +36,6 @@ struct obs_rt_cached {
 struct obs_rt_tier {
 	bool attached;			/* the rt probes were found */
 	pid_t pid;
-	char binary[PATH_MAX];
 	struct bpf_link *links[OBS_RT_PROGS + 1];	/* + worker_start again */
 	int nlinks;
 	int polls_fd, locks_fd, blocking_fd, base_fd, final_fd;

@@ -40,7 +40,7 @@ for d in demo_starvation demo_probe demo_convoy demo_suspension; do
 	cp "$TOP/demos/$d" "$DEMOS/$d" || skip_all "cannot copy demos/$d"
 done
 
-plan $((7 + 12 + 6 + 4 + 6 + 8 + 3 + 6 + 3 + 9 + 2 + 10 + 3))
+plan $((7 + 12 + 6 + 4 + 6 + 7 + 3 + 5 + 3 + 9 + 2 + 10 + 3))
 
 MS=1000000
 SECS=2
@@ -184,12 +184,12 @@ if ran probe 5; then
 	is "$(j probe .runtime.polls.over_10ms)" 0 "probe: no poll over 10 ms"
 fi
 
-# ---- 5. locks (8 + 3 + 6) ---------------------------------------------------
+# ---- 5. locks (7 + 3 + 5) ---------------------------------------------------
 # demo_suspension: the coordinator holds the async lock across a 20 ms
 # await; the peers queue behind it.  Every peer wait and every
 # coordinator round is one acquisition.
 obs susp -- "$DEMOS/demo_suspension" "${W[@]}" --json
-if ran susp 7; then
+if ran susp 6; then
 	L='[.runtime.locks[] | select(.kind == "async")] | max_by(.acquisitions)'
 	want=$(d susp '.peer_wait_us.count + .coord_rounds')
 	within "$(j susp "$L | .acquisitions")" "$want" 0 3 \
@@ -197,8 +197,6 @@ if ran susp 7; then
 	h=$(j susp "$L | .hold_ns"); hs=$(j susp "$L | .held_suspended_ns")
 	cmp_num "$hs" '>=' "$(pct "$h" 90)" \
 		"suspension: held_suspended_ns ($hs) >= 90% of hold_ns ($h)"
-	is "$(j susp "$L | .held_running_ns + .held_suspended_ns")" "$h" \
-		"suspension: held_running_ns + held_suspended_ns = hold_ns"
 	rounds=$(d susp .coord_rounds); aw=$(d susp .await_ms)
 	cmp_num "$h" '>=' "$(awk -v r="$rounds" -v a="$aw" 'BEGIN { printf "%.0f", r * a * 1e6 * 0.95 }')" \
 		"suspension: hold_ns covers the coordinator's rounds x await ($rounds x $aw ms)"
@@ -222,14 +220,12 @@ fi
 # demo_convoy (sync): H = 200 us of thread CPU time inside the lock, CPU
 # pressure threads preempt the holders.
 obs convoy -- "$DEMOS/demo_convoy" "${W[@]}" --json
-if ran convoy 5; then
+if ran convoy 4; then
 	L='[.runtime.locks[] | select(.kind == "sync")] | max_by(.acquisitions)'
 	n=$(d convoy .hold_us.count)
 	within "$(j convoy "$L | .acquisitions")" "$n" 0 3 \
 		"convoy: sync lock acquisitions = the demo's holds ($n) +-3"
-	read -r h rq off oncpu <<<"$(j convoy "$L | \"\(.hold_ns) \(.hold_rq_ns) \(.hold_off_ns) \(.hold_on_cpu_ns)\"")"
-	within "$((oncpu + rq + off))" "$h" 1 0 \
-		"convoy: hold_on_cpu_ns + hold_rq_ns + hold_off_ns = hold_ns (+-1%)"
+	read -r h rq oncpu <<<"$(j convoy "$L | \"\(.hold_ns) \(.hold_rq_ns) \(.hold_on_cpu_ns)\"")"
 	cmp_num "$rq" '>' "$(pct "$h" 30)" \
 		"convoy: hold_rq_ns ($rq) > 30% of hold_ns ($h): holders preempted"
 	# the demo's CPU work inside the lock (thread CPU clock): its total is
