@@ -33,38 +33,6 @@ static const char *prog = "pingpong";
 static int ab[2], ba[2];
 static atomic_bool stop;
 static unsigned long work_loops;	/* -l: CPU work per round trip */
-static volatile uint64_t work_sink;	/* keeps the work from being elided */
-
-/* LOOPS xorshift64 steps: a fixed amount of work, not a fixed time. */
-static void work(unsigned long loops)
-{
-	uint64_t x = 88172645463325252ULL;
-	unsigned long i;
-
-	for (i = 0; i < loops; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-	}
-	work_sink = x;
-}
-
-/* Loops taking about us microseconds: the fastest of 5 timed tries. */
-static unsigned long calibrate(long us)
-{
-	const unsigned long probe = 1000000;
-	uint64_t t, best = UINT64_MAX;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		t = tgt_now(CLOCK_MONOTONIC);
-		work(probe);
-		t = tgt_now(CLOCK_MONOTONIC) - t;
-		if (t < best)
-			best = t;
-	}
-	return (unsigned long)((double)probe * (double)us * 1000.0 / (double)best);
-}
 
 static void *pong_main(void *arg)
 {
@@ -89,7 +57,7 @@ static void *ping_main(void *arg)
 		if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
 			tgt_die(prog, "pipe: %s", strerror(errno));
 		if (work_loops)
-			work(work_loops);
+			tgt_work(work_loops);
 		(*n)++;
 	}
 	close(ab[1]);	/* pong sees EOF and exits */
@@ -141,7 +109,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cal_us) {
-		printf("loops_per_us_work %lu %ld\n", calibrate(cal_us), cal_us);
+		printf("loops_per_us_work %lu %ld\n", tgt_calibrate_ns((uint64_t)cal_us * 1000), cal_us);
 		return 0;
 	}
 	if (pipe2(ab, O_CLOEXEC) || pipe2(ba, O_CLOEXEC))

@@ -64,7 +64,6 @@
 static const char *prog = "rt_polls";
 static atomic_bool stop;
 static unsigned long work_loops;
-static volatile uint64_t work_sink;	/* keeps the work from being elided */
 
 /* One task's state.  `polls` is written only by the worker polling the task
  * and read by main after the join, which orders the two. */
@@ -80,38 +79,6 @@ struct task {
 	int res;
 };
 
-static void work(unsigned long loops)
-{
-	uint64_t x = 88172645463325252ULL;
-	unsigned long i;
-
-	for (i = 0; i < loops; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-	}
-	work_sink = x;
-}
-
-/* Loops taking about ns nanoseconds: the fastest of 20 timed tries of
- * ~0.3 ms each.  On a shared VM a try that was preempted or lost the host
- * CPU is only ever slower, so short tries and the minimum of many. */
-static unsigned long calibrate(long ns)
-{
-	const unsigned long probe = 200000;
-	uint64_t t, best = UINT64_MAX;
-	int i;
-
-	for (i = 0; i < 20; i++) {
-		t = tgt_now(CLOCK_MONOTONIC);
-		work(probe);
-		t = tgt_now(CLOCK_MONOTONIC) - t;
-		if (t < best)
-			best = t;
-	}
-	return (unsigned long)((double)probe * (double)ns / (double)best);
-}
-
 static bool stopping(void)
 {
 	return atomic_load_explicit(&stop, memory_order_relaxed);
@@ -124,7 +91,7 @@ static rt_poll_t yield_fn(rt_cx_t *cx, void *st)
 	t->entries++;
 	RT_ASYNC_BEGIN(&t->pc);
 	while (!stopping()) {
-		work(work_loops);
+		tgt_work(work_loops);
 		t->polls++;
 		rt_yield_init(&t->y);
 		RT_AWAIT(&t->pc, rt_yield_poll(&t->y, cx));
@@ -143,7 +110,7 @@ static rt_poll_t pingpong_fn(rt_cx_t *cx, void *st)
 		RT_AWAIT(&t->pc, rt_mpsc_recv_poll(t->inbox, cx, &t->item));
 		if (!t->item || stopping())
 			break;
-		work(work_loops);
+		tgt_work(work_loops);
 		t->polls++;
 		RT_AWAIT(&t->pc, rt_mpsc_send_poll(t->outbox, &t->op, cx,
 						   t->item, &t->res));
@@ -233,7 +200,7 @@ int main(int argc, char **argv)
 	if (have_ns && have_loops)
 		tgt_die(prog, "-u and -l both set the work per poll: give one");
 	if (cal_ns) {
-		printf("loops_per_work %ld %lu\n", cal_ns, calibrate(cal_ns));
+		printf("loops_per_work %ld %lu\n", cal_ns, tgt_calibrate_ns((uint64_t)cal_ns));
 		return 0;
 	}
 	if (!workers)
@@ -244,7 +211,7 @@ int main(int argc, char **argv)
 		tgt_die(prog, "pingpong needs an even number of tasks, not %ld",
 			ntasks);
 	if (!have_loops)
-		work_loops = work_ns ? calibrate(work_ns) : 0;
+		work_loops = work_ns ? tgt_calibrate_ns((uint64_t)work_ns) : 0;
 
 	tasks = calloc(ntasks, sizeof(*tasks));
 	joins = calloc(ntasks, sizeof(*joins));

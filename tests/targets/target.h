@@ -165,4 +165,41 @@ static inline void tgt_name(const char *fmt, int i)
 	pthread_setname_np(pthread_self(), name);
 }
 
+/* Keeps tgt_work() from being elided. */
+static volatile uint64_t tgt__work_sink;
+
+/* LOOPS xorshift64 steps: a fixed amount of CPU work, not a fixed time, so
+ * that an observer's cost shows as lost throughput. */
+static inline void tgt_work(unsigned long loops)
+{
+	uint64_t x = 88172645463325252ULL;
+	unsigned long i;
+
+	for (i = 0; i < loops; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+	}
+	tgt__work_sink = x;
+}
+
+/* tgt_work() loops taking about ns nanoseconds: the fastest of 20 timed
+ * tries of ~0.3 ms each.  On a shared VM a try that was preempted or lost
+ * the host CPU is only ever slower, so short tries and the minimum. */
+static inline unsigned long tgt_calibrate_ns(uint64_t ns)
+{
+	const unsigned long probe = 200000;
+	uint64_t t, best = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		t = tgt_now(CLOCK_MONOTONIC);
+		tgt_work(probe);
+		t = tgt_now(CLOCK_MONOTONIC) - t;
+		if (t < best)
+			best = t;
+	}
+	return (unsigned long)((double)probe * (double)ns / (double)best);
+}
+
 #endif /* TARGET_H */
