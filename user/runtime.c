@@ -105,17 +105,6 @@ int obs_rt_attach(struct obs_rt_tier *rt, struct observe_bpf *skel, pid_t pid,
 			return err;
 		}
 	}
-	/*
-	 * The kernel raises a probe's semaphore when its uprobe is created,
-	 * before libbpf links the program to it: a worker that announced
-	 * itself in between (observe -p) would never be seen.  A second
-	 * worker_start attachment raises the semaphore again while the first
-	 * is live, so every worker announces once more (duplicates are
-	 * ignored by rt_worker_start).
-	 */
-	link = attach_probe(skel, pid, binary, rt_probes[0]);
-	if (link)
-		rt->links[rt->nlinks++] = link;
 	rt->attached = true;
 	return 0;
 }

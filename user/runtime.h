@@ -36,7 +36,7 @@ struct obs_rt_cached {
 struct obs_rt_tier {
 	bool attached;			/* the rt probes were found */
 	pid_t pid;
-	struct bpf_link *links[OBS_RT_PROGS + 1];	/* + worker_start again */
+	struct bpf_link *links[OBS_RT_PROGS];
 	int nlinks;
 	int polls_fd, locks_fd, blocking_fd, base_fd, final_fd;
 	struct obs_rt_cached *cache;

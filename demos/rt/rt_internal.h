@@ -44,6 +44,9 @@
 /* Poll the driver with a zero timeout every 61 ticks: Tokio's default
  * event_interval (same place). */
 #define RT__EVENT_INTERVAL 61
+/* How long a worker keeps firing rt:worker_start after a tracer enables it
+ * (sched.c announce): 5x the 14-18 ms libbpf takes to link its program. */
+#define RT__ANNOUNCE_NS 100000000ULL
 /* At most 3 polls in a row from the LIFO slot per tick, then its task goes to
  * the back of the local queue: MAX_LIFO_POLLS_PER_TICK in worker.rs since
  * Tokio 1.30 (1.24 bounds the LIFO chain only by the coop budget). */
@@ -126,7 +129,9 @@ struct rt__worker {
 	bool in_park;            /* running the driver (parked or zero-timeout):
 				  * its wakes notify no one one by one */
 	bool in_park_zero;       /* in park_timeout_zero: wakes use the LIFO slot */
-	unsigned short announced; /* rt:worker_start users it fired for */
+	unsigned short announced; /* rt:worker_start users last seen */
+	uint64_t announce_until;  /* keep firing worker_start until then, 0:
+				   * done (sched.c announce) */
 	uint64_t last_poll_end;  /* end of the poll just run, 0 after a park
 				  * or a driver turn: the next poll's start */
 	bool is_parked;          /* on the sleepers stack; under idle_mu */

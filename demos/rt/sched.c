@@ -530,17 +530,31 @@ static void park_timeout_zero(struct rt__worker *w)
 }
 
 /*
- * Fires rt:worker_start when a tracer enabled it since the last time: at
- * the worker's start, and later for a tracer that attaches to a running
- * process (observe -p), which learns the worker's record address this way.
+ * Fires rt:worker_start at the worker's start and whenever the number of
+ * tracers on it grows, so that one attaching to a running process
+ * (observe -p) learns the record's address.  The kernel raises the
+ * semaphore when it creates the uprobe, before the tracer's program is
+ * linked to it (14-18 ms later with libbpf), and a single announcement in
+ * that window is lost: so the worker keeps announcing at every park and
+ * maintenance tick for RT__ANNOUNCE_NS, and tracers drop the duplicates.
+ * Unobserved, this is one load and a compare per park.
  */
 static void announce(struct rt__worker *w)
 {
 	unsigned short users = RT__PROBE_USERS(worker_start);
 
-	if (users > w->announced)
-		RT_PROBE3(worker_start, w->idx, w->pub.tid, &w->pub);
-	w->announced = users;
+	if (users != w->announced) {
+		w->announce_until = users > w->announced ?
+				    rt_now_ns() + RT__ANNOUNCE_NS : 0;
+		w->announced = users;
+	}
+	if (!w->announce_until)
+		return;
+	if (rt_now_ns() > w->announce_until) {
+		w->announce_until = 0;
+		return;
+	}
+	RT_PROBE3(worker_start, w->idx, w->pub.tid, &w->pub);
 }
 
 /* Every RT__EVENT_INTERVAL ticks (Tokio's Context::maintenance). */
@@ -592,6 +606,7 @@ static void park(struct rt__worker *w)
 	uint64_t t0 = rt_now_ns();
 
 	w->last_poll_end = 0;
+	announce(w);
 	/* Never sleep on deferred wakes: they would wait for an unrelated
 	 * event.  Tokio parks with a zero timeout instead while
 	 * did_defer_tasks(); the run loop already does, this keeps it so for

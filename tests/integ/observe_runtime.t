@@ -326,8 +326,8 @@ ok "$(f "$RC == 0 && $trc == 0")" "attach: observe -p -d 2 and the demo exit 0 (
 is "$(j att '"\(.target.mode) \(.runtime.probes)"')" "attach rt" "attach: runtime tier on"
 # rt:worker_start's semaphore goes up when the uprobe is registered, before
 # libbpf links the program (14 ms later for the first USDT attach): a
-# worker announcing in between was lost (one of two missing in 2 of 12
-# and 2 of 6 attaches) until observe attached worker_start a second time.
+# single announcement in between was lost (one of two workers missing in
+# 2 of 12 and 2 of 6 attaches), so a worker now announces for 100 ms.
 nw=$(j att '.runtime.workers | length')
 ok "$(f "$nw == 2")" "attach: both workers announced their records ($nw of 2)"
 [ "$nw" = 2 ] || diag "stderr: $(head -c 1000 "$TMPDIR_T/att.err")" \
