@@ -550,13 +550,6 @@ static void fill_poll(struct diag_poll *p, const struct obs_poll_event *e)
 			 obs_sys_class_name(e->off_class));
 }
 
-/* A log2 slot's upper bound can pass the largest value seen: the smaller. */
-static uint64_t capped_p99(const __u64 *hist, uint64_t max)
-{
-	uint64_t v = obs_hist_percentile(hist, OBS_MAX_SLOTS, 99);
-
-	return max && v > max ? max : v;
-}
 
 static void fill_lock(struct diag_lock *d, const struct obs_lock_view *l)
 {
@@ -576,9 +569,11 @@ static void fill_lock(struct diag_lock *d, const struct obs_lock_view *l)
 		d->hold_on_cpu_ns = sub(v->hold_ns, v->hold_rq_ns + v->hold_off_ns);
 	}
 	/* capped by the max, as the report and the JSON print them */
-	d->hold_p99_ns = capped_p99(v->hold_hist, v->hold_max_ns);
+	d->hold_p99_ns = obs_hist_percentile_max(v->hold_hist, OBS_MAX_SLOTS,
+						 99, v->hold_max_ns);
 	d->wait_ns = v->wait_ns;
-	d->wait_p99_ns = capped_p99(v->wait_hist, v->wait_max_ns);
+	d->wait_p99_ns = obs_hist_percentile_max(v->wait_hist, OBS_MAX_SLOTS,
+						 99, v->wait_max_ns);
 }
 
 /* The runtime tier's figures (rs: a run's snapshot or an interval's delta;
@@ -621,8 +616,9 @@ static void fill_runtime(struct diag_input *in, const struct obs_rt_snapshot *rs
 		fill_lock(&r->locks[r->nlocks++], &rs->locks[i]);
 	}
 	r->blocking_jobs = rs->blocking.jobs;
-	r->blocking_queue_p99_ns = capped_p99(rs->blocking.queue_hist,
-					      rs->blocking.queue_max_ns);
+	r->blocking_queue_p99_ns = obs_hist_percentile_max(
+		rs->blocking.queue_hist, OBS_MAX_SLOTS, 99,
+		rs->blocking.queue_max_ns);
 	r->blocking_queue_max_ns = rs->blocking.queue_max_ns;
 }
 

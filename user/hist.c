@@ -58,6 +58,14 @@ static void print_stars(FILE *f, uint64_t val, uint64_t max)
 		fputc('+', f);
 }
 
+uint64_t obs_hist_percentile_max(const __u64 *hist, unsigned int nslots,
+				 double pct, uint64_t max)
+{
+	uint64_t v = obs_hist_percentile(hist, nslots, pct);
+
+	return max && v > max ? max : v;
+}
+
 void obs_hist_print(FILE *f, const __u64 *hist, unsigned int nslots,
 		    const char *unit)
 {

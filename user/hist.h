@@ -21,6 +21,11 @@ int obs_hist_top(const __u64 *hist, unsigned int nslots);
 uint64_t obs_hist_percentile(const __u64 *hist, unsigned int nslots,
 			     double pct);
 
+/* The same, capped by max, the largest value seen (a slot's upper bound can
+ * exceed it); max 0 (unknown): uncapped. */
+uint64_t obs_hist_percentile_max(const __u64 *hist, unsigned int nslots,
+				 double pct, uint64_t max);
+
 /* runqlat's format: "usecs : count | distribution", up to the top slot. */
 void obs_hist_print(FILE *f, const __u64 *hist, unsigned int nslots,
 		    const char *unit);

@@ -220,9 +220,7 @@ static json_t *notable_json(const struct obs_notables *nb)
 static json_t *rt_pctl(const __u64 *hist, unsigned int nslots, double pct,
 		       uint64_t max)
 {
-	uint64_t v = obs_hist_percentile(hist, nslots, pct);
-
-	return jint(max && v > max ? max : v);
+	return jint(obs_hist_percentile_max(hist, nslots, pct, max));
 }
 
 static json_t *by_sys_json(const __u64 *by_sys)

@@ -37,9 +37,7 @@ void obs_top2_sys(const __u64 *by_sys, int *first, int *second)
 /* A slot's upper bound can exceed the largest span seen: show the smaller. */
 static uint64_t pctl(const __u64 *hist, double pct, uint64_t max)
 {
-	uint64_t v = obs_hist_percentile(hist, OBS_MAX_SLOTS, pct);
-
-	return max && v > max ? max : v;
+	return obs_hist_percentile_max(hist, OBS_MAX_SLOTS, pct, max);
 }
 
 static double pct_of(uint64_t ns, double secs)
@@ -258,11 +256,10 @@ static void print_notables(FILE *f, const struct obs_run *run)
 
 /* ---- runtime tier ---------------------------------------------------------- */
 
+/* The same for the runtime's histograms (RT_PROBE_HIST_SLOTS). */
 static uint64_t rt_pctl(const __u64 *hist, double pct, uint64_t max)
 {
-	uint64_t v = obs_hist_percentile(hist, RT_PROBE_HIST_SLOTS, pct);
-
-	return max && v > max ? max : v;
+	return obs_hist_percentile_max(hist, RT_PROBE_HIST_SLOTS, pct, max);
 }
 
 void obs_rt_poll_sentence(char *buf, size_t len, const struct obs_poll_event *e)
