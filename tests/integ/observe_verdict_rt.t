@@ -39,8 +39,13 @@ rt_on starv_sleep
 expect_shape starv_sleep executor_starvation "starvation --mode sleep: executor_starvation"
 evidence_has starv_sleep 'polls longer than 10 ms' \
 	"starvation --mode sleep: the evidence counts the polls over 10 ms"
-evidence_has starv_sleep 'blocked in clock_nanosleep' \
-	"starvation --mode sleep: the longest poll was blocked in clock_nanosleep"
+# (not "the longest poll": on a loaded box one poll stretched by preemption
+# alone can outlast the 20 ms sleeps; seen once in ~20 runs)
+ok "$(jq -e '.verdict.evidence | map(select(test("clock_nanosleep"))) | length > 0' \
+	"$TMPDIR_T/starv_sleep.json" >/dev/null 2>&1 &&
+	jq -e '[.runtime.longest_polls[] | select(.off_syscall == "clock_nanosleep")] | length >= 8' \
+	"$TMPDIR_T/starv_sleep.json" >/dev/null 2>&1 && echo 1 || echo 0)" \
+	"starvation --mode sleep: the evidence names clock_nanosleep, and most of the longest polls were blocked in it"
 # with the probes, nothing is left unseen about suspension convoys
 is "$(jq -r '[.notes[] | select(test("suspension convoy"))] | length' \
 	"$TMPDIR_T/starv_sleep.json" 2>/dev/null)" 0 \
