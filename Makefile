@@ -28,7 +28,10 @@ endif
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -pthread -D_GNU_SOURCE -MMD -MP
-CPPFLAGS += -Idemos/rt -Idemos/lib -Iuser -Ibpf -I$(BUILD)/bpf
+# Each part of the tree gets its own include path, so that no header name
+# can resolve to two files (demos/lib and user/ both have a cli.h).
+DEMO_CPPFLAGS := -Idemos/rt -Idemos/lib -Iabi
+USER_CPPFLAGS := -Iuser -Iabi -Ibpf -I$(BUILD)/bpf
 LDLIBS   += -pthread -lm
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer -O1
@@ -70,13 +73,13 @@ BPF_OBJS  := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	-Ivmlinux/$(ARCH) -Ibpf -Idemos/rt \
+	-Ivmlinux/$(ARCH) -Ibpf -Iabi \
 	-idirafter /usr/include/$(shell gcc -print-multiarch)
 # (the multiarch directory: libbpf's usdt.bpf.h includes <linux/errno.h>,
 # which needs <asm/errno.h>)
 
-# ---- the observer: user/*.c (observe.c has main) -> ./observe ----------------
-USER_SRCS := $(filter-out user/observe.c,$(wildcard user/*.c))
+# ---- the observer: user/**/*.c (observe.c has main) -> ./observe -------------
+USER_SRCS := $(filter-out user/observe.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
 LIBOBSERVE := $(BUILD)/libobserve.a
 OBSERVE_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -ljansson
@@ -93,6 +96,12 @@ ifneq ($(wildcard user/observe.c),)
 BINS += observe
 endif
 all: $(BINS)
+
+# Include paths per part of the tree: the observer and its tests see user/,
+# the runtime, demos and their tests see demos/; both see abi/.
+$(BUILD)/user/%.o $(BUILD)/tests/unit/test_diag%.o: CPPFLAGS += $(USER_CPPFLAGS)
+$(BUILD)/demos/%.o $(BUILD)/bench/%.o $(BUILD)/tests/targets/%.o: CPPFLAGS += $(DEMO_CPPFLAGS)
+$(BUILD)/tests/unit/test_rt_%.o $(BUILD)/tests/unit/test_stats.o: CPPFLAGS += $(DEMO_CPPFLAGS)
 
 # Every object waits for the dependencies and for generated headers.
 $(BUILD)/%.o: %.c | $(DEPS_STAMP) $(BPF_SKELS)

@@ -7,6 +7,7 @@
 
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
+#include "observe.h"	/* OBS_MAX_SLOTS */
 
 #ifndef EEXIST
 #define EEXIST 17

@@ -6,48 +6,41 @@
  * woke whom, for one thread group (and its descendants in launch mode).
  *
  * Everything is aggregated here; the ring buffer carries only spans longer
- * than threshold_ns and slow polls.  The runtime tier (rt USDT probes, the
- * charge of spans to polls and lock holds) is in runtime.bpf.h.  Invariants:
- *  1. Only threads of followed thread groups enter the threads map; pid 0
- *     (the idle task) never does.
- *  2. Per thread, a span is in exactly one state: on CPU (ts_in), blocked
+ * than threshold_ns and slow polls.  What every tier shares (followed
+ * thread groups, the threads map, drops) is base.bpf.h; the runtime tier
+ * (rt USDT probes, the charge of spans to polls and lock holds) is
+ * runtime.bpf.h.  Invariants (and base.bpf.h's):
+ *  1. Per thread, a span is in exactly one state: on CPU (ts_in), blocked
  *     (ts_off, off-CPU time) or waiting on a run queue (ts_runnable, rq
  *     delay).  The wakeup closes the blocked span and opens the rq span, so
  *     run-queue delay is never counted as off-CPU time.  On-CPU time itself
  *     is the kernel's se.sum_exec_runtime growth between switch-outs.
- *  3. sched_wakeup/waking are filtered on the woken task (the argument);
+ *  2. sched_wakeup/waking are filtered on the woken task (the argument);
  *     `current` there is the waker, or anything at all for a remote wakeup.
- *  4. A failed insert is counted in drops, never ignored.
- *  5. The hot programs (sched_switch, sys_enter/exit, sched_wakeup/waking)
+ *  3. The hot programs (sched_switch, sys_enter/exit, sched_wakeup/waking)
  *     run for every event on the box: the tgid filter comes first, before
  *     any clock read or map lookup, and a followed thread costs one lookup.
  *     No user stack is walked on the switch path: a notable span that ends
  *     inside a syscall is held in its thread (pend[]) until that thread's
  *     sys_exit, where it is current and still has the user stack it blocked
  *     with; the stack is taken there, once, and the record sent.
- *  6. Which syscall a thread blocked in comes, on x86_64 with
+ *  4. Which syscall a thread blocked in comes, on x86_64 with
  *     bpf_task_pt_regs (5.15+), from its saved user registers at switch-out
  *     (regs_sys): no sys_enter program at all, and sys_exit returns after
  *     one load while no thread holds spans (pend_threads), or two when
  *     none hashing to its pend_slots[] slot does.  Elsewhere sys_enter
  *     records it per thread (the fallback).
  */
-#include <vmlinux.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
-#include "observe.h"
-#include "maps.bpf.h"
+#include "base.bpf.h"
 #include "core_fixes.bpf.h"
+#include "runtime.bpf.h"
 
 #define TASK_RUNNING 0
 #ifndef ENOSYS
 #define ENOSYS 38
 #endif
 
-/* Settings, written by the loader before load. */
-const volatile __u32 targ_tgid = 0;
-const volatile bool follow_children = false;
+/* Settings of the kernel tier, written by the loader before load. */
 const volatile __u64 threshold_ns = 10 * 1000 * 1000ULL;	/* 0: no events */
 const volatile __s32 futex_nr = -1;		/* futex(2) */
 const volatile __s32 futex_waitv_nr = -1;	/* futex_waitv(2), 5.16+ */
@@ -57,17 +50,6 @@ const volatile __u8 sys_class[OBS_SYSCALL_NRS] = {};	/* nr -> obs_sys_class */
 /* Syscall state from saved user registers, not sys_enter (x86_64, 5.15+). */
 const volatile bool regs_sys = false;
 
-/* Processes added to tgids by the fork handler: 0 spares every syscall and
- * switch on the box a hash lookup until the target forks. */
-__u32 nr_children = 0;
-
-/*
- * Set by the loader when the run ends: every program then ignores the
- * target, so nothing is counted while the programs are being detached
- * (which takes ~1 s of RCU grace periods for the uprobes and tracepoints).
- */
-bool stopped = false;
-
 /*
  * Threads with held spans per tid & (OBS_PEND_SLOTS - 1): sys_exit of any
  * other thread returns after one load.  A count, not a flag, so that two
@@ -76,23 +58,7 @@ bool stopped = false;
 __u32 pend_slots[OBS_PEND_SLOTS] = {};
 __u32 pend_threads = 0;	/* their sum: 0 nearly always, no helper call then */
 
-/* Zero values for inserts (too large for the 512-byte BPF stack). */
-static const struct obs_thread zero_thread;
 static const struct obs_futex zero_futex;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OBS_MAX_TGIDS);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OBS_MAX_THREADS);
-	__type(key, __u32);
-	__type(value, struct obs_thread);
-} threads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -114,63 +80,6 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, OBS_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, OBS_RINGBUF_BYTES);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, OBS_COUNTERS__COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
-static __always_inline void drop(__u32 which)
-{
-	__u64 *cnt = bpf_map_lookup_elem(&drops, &which);
-
-	if (cnt)
-		(*cnt)++;
-}
-
-static __always_inline bool followed(__u32 tgid)
-{
-	if (tgid == targ_tgid)
-		return !stopped;
-	if (!follow_children || !nr_children || stopped)
-		return false;
-	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
-}
-
-/*
- * The entry of a followed thread, created on first sight.  task is the
- * thread (a BTF pointer), NULL for current.  Its name is read here and on
- * task_rename only, not on every switch.
- */
-static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid,
-						     struct task_struct *task)
-{
-	struct obs_thread *t;
-	bool created;
-
-	t = obs_lookup_or_init(&threads, &tid, &zero_thread, &created);
-	if (!t) {
-		drop(OBS_DROP_THREADS);
-		return NULL;
-	}
-	if (created) {
-		t->tid = tid;
-		t->tgid = tgid;
-		if (task)
-			bpf_probe_read_kernel_str(t->comm, sizeof(t->comm),
-						  task->comm);
-		else
-			bpf_get_current_comm(t->comm, sizeof(t->comm));
-	}
-	return t;
-}
 
 static __always_inline __u32 classify(__u32 sys_nr1)
 {
@@ -205,8 +114,6 @@ static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
 	__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 }
-
-#include "runtime.bpf.h"
 
 /*
  * A span over threshold_ns.  Inside a syscall it waits for the thread's
@@ -255,21 +162,6 @@ static __always_inline void flush_pending(struct obs_thread *t, long stack_id)
 	t->npend = 0;
 }
 
-static __always_inline bool futex_cmd_waits(__u32 cmd)
-{
-	return cmd == OBS_FUTEX_WAIT || cmd == OBS_FUTEX_WAIT_BITSET ||
-	       cmd == OBS_FUTEX_LOCK_PI || cmd == OBS_FUTEX_LOCK_PI2 ||
-	       cmd == OBS_FUTEX_WAIT_REQUEUE_PI;
-}
-
-static __always_inline bool futex_cmd_wakes(__u32 cmd)
-{
-	return cmd == OBS_FUTEX_WAKE || cmd == OBS_FUTEX_WAKE_BITSET ||
-	       cmd == OBS_FUTEX_UNLOCK_PI || cmd == OBS_FUTEX_WAKE_OP ||
-	       cmd == OBS_FUTEX_REQUEUE || cmd == OBS_FUTEX_CMP_REQUEUE ||
-	       cmd == OBS_FUTEX_CMP_REQUEUE_PI;
-}
-
 /*
  * The futex address a waiting syscall waits on, 0 if nr/arg0/arg1 is not a
  * futex wait.  futex_waitv is keyed by its first word, waiters[0].uaddr,
@@ -280,7 +172,7 @@ static __always_inline __u64 futex_wait_uaddr(long nr, __u64 arg0, __u64 arg1)
 	__u64 uaddr = 0;
 
 	if (nr == futex_nr)
-		return futex_cmd_waits((__u32)arg1 & OBS_FUTEX_CMD_MASK) ?
+		return obs_futex_cmd_waits((__u32)arg1) ?
 		       arg0 : 0;
 	if (nr == futex2_wait_nr)
 		return arg0;
@@ -296,7 +188,7 @@ static __always_inline __u64 futex_wait_uaddr(long nr, __u64 arg0, __u64 arg1)
 static __always_inline bool futex_wakes(long nr, __u64 arg1)
 {
 	if (nr == futex_nr)
-		return futex_cmd_wakes((__u32)arg1 & OBS_FUTEX_CMD_MASK);
+		return obs_futex_cmd_wakes((__u32)arg1);
 	return nr == futex2_wake_nr;
 }
 

@@ -99,6 +99,28 @@ enum obs_runnable {
 #define OBS_FUTEX_CMP_REQUEUE_PI 12
 #define OBS_FUTEX_LOCK_PI2	13
 
+/* Does futex op (the syscall's second argument) wait, or wake a waiter?
+ * Both tiers of the contract use them: the BPF side and the attach-time
+ * seeding of blocked threads (user/tiers/seed.c). */
+static inline int obs_futex_cmd_waits(__u32 op)
+{
+	__u32 cmd = op & OBS_FUTEX_CMD_MASK;
+
+	return cmd == OBS_FUTEX_WAIT || cmd == OBS_FUTEX_WAIT_BITSET ||
+	       cmd == OBS_FUTEX_LOCK_PI || cmd == OBS_FUTEX_LOCK_PI2 ||
+	       cmd == OBS_FUTEX_WAIT_REQUEUE_PI;
+}
+
+static inline int obs_futex_cmd_wakes(__u32 op)
+{
+	__u32 cmd = op & OBS_FUTEX_CMD_MASK;
+
+	return cmd == OBS_FUTEX_WAKE || cmd == OBS_FUTEX_WAKE_BITSET ||
+	       cmd == OBS_FUTEX_UNLOCK_PI || cmd == OBS_FUTEX_WAKE_OP ||
+	       cmd == OBS_FUTEX_REQUEUE || cmd == OBS_FUTEX_CMP_REQUEUE ||
+	       cmd == OBS_FUTEX_CMP_REQUEUE_PI;
+}
+
 /* A notable span held until its thread leaves the syscall (struct obs_thread). */
 #define OBS_PENDING_MAX		2	/* a third one is sent at once, stackless */
 #define OBS_PEND_SLOTS		4096	/* pend_slots[]: power of 2 */

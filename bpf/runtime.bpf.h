@@ -3,7 +3,7 @@
  * runtime.bpf.h - the runtime tier of observe.bpf.c: USDT programs on the
  * rt runtime's rare probes (docs/probes.md) and the hooks through which the
  * switch path charges what the kernel saw to the poll or the sync lock hold
- * in progress.  Included once, by observe.bpf.c, after thread_get().
+ * in progress.  Included by observe.bpf.c; compiles on its own.
  *
  * Cost model (docs/observe.md): nothing here runs per poll.  A worker's
  * current poll is read from the record it publishes (struct
@@ -20,6 +20,7 @@
 #ifndef OBS_RUNTIME_BPF_H
 #define OBS_RUNTIME_BPF_H
 
+#include "base.bpf.h"
 #include <bpf/usdt.bpf.h>
 #include "rt_probe_abi.h"
 

@@ -29,13 +29,13 @@
 #include <bpf/libbpf.h>
 #include "observe.h"
 #include "observe.skel.h"
-#include "aggregate.h"
+#include "tiers/kernel.h"
 #include "cli.h"
-#include "diag_fill.h"
-#include "report.h"
-#include "runtime.h"
-#include "seed.h"
-#include "syscalls.h"
+#include "analysis/diag_fill.h"
+#include "output/report.h"
+#include "tiers/runtime.h"
+#include "tiers/seed.h"
+#include "common/syscalls.h"
 #include "target.h"
 
 #define POLL_MS_MAX	100	/* how often duration and exit are checked */

@@ -8,8 +8,8 @@
  */
 #include <errno.h>
 #include "../tap.h"
-#include "diag_fill.h"
-#include "hist.h"
+#include "analysis/diag_fill.h"
+#include "common/hist.h"
 
 #define MS 1000000ULL
 

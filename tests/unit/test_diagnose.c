@@ -26,7 +26,7 @@
 #include <libgen.h>
 #include <unistd.h>
 #include "../tap.h"
-#include "diagnose.h"
+#include "analysis/diagnose.h"
 
 #define MS 1000000ULL
 

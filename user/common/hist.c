@@ -3,7 +3,7 @@
  * hist.c - log2 histogram helpers shared by the report and the JSON export.
  */
 #include <string.h>
-#include "hist.h"
+#include "common/hist.h"
 
 uint64_t obs_hist_lo_ns(unsigned int slot)
 {

@@ -17,7 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "observe.skel.h"
-#include "runtime.h"
+#include "tiers/runtime.h"
 
 bool obs_libbpf_quiet;
 

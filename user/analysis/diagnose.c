@@ -21,7 +21,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "diagnose.h"
+#include "analysis/diagnose.h"
 
 #define NSEC_PER_MSEC 1000000ULL
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "aggregate.h"
+#include "tiers/kernel.h"
 
 static const char *const role_names[OBS_ROLE__COUNT] = {
 	[OBS_ROLE_WORKER] = "worker",

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "diag_fill.h"
-#include "hist.h"
-#include "report.h"
-#include "syscalls.h"
+#include "analysis/diag_fill.h"
+#include "common/hist.h"
+#include "output/report.h"
+#include "common/syscalls.h"
 
 #define JSON_VERSION 1
 

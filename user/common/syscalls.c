@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <string.h>
 #include "observe.h"
-#include "syscalls.h"
+#include "common/syscalls.h"
 
 /* Some headers lack the newest syscalls: numbers from the kernel's tables. */
 #if defined(__x86_64__) || defined(__aarch64__)

@@ -8,10 +8,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "diag_fill.h"
-#include "hist.h"
-#include "report.h"
-#include "syscalls.h"
+#include "analysis/diag_fill.h"
+#include "common/hist.h"
+#include "output/report.h"
+#include "common/syscalls.h"
 
 #define REPORT_TOP_FUTEX 10
 #define REPORT_TOP_PAIRS 4

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include "aggregate.h"
-#include "runtime.h"
+#include "tiers/kernel.h"
+#include "tiers/runtime.h"
 
 struct obs_run {
 	pid_t pid;			/* target tgid */

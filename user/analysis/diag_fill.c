@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "diag_fill.h"
-#include "hist.h"
-#include "syscalls.h"
+#include "analysis/diag_fill.h"
+#include "common/hist.h"
+#include "common/syscalls.h"
 
 #define NSEC_PER_SEC	1000000000.0
 #define NSEC_PER_MSEC	1000000ULL

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "observe.h"
-#include "seed.h"
-#include "syscalls.h"
+#include "tiers/seed.h"
+#include "common/syscalls.h"
 #include "target.h"
 
 /* The state letter of /proc/PID/task/TID/stat (after the "(comm)"). */
@@ -67,15 +67,6 @@ static bool task_syscall(pid_t tgid, pid_t tid, long *nr, unsigned long *a1,
 	return true;
 }
 
-static bool futex_op_waits(unsigned long op)
-{
-	unsigned int cmd = (unsigned int)op & OBS_FUTEX_CMD_MASK;
-
-	return cmd == OBS_FUTEX_WAIT || cmd == OBS_FUTEX_WAIT_BITSET ||
-	       cmd == OBS_FUTEX_LOCK_PI || cmd == OBS_FUTEX_LOCK_PI2 ||
-	       cmd == OBS_FUTEX_WAIT_REQUEUE_PI;
-}
-
 int obs_seed_threads(int threads_fd, pid_t tgid, uint64_t t0_ns)
 {
 	static uint8_t classes[OBS_SYSCALL_NRS];
@@ -120,7 +111,7 @@ int obs_seed_threads(int threads_fd, pid_t tgid, uint64_t t0_ns)
 				t->sys_nr1 = (__u32)nr + 1;
 				t->off_class = nr < OBS_SYSCALL_NRS ?
 					classes[nr] : OBS_SYS_OTHER;
-				if ((nr == nrs.futex && futex_op_waits(a2)) ||
+				if ((nr == nrs.futex && obs_futex_cmd_waits((__u32)a2)) ||
 				    nr == nrs.futex_wait)
 					t->cur_uaddr = t->off_uaddr = a1;
 			}

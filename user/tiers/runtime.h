@@ -16,7 +16,7 @@
 #include <sys/types.h>
 #include "observe.h"
 #include "rt_probe_abi.h"
-#include "aggregate.h"
+#include "tiers/kernel.h"
 
 struct observe_bpf;
 struct bpf_link;

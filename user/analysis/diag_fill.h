@@ -20,10 +20,10 @@
 #ifndef OBS_DIAG_FILL_H
 #define OBS_DIAG_FILL_H
 
-#include "aggregate.h"
-#include "diagnose.h"
-#include "report.h"
-#include "runtime.h"
+#include "tiers/kernel.h"
+#include "analysis/diagnose.h"
+#include "output/report.h"
+#include "tiers/runtime.h"
 
 /* An interval's runtime tier: the snapshot delta and its slow polls. */
 struct diag_rt_view {

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * base.bpf.h - what every tier of observe.bpf.c builds on: which thread
+ * groups are followed, the threads map and its entries, the drop counters
+ * and the ring buffer.  The kernel tier (observe.bpf.c) and the runtime
+ * tiers (runtime.bpf.h) include it; it compiles on its own.
+ *
+ * Invariants:
+ *  1. Only threads of followed thread groups enter the threads map; pid 0
+ *     (the idle task) never does: callers check pid before thread_get().
+ *  2. A failed insert is counted in drops, never ignored.
+ *  3. followed() is the first test of every hot program: the target's
+ *     tgid costs one compare, and no map is looked up for other processes
+ *     until the target has forked (nr_children).
+ */
+#ifndef OBS_BASE_BPF_H
+#define OBS_BASE_BPF_H
+
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "observe.h"
+#include "maps.bpf.h"
+
+/* Settings, written by the loader before load. */
+const volatile __u32 targ_tgid = 0;
+const volatile bool follow_children = false;
+
+/* Processes added to tgids by the fork handler: 0 spares every syscall and
+ * switch on the box a hash lookup until the target forks. */
+__u32 nr_children = 0;
+
+/*
+ * Set by the loader when the run ends: every program then ignores the
+ * target, so nothing is counted while the programs are being detached
+ * (which takes ~1 s of RCU grace periods for the uprobes and tracepoints).
+ */
+bool stopped = false;
+
+/* Zero value for inserts (too large for the 512-byte BPF stack). */
+static const struct obs_thread zero_thread;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct obs_thread);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, OBS_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBS_COUNTERS__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline void drop(__u32 which)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &which);
+
+	if (cnt)
+		(*cnt)++;
+}
+
+static __always_inline bool followed(__u32 tgid)
+{
+	if (tgid == targ_tgid)
+		return !stopped;
+	if (!follow_children || !nr_children || stopped)
+		return false;
+	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
+
+/*
+ * The entry of a followed thread, created on first sight.  task is the
+ * thread (a BTF pointer), NULL for current.  Its name is read here and on
+ * task_rename only, not on every switch.
+ */
+static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid,
+						     struct task_struct *task)
+{
+	struct obs_thread *t;
+	bool created;
+
+	t = obs_lookup_or_init(&threads, &tid, &zero_thread, &created);
+	if (!t) {
+		drop(OBS_DROP_THREADS);
+		return NULL;
+	}
+	if (created) {
+		t->tid = tid;
+		t->tgid = tgid;
+		if (task)
+			bpf_probe_read_kernel_str(t->comm, sizeof(t->comm),
+						  task->comm);
+		else
+			bpf_get_current_comm(t->comm, sizeof(t->comm));
+	}
+	return t;
+}
+
+#endif /* OBS_BASE_BPF_H */
