@@ -124,6 +124,8 @@ static inline int obs_futex_cmd_wakes(__u32 op)
 /* A notable span held until its thread leaves the syscall (struct obs_thread). */
 #define OBS_PENDING_MAX		2	/* a third one is sent at once, stackless */
 #define OBS_PEND_SLOTS		4096	/* pend_slots[]: power of 2 */
+_Static_assert((OBS_PEND_SLOTS & (OBS_PEND_SLOTS - 1)) == 0,
+	       "pend_slots[] is indexed by tid & (OBS_PEND_SLOTS - 1)");
 
 struct obs_pending {
 	__u64 ns;

@@ -37,10 +37,12 @@ static const char doc[] =
 "    observe -i 1 -- ./server        # a summary line every second\n"
 "    observe --json -o run.json -- ./demos/demo_starvation\n"
 "    observe --workers 'my-pool-*' -p 1234   # name a foreign runtime's workers\n"
+"    observe --diagnose run.json     # the verdict of a saved run, again\n"
 "\n"
 "EXIT STATUS: launch mode, the command's (128+N if signal N killed it);\n"
-"attach mode 0; 1 on an error of observe; 2 bad usage; 126 the command cannot\n"
-"be executed; 127 command not found.  See docs/observe.md.\n";
+"attach mode and --diagnose 0; 1 on an error of observe; 2 bad usage;\n"
+"126 the command cannot be executed; 127 command not found.\n"
+"See docs/observe.md.\n";
 
 enum {
 	OPT_JSON = 1000,
@@ -49,6 +51,7 @@ enum {
 	OPT_THRESHOLD,
 	OPT_KEEP_ROOT,
 	OPT_NO_RUNTIME,
+	OPT_DIAGNOSE,
 };
 
 static const struct argp_option options[] = {
@@ -66,6 +69,9 @@ static const struct argp_option options[] = {
 	  "Record single spans of at least MS ms as notable (default 10, 0: off)", 0 },
 	{ "no-runtime", OPT_NO_RUNTIME, NULL, 0,
 	  "Kernel tier only: do not attach the rt probes", 0 },
+	{ "diagnose", OPT_DIAGNOSE, "FILE", 0,
+	  "Print the verdict of a saved --json document (no root needed; "
+	  "with --json, as JSON)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug messages", 0 },
 	{ "keep-root", OPT_KEEP_ROOT, NULL, 0,
 	  "Run the launched command as root even under sudo", 0 },
@@ -170,6 +176,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_RUNTIME:
 		env->no_runtime = true;
 		break;
+	case OPT_DIAGNOSE:
+		env->diagnose = arg;
+		break;
 	case ARGP_KEY_INIT:
 		/*
 		 * getopt already printed one line for a bad option; argp's
@@ -193,7 +202,7 @@ void obs_cli_parse(int argc, char **argv, struct obs_env *env)
 	static const struct argp argp = {
 		.options = options,
 		.parser = parse_arg,
-		.args_doc = "-p PID | -- CMD [ARGS...]",
+		.args_doc = "-p PID | -- CMD [ARGS...] | --diagnose FILE.json",
 		.doc = doc,
 	};
 	int i, nopts = argc;
@@ -213,6 +222,11 @@ void obs_cli_parse(int argc, char **argv, struct obs_env *env)
 	}
 	argp_parse(&argp, nopts, argv, 0, NULL, env);
 
+	if (env->diagnose && (env->argv || env->pid || env->interval_s ||
+			      env->duration_s || env->output))
+		usage_error("--diagnose FILE reads a saved run: only --json goes with it");
+	if (env->diagnose)
+		return;
 	if (env->argv && env->pid)
 		usage_error("-p PID and -- CMD are mutually exclusive");
 	if (env->argv && env->argc == 0)

@@ -26,6 +26,7 @@ struct obs_env {
 	bool verbose;			/* -v */
 	bool keep_root;			/* --keep-root */
 	bool no_runtime;		/* --no-runtime: kernel tier only */
+	const char *diagnose;		/* --diagnose FILE: no run at all */
 };
 
 /*

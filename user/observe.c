@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * observe.c - the loader: observe [options] (-p PID | -- CMD [ARGS...]).
+ * observe.c - the command: observe [options] (-p PID | -- CMD [ARGS...]),
+ * or observe --diagnose FILE.json.  main() is the list of the pipeline's
+ * stages (docs/design.md):
+ *
+ *	parse -> prepare -> start the target -> load BPF -> attach the tiers
+ *	-> release the target -> run (ring buffer, -i intervals) -> finish
+ *	(stop, detach, reap, read the snapshot) -> analyse -> outputs
  *
  * Lifecycle, as retsnoop and runqlat: the exit flag is installed before
  * anything is attached; open -> set rodata -> load -> attach -> poll; one
- * cleanup label that tolerates NULL; err = -errno right after the failing
- * call, so a failure can never exit 0.
+ * cleanup that tolerates NULL; err = -errno right after the failing call,
+ * so a failure can never exit 0.
  *
  * Exit status: launch mode, the child's (128+signal if it was killed), like
- * perf stat; attach mode, 0; 1 on any error of observe itself; 2 bad usage;
- * 127 command not found, 126 command not executable.
+ * perf stat; attach mode and --diagnose, 0; 1 on any error of observe
+ * itself; 2 bad usage; 127 command not found, 126 command not executable.
  */
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,20 +27,21 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <jansson.h>
 #include "observe.h"
 #include "observe.skel.h"
-#include "tiers/kernel.h"
 #include "cli.h"
+#include "target.h"
+#include "run.h"
 #include "analysis/diag_fill.h"
+#include "analysis/diag_json.h"
+#include "output/json.h"
 #include "output/report.h"
+#include "output/verdict.h"
+#include "tiers/kernel.h"
 #include "tiers/runtime.h"
 #include "tiers/seed.h"
-#include "common/syscalls.h"
-#include "target.h"
 
 #define POLL_MS_MAX	100	/* how often duration and exit are checked */
 #define KILL_GRACE_MS	2000	/* SIGTERM -> SIGKILL for a launched child */
@@ -44,6 +49,28 @@
 static struct obs_env env;
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t child_pid;	/* launch mode: forward signals */
+
+/* Everything one run holds, from start to cleanup. */
+struct session {
+	struct obs_target target;
+	struct observe_bpf *skel;
+	struct ring_buffer *rb;
+	struct obs_map_fds fds;
+	struct obs_roles_cfg roles;
+	struct obs_runtime runtime;
+	FILE *out;			/* the report or the JSON document */
+	FILE *ivl_out;			/* -i lines */
+	double t0;			/* the run starts (after release) */
+	bool timed_out;			/* -d expired */
+	/* the ring buffer's: notable spans and slow polls (the run's and
+	 * the current interval's) */
+	struct obs_notables notables;
+	struct obs_rt_longest longest, ivl_longest;
+	/* the final snapshot */
+	struct obs_snapshot snap;
+	struct obs_rt_snapshot rtsnap;
+	struct obs_run run;
+};
 
 /*
  * Ctrl-C at the terminal reaches the whole foreground process group, the
@@ -74,33 +101,9 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Does this kernel have BTF for the raw_syscalls tracepoints (tp_btf)? */
-static bool have_btf_tracepoint(const char *name)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	char buf[128];
-	bool ok;
-
-	if (!vmlinux)
-		return false;
-	snprintf(buf, sizeof(buf), "btf_trace_%s", name);
-	ok = btf__find_by_name_kind(vmlinux, buf, BTF_KIND_TYPEDEF) > 0;
-	btf__free(vmlinux);
-	return ok;
-}
-
-/* The ring buffer's consumer context: where spans and slow polls go (the
- * run's and the current interval's), and the stack map. */
-struct event_ctx {
-	struct obs_notables *nb;
-	struct obs_rt_longest *longest;
-	struct obs_rt_longest *ivl_longest;
-	int stack_fd;
-};
-
 static int on_event(void *ctx, void *data, size_t len)
 {
-	struct event_ctx *ec = ctx;
+	struct session *s = ctx;
 	__u32 kind;
 
 	if (len < sizeof(kind))
@@ -108,50 +111,238 @@ static int on_event(void *ctx, void *data, size_t len)
 	memcpy(&kind, data, sizeof(kind));
 	if (kind == OBS_EV_SLOW_POLL) {
 		if (len >= sizeof(struct obs_poll_event)) {
-			obs_rt_longest_add(ec->longest, data);
-			obs_rt_longest_add(ec->ivl_longest, data);
+			obs_rt_longest_add(&s->longest, data);
+			obs_rt_longest_add(&s->ivl_longest, data);
 		}
 	} else if (len >= sizeof(struct obs_event)) {
-		obs_notables_add(ec->nb, data, ec->stack_fd);
+		obs_notables_add(&s->notables, data, s->fds.stacks);
 	}
 	return 0;
 }
 
-/*
- * The runtime tier, if the target's binary carries the rt probes; without
- * them one line says so and the kernel tier goes on.  0 or -errno.
- */
-static int attach_runtime(struct obs_rt_tier *rt, struct observe_bpf *skel,
-			  const struct obs_target *target, char *binary,
-			  size_t len)
+/* Both tiers as of now_ns, open spans charged up to it; a failure is
+ * printed. */
+static int read_tiers(struct session *s, struct obs_snapshot *ks,
+		      struct obs_rt_snapshot *rs, uint64_t now_ns)
 {
+	int err = obs_snapshot_read(ks, &s->fds, &s->roles, now_ns);
+
+	if (!err)
+		err = obs_runtime_read(&s->runtime, rs, ks);
+	if (err)
+		fprintf(stderr, "observe: cannot read BPF maps: %s\n",
+			strerror(-err));
+	return err;
+}
+
+/* ---- stages -------------------------------------------------------------- */
+
+/* Root and BTF, libbpf's messages, the signals, the output file. */
+static int prepare(struct session *s)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct sigaction sa = {
+		.sa_sigaction = sig_handler,
+		.sa_flags = SA_SIGINFO,
+	};
+	int err = obs_preflight();
+
+	if (err)
+		return err;
+	libbpf_set_print(libbpf_print_fn);
+	/* needed only before 5.11 (memcg accounting); harmless after */
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+	/* installed before anything is attached or launched */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
+		err = -errno;
+		fprintf(stderr, "observe: sigaction: %s\n", strerror(-err));
+		return err;
+	}
+	if (env.output) {
+		s->out = fopen(env.output, "we");
+		if (!s->out) {
+			err = -errno;
+			fprintf(stderr, "observe: cannot open %s: %s\n",
+				env.output, strerror(-err));
+			return err;
+		}
+	}
+	/* -i lines never go into the JSON document: it must parse alone */
+	s->ivl_out = env.json ? stderr : s->out;
+	return 0;
+}
+
+/* Launch mode: the child forked and held; attach mode: the PID checked. */
+static int start_target(struct session *s)
+{
+	int err = env.argv ? obs_target_launch(&s->target, env.argv,
+					       env.keep_root) :
+			     obs_target_attach(&s->target, env.pid);
+
+	if (!err && s->target.launched)
+		child_pid = s->target.pid;
+	return err;
+}
+
+/* Open the BPF object, configure the kernel tier, load. */
+static int load_bpf(struct session *s)
+{
+	struct obs_kernel_cfg cfg = {
+		.tgid = s->target.pid, .follow_children = env.argv != NULL,
+		.threshold_ms = env.threshold_ms, .verbose = env.verbose,
+	};
 	int err;
 
-	if (env.no_runtime)
-		return 0;
-	if (target->launched) {
-		/* not there: the exec fails and says so, after the release */
-		if (obs_rt_resolve_cmd(env.argv[0], binary, len))
-			return 0;
-	} else {
-		/* the path for the message; /proc/PID/exe if it is not ours
-		 * to open (another mount namespace, a deleted binary) */
-		char proc[64];
-		ssize_t n;
+	s->skel = observe_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		fprintf(stderr, "observe: failed to open BPF object: %s\n",
+			strerror(-err));
+		return err;
+	}
+	obs_kernel_configure(s->skel, &cfg);
+	err = observe_bpf__load(s->skel);
+	if (err)
+		fprintf(stderr, "observe: failed to load BPF programs: %s "
+			"(-v shows the verifier log)\n", strerror(-err));
+	return err;
+}
 
-		snprintf(proc, sizeof(proc), "/proc/%d/exe", target->pid);
-		n = readlink(proc, binary, len - 1);
-		if (n > 0)
-			binary[n] = '\0';
-		if (n <= 0 || access(binary, R_OK))
-			snprintf(binary, len, "%s", proc);
+/* The kernel tier, a runtime tier if one recognises the target, and the
+ * ring buffer. */
+static int attach_tiers(struct session *s)
+{
+	int err = obs_kernel_attach(s->skel, s->target.pid, &s->fds);
+
+	if (!err && !env.no_runtime)
+		err = obs_runtime_attach(&s->runtime, s->skel, s->target.pid,
+					 s->target.launched ? env.argv[0] : NULL);
+	if (err)
+		return err;
+	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event,
+				 s, NULL);
+	if (!s->rb) {
+		err = -errno;
+		fprintf(stderr, "observe: failed to create ring buffer: %s\n",
+			strerror(-err));
 	}
-	err = obs_rt_attach(rt, skel, target->pid, binary);
-	if (err == -ENOENT) {
-		fprintf(stderr, "observe: no rt probes in %s: runtime tier off, "
-			"kernel tier only\n", binary);
-		return 0;
+	return err;
+}
+
+/* Launch mode: the child execs; attach mode: the threads that exist are
+ * seeded, so that those sleeping through the window still get a row. */
+static int release_target(struct session *s, int *exit_code)
+{
+	struct obs_target *t = &s->target;
+	int err;
+
+	if (t->launched) {
+		err = obs_target_release(t, env.argv[0]);
+		if (err)
+			*exit_code = err == -ENOENT ? 127 : 126;
+		return err;
 	}
+	err = obs_seed_threads(s->fds.threads, t->pid, obs_now_ns());
+	if (obs_target_exited(t)) {
+		fprintf(stderr, "observe: process %d exited during attach\n",
+			t->pid);
+		return -ESRCH;
+	}
+	if (err < 0) {
+		fprintf(stderr, "observe: cannot list threads of %d: %s\n",
+			t->pid, strerror(-err));
+		return err;
+	}
+	if (!env.json && s->out == stdout)
+		fprintf(stderr, "observe: attached to pid %d; Ctrl-C to stop\n",
+			t->pid);
+	return 0;
+}
+
+/* One -i interval: cur read, analysed and printed, then it becomes prev. */
+static int interval(struct session *s, struct obs_snapshot *prev,
+		    struct obs_rt_snapshot *rprev, double t_s, double dt_s)
+{
+	struct obs_snapshot cur = {};
+	struct obs_rt_snapshot rcur = {}, delta = {};
+	struct obs_interval ivl = {
+		.t_s = t_s, .dt_s = dt_s, .prev = prev, .cur = &cur,
+		.longest = &s->ivl_longest,
+	};
+	int err = read_tiers(s, &cur, &rcur, obs_now_ns());
+
+	if (err)
+		return err;
+	if (s->runtime.tier && !obs_rt_snapshot_delta(&delta, rprev, &rcur))
+		ivl.rt = &delta;
+	obs_analyse_interval(&ivl);
+	obs_report_interval(s->ivl_out, &ivl);
+	obs_rt_snapshot_free(&delta);
+	memset(&s->ivl_longest, 0, sizeof(s->ivl_longest));
+	obs_snapshot_free(prev);
+	obs_rt_snapshot_free(rprev);
+	*prev = cur;
+	*rprev = rcur;
+	return 0;
+}
+
+/* How long the next ring-buffer poll may wait: until the next deadline. */
+static int poll_timeout_ms(double now, double deadline, double next_ivl)
+{
+	double ms = POLL_MS_MAX;
+
+	if (deadline && (deadline - now) * 1000 < ms)
+		ms = (deadline - now) * 1000;
+	if (next_ivl && (next_ivl - now) * 1000 < ms)
+		ms = (next_ivl - now) * 1000;
+	return ms < 1 ? 1 : (int)ceil(ms);
+}
+
+/*
+ * Polls the ring buffer until the target exits, -d expires (s->timed_out)
+ * or, in attach mode, a signal arrives; prints the -i lines.  In launch
+ * mode signals were forwarded to the child, whose exit ends the run.
+ */
+static int run_loop(struct session *s)
+{
+	struct obs_snapshot prev = {};
+	struct obs_rt_snapshot rprev = {};
+	double deadline = 0, next_ivl = 0, now;
+	int err = 0;
+
+	s->t0 = now_s();
+	if (env.duration_s > 0)
+		deadline = s->t0 + env.duration_s;
+	if (env.interval_s > 0) {
+		next_ivl = s->t0 + env.interval_s;
+		err = read_tiers(s, &prev, &rprev, obs_now_ns());
+	}
+	while (!err && !(exiting && !s->target.launched) &&
+	       !obs_target_exited(&s->target)) {
+		now = now_s();
+		if (deadline && now >= deadline) {
+			s->timed_out = true;
+			break;
+		}
+		if (next_ivl && now >= next_ivl) {
+			err = interval(s, &prev, &rprev, now - s->t0,
+				       now - next_ivl + env.interval_s);
+			next_ivl += env.interval_s;
+			if (next_ivl < now)
+				next_ivl = now + env.interval_s;
+			continue;
+		}
+		err = ring_buffer__poll(s->rb, poll_timeout_ms(now, deadline,
+							       next_ivl));
+		if (err == -EINTR || err > 0)
+			err = 0;	/* a signal: the checks above decide */
+		else if (err < 0)
+			fprintf(stderr, "observe: ring buffer poll: %s\n",
+				strerror(-err));
+	}
+	obs_snapshot_free(&prev);
+	obs_rt_snapshot_free(&rprev);
 	return err;
 }
 
@@ -178,433 +369,198 @@ static int stop_child(struct obs_target *t)
 	return st;
 }
 
-/*
- * Can the programs read a blocked thread's syscall from its saved user
- * registers (bpf_task_pt_regs, 5.15+; the orig_ax/ax test is x86_64's)?
- * Then sys_enter is not loaded at all.  OBSERVE_SYS_ENTER=1 forces the
- * sys_enter fallback (tests compare the two).
- */
-static bool use_regs_sys(void)
+/* Launch mode: the child's exit status, once it is reaped. */
+static int reap_child(struct session *s)
 {
-#if defined(__x86_64__)
-	const char *force = getenv("OBSERVE_SYS_ENTER");
+	int status = s->timed_out ? stop_child(&s->target) :
+				    obs_target_wait(&s->target, -1);
 
-	if (force && *force && strcmp(force, "0"))
-		return false;
-	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
-				       BPF_FUNC_task_pt_regs, NULL) == 1;
-#else
-	return false;
-#endif
+	if (status < 0) {
+		fprintf(stderr, "observe: waitpid %d: %s\n", s->target.pid,
+			strerror(-status));
+		return status;
+	}
+	s->run.has_exit = true;
+	s->run.exit_status = exit_code_of(status);
+	child_pid = 0;
+	return 0;
 }
 
-static int set_rodata(struct observe_bpf *skel, pid_t tgid)
+/* What the run is about: the target, the command, the kernel. */
+static void describe_run(struct session *s, double end_s)
 {
-	struct obs_futex_nrs nrs;
-	bool btf_sys = have_btf_tracepoint("sys_enter") &&
-		       have_btf_tracepoint("sys_exit");
-	bool regs = use_regs_sys();
+	struct obs_run *run = &s->run;
+	struct utsname uts;
 
-	obs_futex_nrs(&nrs);
-	skel->rodata->targ_tgid = (__u32)tgid;
-	skel->rodata->follow_children = env.argv != NULL;
-	skel->rodata->threshold_ns = env.threshold_ms * 1000000ULL;
-	skel->rodata->futex_nr = nrs.futex;
-	skel->rodata->futex_waitv_nr = nrs.futex_waitv;
-	skel->rodata->futex2_wait_nr = nrs.futex_wait;
-	skel->rodata->futex2_wake_nr = nrs.futex_wake;
-	obs_sys_class_table((uint8_t *)skel->rodata->sys_class,
-			    OBS_SYSCALL_NRS);
+	run->pid = s->target.pid;
+	run->launched = s->target.launched;
+	run->argv = env.argv;
+	run->argc = env.argc;
+	run->duration_s = end_s - s->t0;
+	run->threshold_ms = env.threshold_ms;
+	if (uname(&uts) == 0)
+		snprintf(run->kernel, sizeof(run->kernel), "%s", uts.release);
+	for (size_t i = 0; i < s->snap.nthreads; i++)
+		if (s->snap.threads[i].k.tid == (__u32)s->target.pid)
+			memcpy(run->comm, s->snap.threads[i].k.comm, OBS_COMM_LEN);
+	if (!run->comm[0])
+		obs_proc_comm(s->target.pid, run->comm, sizeof(run->comm));
+	run->snap = &s->snap;
+	run->notables = &s->notables;
+	run->rt = s->runtime.tier ? &s->rtsnap : NULL;
+	run->longest = &s->longest;
+	run->rt_binary = s->runtime.binary;
+}
 
-	skel->rodata->regs_sys = regs;
+/*
+ * The end of the run: nothing counts from here on, the runtime's records
+ * are read once more while the process lives, a launched child is reaped,
+ * the programs are detached, and the final snapshot is read.
+ */
+static int finish(struct session *s)
+{
+	double t_end = now_s();
+	/* open spans end here: detaching can take a while (RCU grace periods) */
+	uint64_t end_ns = obs_now_ns();
+	struct obs_snapshot ks = {};
+	struct obs_rt_snapshot rs = {};
+	int err;
 
-	/*
-	 * tp_btf where the kernel has it, else the raw_tp twin (same code);
-	 * no sys_enter at all when the registers tell the syscall.
-	 */
-	bpf_program__set_autoload(skel->progs.obs_sys_enter, btf_sys && !regs);
-	bpf_program__set_autoload(skel->progs.obs_sys_exit, btf_sys);
-	bpf_program__set_autoload(skel->progs.obs_sys_enter_raw,
-				  !btf_sys && !regs);
-	bpf_program__set_autoload(skel->progs.obs_sys_exit_raw, !btf_sys);
-	if (env.verbose) {
-		if (!btf_sys)
-			fprintf(stderr, "observe: no BTF for raw_syscalls, using raw_tp\n");
-		fprintf(stderr, "observe: syscalls from %s\n",
-			regs ? "saved user registers" : "sys_enter");
+	s->skel->bss->stopped = true;
+	/* a child stopped at the end of -d, or a process attached to, leaves
+	 * no rt:worker_stop copy: the runtime tier caches what it reads now */
+	if (s->runtime.tier && !read_tiers(s, &ks, &rs, end_ns))
+		obs_rt_snapshot_free(&rs);
+	obs_snapshot_free(&ks);
+	obs_runtime_detach(&s->runtime);
+	if (s->target.launched) {
+		err = reap_child(s);
+		if (err)
+			return err;
+	}
+	/* the ring buffer and the maps are final once the programs are
+	 * detached, and a held span cannot be both sent and read as held */
+	observe_bpf__detach(s->skel);
+	ring_buffer__consume(s->rb);
+	err = read_tiers(s, &s->snap, &s->rtsnap, end_ns);
+	if (err)
+		return err;
+	obs_notables_add_pending(&s->notables, &s->snap);
+	obs_notables_sort(&s->notables);
+	describe_run(s, t_end);
+	return 0;
+}
+
+/* The report or the JSON document of the analysed run. */
+static int write_outputs(struct session *s)
+{
+	int err;
+
+	if (env.json) {
+		err = obs_json_print(s->out, &s->run);
+		if (err)
+			fprintf(stderr, "observe: cannot write JSON: %s\n",
+				strerror(-err));
+		return err;
+	}
+	obs_report_print(s->out, &s->run);
+	if (ferror(s->out)) {
+		fprintf(stderr, "observe: cannot write the report\n");
+		return -EIO;
 	}
 	return 0;
 }
 
-/* Reads the kernel and runtime snapshots, open spans charged up to now_ns. */
-static int read_both(struct obs_snapshot *ks, struct obs_rt_snapshot *rs,
-		     const struct obs_map_fds *fds,
-		     const struct obs_roles_cfg *roles, struct obs_rt_tier *rt,
-		     uint64_t now_ns)
+/* Prints a diagnosis as JSON ({verdict, findings, notes}); 0 or -errno. */
+static int print_verdict_json(FILE *f, const struct diag_result *res)
 {
-	int err = obs_snapshot_read(ks, fds, roles, now_ns);
+	json_t *j = obs_verdict_json(res);
+	int err = j ? 0 : -ENOMEM;
 
-	return err ? err : obs_rt_snapshot_read(rs, rt, ks);
-}
-
-/* One -i interval: its summary line and its verdict. */
-static void print_interval(FILE *f, double t_s, double dt_s,
-			   const struct obs_snapshot *prev,
-			   const struct obs_snapshot *cur,
-			   const struct obs_rt_snapshot *rprev,
-			   const struct obs_rt_snapshot *rcur,
-			   struct obs_rt_tier *rt, struct obs_rt_longest *longest)
-{
-	struct obs_rt_snapshot delta = {};
-	struct diag_rt_view view = { NULL, longest };
-
-	obs_report_interval(f, t_s, dt_s, prev, cur);
-	if (rt->attached && !obs_rt_snapshot_delta(&delta, rprev, rcur))
-		view.rt = &delta;
-	diag_print_interval(f, t_s, dt_s, prev, cur, &view);
-	obs_rt_snapshot_free(&delta);
-	memset(longest, 0, sizeof(*longest));
-}
-
-/*
- * Polls the ring buffer until the target exits, -d expires (*timed_out) or,
- * in attach mode, a signal arrives; prints the -i lines.  In launch mode
- * signals were forwarded to the child, whose exit ends the run.
- */
-static int poll_until_done(struct ring_buffer *rb, struct obs_target *target,
-			   const struct obs_map_fds *fds,
-			   const struct obs_roles_cfg *roles,
-			   struct obs_rt_tier *rt,
-			   struct obs_rt_longest *ivl_longest, FILE *ivl_out,
-			   double t0, bool *timed_out)
-{
-	struct obs_snapshot prev = {}, cur = {};
-	struct obs_rt_snapshot rprev = {}, rcur = {};
-	double next_ivl = 0, deadline = 0, now;
-	int err = 0, timeout;
-
-	if (env.duration_s > 0)
-		deadline = t0 + env.duration_s;
-	if (env.interval_s > 0) {
-		next_ivl = t0 + env.interval_s;
-		err = read_both(&prev, &rprev, fds, roles, rt, obs_now_ns());
-		if (err)
-			goto read_failed;
-		memset(ivl_longest, 0, sizeof(*ivl_longest));
-	}
-	for (;;) {
-		if (exiting && !target->launched)
-			break;
-		if (obs_target_exited(target))
-			break;
-		now = now_s();
-		if (deadline && now >= deadline) {
-			*timed_out = true;
-			break;
-		}
-		if (next_ivl && now >= next_ivl) {
-			err = read_both(&cur, &rcur, fds, roles, rt, obs_now_ns());
-			if (err)
-				goto read_failed;
-			print_interval(ivl_out, now - t0, now - next_ivl +
-				       env.interval_s, &prev, &cur, &rprev,
-				       &rcur, rt, ivl_longest);
-			obs_snapshot_free(&prev);
-			obs_rt_snapshot_free(&rprev);
-			prev = cur;
-			rprev = rcur;
-			memset(&cur, 0, sizeof(cur));
-			memset(&rcur, 0, sizeof(rcur));
-			next_ivl += env.interval_s;
-			if (next_ivl < now)
-				next_ivl = now + env.interval_s;
-		}
-		timeout = POLL_MS_MAX;
-		if (deadline && (deadline - now) * 1000 < timeout)
-			timeout = (int)ceil((deadline - now) * 1000);
-		if (next_ivl && (next_ivl - now) * 1000 < timeout)
-			timeout = (int)ceil((next_ivl - now) * 1000);
-		err = ring_buffer__poll(rb, timeout < 1 ? 1 : timeout);
-		if (err == -EINTR)
-			continue;	/* a signal: the checks above decide */
-		if (err < 0) {
-			fprintf(stderr, "observe: ring buffer poll: %s\n",
-				strerror(-err));
-			goto cleanup;
-		}
-	}
-	err = 0;
-	goto cleanup;
-
-read_failed:
-	fprintf(stderr, "observe: cannot read BPF maps: %s\n", strerror(-err));
-cleanup:
-	obs_snapshot_free(&prev);
-	obs_snapshot_free(&cur);
-	obs_rt_snapshot_free(&rprev);
-	obs_rt_snapshot_free(&rcur);
+	/* confidences are rounded: 10 digits print them as such */
+	if (!err && (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) ||
+		     fputc('\n', f) == EOF))
+		err = -EIO;
+	json_decref(j);
 	return err;
 }
 
-/*
- * Reads the live workers' records once more while the process still runs
- * (the runtime caches them): a child stopped at the end of -d, or a process
- * attached to, leaves no rt:worker_stop copy.
- */
-static void cache_rt_records(const struct obs_map_fds *fds,
-			     const struct obs_roles_cfg *roles,
-			     struct obs_rt_tier *rt)
+/* observe --diagnose FILE.json [--json]: the rules over a saved run, in
+ * words or as the document's verdict/findings/notes; no root needed. */
+static int diagnose_file(const char *path)
 {
-	struct obs_snapshot ks = {};
-	struct obs_rt_snapshot rs = {};
+	struct diag_input *in = calloc(1, sizeof(*in));	/* ~240 KB */
+	struct diag_result res;
+	char why[256] = "";
+	int err = in ? diag_json_load(path, in, why, sizeof(why)) : -ENOMEM;
 
-	if (rt->attached && !read_both(&ks, &rs, fds, roles, rt, obs_now_ns()))
-		obs_rt_snapshot_free(&rs);
-	obs_snapshot_free(&ks);
+	if (err)
+		fprintf(stderr, "observe: %s: %s\n", path,
+			why[0] ? why : strerror(-err));
+	else if ((err = diag_run(in, &res)))
+		fprintf(stderr, "observe: %s: cannot diagnose: %s\n", path,
+			strerror(-err));
+	else if (env.json && (err = print_verdict_json(stdout, &res)))
+		fprintf(stderr, "observe: cannot write JSON: %s\n",
+			strerror(-err));
+	else if (!env.json)
+		obs_verdict_print(stdout, &res);
+	free(in);
+	return err ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* Detaches everything, closes the output; the exit status. */
+static int cleanup(struct session *s, int err, int exit_code)
 {
-	struct observe_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
-	struct obs_target target;
-	struct obs_snapshot snap = {};
-	static struct obs_notables notables;
-	static struct obs_rt_longest longest, ivl_longest;
-	struct event_ctx ectx = {
-		.nb = &notables, .longest = &longest,
-		.ivl_longest = &ivl_longest, .stack_fd = -1,
-	};
-	struct obs_rt_tier rtier = {};
-	struct obs_rt_snapshot rtsnap = {};
-	char rt_binary[PATH_MAX] = "";
-	struct obs_roles_cfg roles;
-	struct obs_map_fds fds;
-	struct obs_run run = {};
-	struct utsname uts;
-	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-	struct sigaction sa = {
-		.sa_sigaction = sig_handler,
-		.sa_flags = SA_SIGINFO,
-	};
-	FILE *out = stdout, *ivl_out;
-	double t0, t_end;
-	uint64_t end_ns;
-	bool timed_out = false;
-	int err = 0, exit_code = 1, status;
-	__u8 one = 1;
-	__u32 key;
-
-	obs_cli_parse(argc, argv, &env);
-	obs_target_init(&target);
-	roles = (struct obs_roles_cfg){
-		.worker = env.worker_globs, .nworker = env.nworker_globs,
-		.blocking = env.blocking_globs, .nblocking = env.nblocking_globs,
-	};
-
-	err = obs_preflight();
-	if (err)
-		goto cleanup;
-	libbpf_set_print(libbpf_print_fn);
-	/* needed only before 5.11 (memcg accounting); harmless after */
-	setrlimit(RLIMIT_MEMLOCK, &rl);
-
-	/* Installed before anything is attached or launched. */
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
-		err = -errno;
-		fprintf(stderr, "observe: sigaction: %s\n", strerror(-err));
-		goto cleanup;
-	}
-
-	if (env.output) {
-		out = fopen(env.output, "we");
-		if (!out) {
-			err = -errno;
-			fprintf(stderr, "observe: cannot open %s: %s\n",
-				env.output, strerror(-err));
-			out = stdout;
-			goto cleanup;
-		}
-	}
-	/* -i lines never go into the JSON document: it must parse alone */
-	ivl_out = env.json ? stderr : out;
-
-	if (env.argv)
-		err = obs_target_launch(&target, env.argv, env.keep_root);
-	else
-		err = obs_target_attach(&target, env.pid);
-	if (err)
-		goto cleanup;
-	if (target.launched)
-		child_pid = target.pid;
-
-	skel = observe_bpf__open();
-	if (!skel) {
-		err = -errno;
-		fprintf(stderr, "observe: failed to open BPF object: %s\n",
-			strerror(-err));
-		goto cleanup;
-	}
-	err = set_rodata(skel, target.pid);
-	if (err)
-		goto cleanup;
-	err = observe_bpf__load(skel);
-	if (err) {
-		fprintf(stderr, "observe: failed to load BPF programs: %s "
-			"(-v shows the verifier log)\n", strerror(-err));
-		goto cleanup;
-	}
-	key = (__u32)target.pid;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tgids), &key, &one,
-				BPF_ANY)) {
-		err = -errno;
-		fprintf(stderr, "observe: cannot add pid %d to the filter: %s\n",
-			target.pid, strerror(-err));
-		goto cleanup;
-	}
-	err = observe_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "observe: failed to attach BPF programs: %s\n",
-			strerror(-err));
-		goto cleanup;
-	}
-	err = attach_runtime(&rtier, skel, &target, rt_binary,
-			     sizeof(rt_binary));
-	if (err)
-		goto cleanup;
-	ectx.stack_fd = bpf_map__fd(skel->maps.stacks);
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &ectx,
-			      NULL);
-	if (!rb) {
-		err = -errno;
-		fprintf(stderr, "observe: failed to create ring buffer: %s\n",
-			strerror(-err));
-		goto cleanup;
-	}
-	fds = (struct obs_map_fds){
-		.threads = bpf_map__fd(skel->maps.threads),
-		.futexes = bpf_map__fd(skel->maps.futexes),
-		.pairs = bpf_map__fd(skel->maps.pairs),
-		.drops = bpf_map__fd(skel->maps.drops),
-	};
-
-	if (target.launched) {
-		err = obs_target_release(&target, env.argv[0]);
-		if (err) {
-			exit_code = err == -ENOENT ? 127 : 126;
-			goto cleanup;
-		}
-	} else {
-		/* threads that sleep through the window still get a row */
-		err = obs_seed_threads(fds.threads, target.pid, obs_now_ns());
-		if (err < 0 && !obs_target_exited(&target)) {
-			fprintf(stderr, "observe: cannot list threads of %d: %s\n",
-				target.pid, strerror(-err));
-			goto cleanup;
-		}
-		err = 0;
-		if (obs_target_exited(&target)) {
-			err = -ESRCH;
-			fprintf(stderr, "observe: process %d exited during "
-				"attach\n", target.pid);
-			goto cleanup;
-		}
-	}
-	t0 = now_s();
-	if (!target.launched && !env.json && out == stdout)
-		fprintf(stderr, "observe: attached to pid %d; Ctrl-C to stop\n",
-			target.pid);
-
-	err = poll_until_done(rb, &target, &fds, &roles, &rtier, &ivl_longest,
-			      ivl_out, t0, &timed_out);
-	if (err)
-		goto cleanup;
-	t_end = now_s();
-	/* open spans end here: detaching can take a while (RCU grace periods) */
-	end_ns = obs_now_ns();
-	/* nothing counts past the end: detaching takes ~1 s */
-	skel->bss->stopped = true;
-	cache_rt_records(&fds, &roles, &rtier);
-	obs_rt_detach(&rtier);
-
-	if (target.launched) {
-		status = timed_out ? stop_child(&target) :
-				     obs_target_wait(&target, -1);
-		if (status < 0) {
-			err = status;
-			fprintf(stderr, "observe: waitpid %d: %s\n", target.pid,
-				strerror(-err));
-			goto cleanup;
-		}
-		run.has_exit = true;
-		run.exit_status = exit_code_of(status);
-		child_pid = 0;
-	}
-	/*
-	 * Stop the programs first: the ring buffer and the maps read below are
-	 * then final, and a held span cannot be both sent and read as held.
-	 */
-	observe_bpf__detach(skel);
-	ring_buffer__consume(rb);
-	err = read_both(&snap, &rtsnap, &fds, &roles, &rtier, end_ns);
-	if (err)
-		goto read_failed;
-	obs_notables_add_pending(&notables, &snap);
-	obs_notables_sort(&notables);
-
-	run.pid = target.pid;
-	run.launched = target.launched;
-	run.argv = env.argv;
-	run.argc = env.argc;
-	run.duration_s = t_end - t0;
-	run.threshold_ms = env.threshold_ms;
-	run.snap = &snap;
-	run.notables = &notables;
-	run.rt = rtier.attached ? &rtsnap : NULL;
-	run.longest = &longest;
-	run.rt_binary = rt_binary;
-	if (uname(&uts) == 0)
-		snprintf(run.kernel, sizeof(run.kernel), "%s", uts.release);
-	for (size_t i = 0; i < snap.nthreads; i++)
-		if (snap.threads[i].k.tid == (__u32)target.pid)
-			memcpy(run.comm, snap.threads[i].k.comm, OBS_COMM_LEN);
-	if (!run.comm[0])
-		obs_proc_comm(target.pid, run.comm, sizeof(run.comm));
-
-	if (env.json) {
-		err = obs_json_print(out, &run);
-		if (err) {
-			fprintf(stderr, "observe: cannot write JSON: %s\n",
-				strerror(-err));
-			goto cleanup;
-		}
-	} else {
-		obs_report_print(out, &run);
-		if (ferror(out)) {
-			err = -EIO;
-			fprintf(stderr, "observe: cannot write the report\n");
-			goto cleanup;
-		}
-	}
-	exit_code = target.launched ? run.exit_status : 0;
-	goto cleanup;
-
-read_failed:
-	fprintf(stderr, "observe: cannot read BPF maps: %s\n", strerror(-err));
-cleanup:
-	ring_buffer__free(rb);
-	obs_rt_free(&rtier);
-	obs_rt_snapshot_free(&rtsnap);
-	observe_bpf__destroy(skel);
+	ring_buffer__free(s->rb);
+	obs_runtime_free(&s->runtime);
+	obs_rt_snapshot_free(&s->rtsnap);
+	observe_bpf__destroy(s->skel);
 	child_pid = 0;
-	obs_target_cleanup(&target);
-	obs_snapshot_free(&snap);
-	if (out != stdout && fclose(out) && !err) {
+	obs_target_cleanup(&s->target);
+	obs_snapshot_free(&s->snap);
+	if (s->out != stdout && fclose(s->out) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.output);
 		err = -EIO;
 	}
 	if (err && exit_code == 0)
 		exit_code = 1;
 	return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	static struct session s;	/* large: the notable spans */
+	int err, exit_code = 1;
+
+	obs_cli_parse(argc, argv, &env);
+	if (env.diagnose)
+		return diagnose_file(env.diagnose);
+	obs_target_init(&s.target);
+	s.out = stdout;
+	s.roles = (struct obs_roles_cfg){
+		.worker = env.worker_globs, .nworker = env.nworker_globs,
+		.blocking = env.blocking_globs, .nblocking = env.nblocking_globs,
+	};
+
+	err = prepare(&s);
+	if (!err)
+		err = start_target(&s);
+	if (!err)
+		err = load_bpf(&s);
+	if (!err)
+		err = attach_tiers(&s);
+	if (!err)
+		err = release_target(&s, &exit_code);
+	if (!err)
+		err = run_loop(&s);
+	if (!err)
+		err = finish(&s);
+	if (!err) {
+		obs_analyse_run(&s.run);
+		err = write_outputs(&s);
+	}
+	if (!err)
+		exit_code = s.target.launched ? s.run.exit_status : 0;
+	return cleanup(&s, err, exit_code);
 }

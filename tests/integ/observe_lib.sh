@@ -103,26 +103,23 @@ notes_need_probes() {
 	is "$n" "$#" "$desc"
 }
 
-# converter_agrees NAME...: one test, that each document's verdict is the one
-# the reference converter (tests/unit/test_diagnose.c, DIAG_FILE) computes
-# from the document alone: the in-memory filling (user/diag_fill.c) and the
-# JSON agree.  Skipped when test_diagnose is not built.
+# converter_agrees NAME...: one test, that each document's verdict,
+# findings and notes are what `observe --diagnose --json` derives from the
+# document alone: the live path (snapshot -> analysis) and the JSON path
+# (user/analysis/diag_json.c) agree.
 converter_agrees() {
-	local td=$BUILD/tests/test_diagnose name ref n=0
-	if [ ! -x "$td" ]; then
-		skip "test_diagnose not built ($td)"
-		return
-	fi
+	local name keys='{verdict, findings, notes}' n=0
 	for name in "$@"; do
-		ref=$(DIAG_JSON=1 DIAG_FILE="$TMPDIR_T/$name.json" "$td" 2>/dev/null |
-			sed -n '/^{/,$p' | jq -r '.verdict.shape' 2>/dev/null)
-		if [ -n "$ref" ] && [ "$ref" = "$(shape "$name")" ]; then
+		if cmp -s <(jq -S "$keys" "$TMPDIR_T/$name.json" 2>/dev/null) \
+			<("$TOP/observe" --diagnose "$TMPDIR_T/$name.json" --json 2>/dev/null |
+			  jq -S "$keys" 2>/dev/null) &&
+		   [ -n "$(shape "$name")" ]; then
 			n=$((n + 1))
 		else
-			diag "$name: document says '$(shape "$name")', reference converter '$ref'"
+			diag "$name: observe --diagnose --json does not give the document's own verdict"
 		fi
 	done
-	is "$n" "$#" "the reference converter of each JSON document gives its verdict"
+	is "$n" "$#" "observe --diagnose on each JSON document gives its own verdict, findings and notes"
 }
 
 # verdict_summary NAME...: the findings of each run as one diagnostic line

@@ -138,7 +138,7 @@ is "$(jq -r '.verdict.confidence_level' "$TMPDIR_T/probe.json" 2>/dev/null)" hig
 	"probe: healthy with high confidence (the runtime tier rules the shapes out)"
 
 # ---- every run: the in-memory filling and the JSON agree --------------------------
-# (tests/unit/test_diagnose.c's reference converter, DIAG_FILE)
+# (observe --diagnose --json: user/analysis/diag_json.c)
 NAMES="starv_sleep starv_spin starv_io starv_greedy starv_fixed starv_io_fixed starv_spin_fixed convoy
 	convoy_fixed susp susp_async_convoy susp_fixed server server_fixed probe"
 # shellcheck disable=SC2086 # NAMES: a list

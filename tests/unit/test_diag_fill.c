@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_diag_fill - observe's snapshot -> diag_input (user/diag_fill.c) on
- * synthetic snapshots: every field as the reference JSON converter fills it
- * (tests/unit/test_diagnose.c), the bounds and what is kept beyond them,
- * the difference of two snapshots for -i, and the verdict that follows.
+ * test_diag_fill - the analysis stage, observe's snapshot -> diag_input
+ * (user/analysis/diag_fill.c), on synthetic snapshots: every field as the
+ * JSON converter fills it (user/analysis/diag_json.c), the bounds and what
+ * is kept beyond them, the difference of two snapshots for -i, and the
+ * verdict that follows, stored with the run.
  * The real runs are in tests/integ/observe_verdict.t.
  */
 #include <errno.h>
 #include "../tap.h"
 #include "analysis/diag_fill.h"
 #include "common/hist.h"
+#include "analysis/diag_json.h"
+#include "output/json.h"
+#include "output/verdict.h"
 
 #define MS 1000000ULL
 
@@ -88,6 +92,42 @@ static struct obs_run run_of(const struct obs_snapshot *s,
 {
 	return (struct obs_run){ .snap = s, .notables = nb,
 				 .duration_s = secs, .threshold_ms = 10 };
+}
+
+/* The analysis stage on a run; its verdict into r. */
+static int analyse_run(struct obs_run *run, struct diag_result *r)
+{
+	int err = obs_analyse_run(run);
+
+	*r = run->diag;
+	return err;
+}
+
+static struct obs_interval interval_of(const struct obs_snapshot *prev,
+				       const struct obs_snapshot *cur,
+				       double dt_s)
+{
+	return (struct obs_interval){ .t_s = 2.0, .dt_s = dt_s,
+				      .prev = prev, .cur = cur };
+}
+
+static int fill_interval(struct diag_input *in, const struct obs_snapshot *prev,
+			 const struct obs_snapshot *cur, double dt_s)
+{
+	struct obs_interval ivl = interval_of(prev, cur, dt_s);
+
+	return diag_fill_interval(in, &ivl);
+}
+
+static int analyse_interval(const struct obs_snapshot *prev,
+			    const struct obs_snapshot *cur, double dt_s,
+			    struct diag_result *r)
+{
+	struct obs_interval ivl = interval_of(prev, cur, dt_s);
+	int err = obs_analyse_interval(&ivl);
+
+	*r = ivl.diag;
+	return err;
 }
 
 static struct diag_input *fill(const struct obs_run *run)
@@ -172,7 +212,6 @@ TEST(run_fields_as_the_json_converter)
 	in = fill(&run);
 	ASSERT_UEQ(in->duration_ns, 3101 * MS);
 	ASSERT_EQ(in->ncpus, sysconf(_SC_NPROCESSORS_ONLN));
-	ASSERT_EQ(in->ncpus, diag_fill_ncpus());
 	ASSERT_EQ(in->nworkers, 0);		/* kernel tier: from names */
 	ASSERT_UEQ(in->drops, 5);
 	ASSERT(!in->truncated);
@@ -212,7 +251,7 @@ TEST(run_verdict_starvation)
 
 	starvation_snapshot(&s);
 	run = run_of(&s, NULL, 3.0);
-	ASSERT_EQ(diag_of_run(&run, &r), 0);
+	ASSERT_EQ(analyse_run(&run, &r), 0);
 	ASSERT_STR_EQ(diag_shape_name(r.findings[0].shape), "executor_starvation");
 	ASSERT(any_evidence(&r.findings[0], "clock_nanosleep"));
 	ASSERT(any_evidence(&r.findings[0], "rt-worker-1"));
@@ -232,7 +271,7 @@ TEST(run_a_target_that_exited_at_once)
 	in = fill(&run);
 	ASSERT_UEQ(in->duration_ns, 1);
 	free(in);
-	ASSERT_EQ(diag_of_run(&run, &r), 0);
+	ASSERT_EQ(analyse_run(&run, &r), 0);
 	ASSERT_STR_EQ(diag_shape_name(r.findings[0].shape), "healthy");
 	obs_snapshot_free(&s);
 }
@@ -247,8 +286,9 @@ TEST(bad_arguments)
 	ASSERT_EQ(diag_fill_run(NULL, &run), -EINVAL);
 	ASSERT_EQ(diag_fill_run(in, NULL), -EINVAL);
 	ASSERT_EQ(diag_fill_run(in, &run), -EINVAL);	/* no snapshot */
-	ASSERT_EQ(diag_fill_interval(in, NULL, &s, 1.0, NULL), -EINVAL);
-	ASSERT_EQ(diag_fill_interval(in, &s, NULL, 1.0, NULL), -EINVAL);
+	ASSERT_EQ(fill_interval(in, NULL, &s, 1.0), -EINVAL);
+	ASSERT_EQ(fill_interval(in, &s, NULL, 1.0), -EINVAL);
+	ASSERT_EQ(diag_fill_interval(in, NULL), -EINVAL);
 	free(in);
 }
 
@@ -311,7 +351,7 @@ TEST(interval_threads_beyond_the_bound_keep_the_busiest_now)
 		p->on_cpu_ns = i < 10 ? 5000 * MS : 0;
 		k->on_cpu_ns = p->on_cpu_ns + (i < 10 ? 0 : 1 * MS);
 	}
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
+	ASSERT_EQ(fill_interval(in, &prev, &cur, 1.0), 0);
 	ASSERT_EQ(in->nthreads, DIAG_MAX_THREADS);
 	ASSERT(in->truncated);
 	ASSERT_NULL(thread_in(in, 1000));
@@ -409,14 +449,14 @@ TEST(convoy_from_the_futex_pairs)
 	add_pair(&s, 50, 0x5600aa38, 51, OBS_PAIR_WAKER, 700, 0);
 	add_pair(&s, 50, 0x5600aa38, 52, OBS_PAIR_WAKER, 700, 0);
 	run = run_of(&s, NULL, 3.0);
-	ASSERT_EQ(diag_of_run(&run, &r), 0);
+	ASSERT_EQ(analyse_run(&run, &r), 0);
 	ASSERT_STR_EQ(diag_shape_name(r.findings[0].shape), "mutex_convoy");
 	snprintf(addr, sizeof(addr), "futex 0x%llx", 0x5600aa38ULL);
 	ASSERT(any_evidence(&r.findings[0], addr));
 
 	/* the same waits with no waker recorded: a park, not a convoy */
 	s.npairs = 2;
-	ASSERT_EQ(diag_of_run(&run, &r), 0);
+	ASSERT_EQ(analyse_run(&run, &r), 0);
 	for (unsigned int i = 0; i < r.nfindings; i++)
 		ASSERT_NE(r.findings[i].shape, DIAG_MUTEX_CONVOY);
 	obs_snapshot_free(&s);
@@ -513,7 +553,7 @@ TEST(interval_is_the_difference)
 	k = add_thread(&cur, 100, 103, "late", OBS_ROLE_OTHER);
 	k->on_cpu_ns = 5 * MS;
 
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
+	ASSERT_EQ(fill_interval(in, &prev, &cur, 1.0), 0);
 	ASSERT_UEQ(in->duration_ns, 1000 * MS);
 	ASSERT_EQ(in->nspans, 0);
 	ASSERT_EQ(in->nthreads, 4);
@@ -526,11 +566,11 @@ TEST(interval_is_the_difference)
 	ASSERT_ULE(t->on_cpu_ns, 4 * MS + 1);
 	/* born in the interval: all of it */
 	ASSERT_UEQ(thread_in(in, 103)->on_cpu_ns, 5 * MS);
-	ASSERT_EQ(diag_of_interval(&prev, &cur, 1.0, NULL, &r), 0);
+	ASSERT_EQ(analyse_interval(&prev, &cur, 1.0, &r), 0);
 	ASSERT_STR_EQ(diag_shape_name(r.findings[0].shape), "executor_starvation");
 
 	/* nothing happened between two identical snapshots: no blocking */
-	ASSERT_EQ(diag_of_interval(&cur, &cur, 1.0, NULL, &r), 0);
+	ASSERT_EQ(analyse_interval(&cur, &cur, 1.0, &r), 0);
 	ASSERT_STR_EQ(diag_shape_name(r.findings[0].shape), "healthy");
 	free(in);
 	obs_snapshot_free(&full);
@@ -575,7 +615,7 @@ TEST(interval_futex_and_pair_differences)
 	add_pair(&cur, 9, 0xb0, 23, OBS_PAIR_WAITER, 0, 0);	/* nothing */
 	add_pair(&cur, 9, 0xc0, 24, OBS_PAIR_WAITER, 50, 60 * MS);
 
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
+	ASSERT_EQ(fill_interval(in, &prev, &cur, 1.0), 0);
 	ASSERT_EQ(in->nfutex, 3);
 	/* most wait in the interval first: B, C, A */
 	ASSERT_UEQ(in->futex[0].uaddr, 0xb0);
@@ -596,7 +636,7 @@ TEST(interval_futex_and_pair_differences)
 	/* drops in the interval only */
 	prev.drops[OBS_DROP_THREADS] = 4;
 	cur.drops[OBS_DROP_THREADS] = 6;
-	ASSERT_EQ(diag_fill_interval(in, &prev, &cur, 1.0, NULL), 0);
+	ASSERT_EQ(fill_interval(in, &prev, &cur, 1.0), 0);
 	ASSERT_UEQ(in->drops, 2);
 	free(in);
 	obs_snapshot_free(&prev);
@@ -606,6 +646,7 @@ TEST(interval_futex_and_pair_differences)
 TEST(interval_line)
 {
 	struct obs_snapshot full, prev;
+	struct diag_result r;
 	char buf[4096] = "";
 	FILE *f;
 
@@ -613,7 +654,8 @@ TEST(interval_line)
 	scaled(&prev, &full, 0.5, 0);
 	f = fmemopen(buf, sizeof(buf) - 1, "w");
 	ASSERT_NOT_NULL(f);
-	diag_print_interval(f, 2.0, 1.5, &prev, &full, NULL);
+	ASSERT_EQ(analyse_interval(&prev, &full, 1.5, &r), 0);
+	obs_verdict_print_line(f, 2.0, &r);
 	fclose(f);
 	ASSERT(!strncmp(buf, "[    2.00s] verdict: executor_starvation high (", 47));
 	ASSERT(strstr(buf, "blocked outside parking"));
@@ -621,6 +663,69 @@ TEST(interval_line)
 	ASSERT(strchr(buf, '\n') == buf + strlen(buf) - 1);
 	obs_snapshot_free(&full);
 	obs_snapshot_free(&prev);
+}
+
+/*
+ * The live path and the JSON path give the same input: the run analysed,
+ * written as its --json document, read back by analysis/diag_json.c.
+ */
+static void same_input_from_json(struct obs_run *run)
+{
+	struct diag_input *live = fill(run), *back = calloc(1, sizeof(*back));
+	char *doc = NULL;
+	size_t len = 0;
+	json_t *root;
+	FILE *f;
+
+	ASSERT_NOT_NULL(back);
+	ASSERT_EQ(obs_analyse_run(run), 0);
+	f = open_memstream(&doc, &len);
+	ASSERT_NOT_NULL(f);
+	ASSERT_EQ(obs_json_print(f, run), 0);
+	fclose(f);
+	root = json_loads(doc, 0, NULL);
+	ASSERT_NOT_NULL(root);
+	ASSERT_EQ(diag_json_fill(back, root, true), 0);
+	ASSERT_EQ(back->nthreads, live->nthreads);
+	ASSERT_EQ(back->nspans, live->nspans);
+	ASSERT_EQ(back->nfutex, live->nfutex);
+	ASSERT(!memcmp(back, live, sizeof(*live)));
+	json_decref(root);
+	free(doc);
+	free(live);
+	free(back);
+}
+
+TEST(the_json_path_gives_the_live_input)
+{
+	const unsigned int n = DIAG_MAX_THREADS + 44;
+	struct obs_notables *nb = calloc(1, sizeof(*nb));
+	struct obs_snapshot s;
+	struct obs_run run;
+
+	ASSERT_NOT_NULL(nb);
+	starvation_snapshot(&s);
+	add_span(nb, 1, 101, OBS_EV_OFF_CPU, OBS_SYS_CLOCK_NANOSLEEP, 20 * MS);
+	add_span(nb, 1, 100, OBS_EV_OFF_CPU, OBS_SYS_FUTEX, 900 * MS);
+	run = run_of(&s, nb, 3.0);
+	same_input_from_json(&run);
+	obs_snapshot_free(&s);
+
+	/* past the thread bound: the busiest kept, both ways */
+	snap_init(&s, n, 0, 0);
+	for (unsigned int i = 0; i < n; i++) {
+		char comm[16];
+		struct obs_thread *k;
+
+		snprintf(comm, sizeof(comm), i % 10 ? "conn-%u" : "rt-worker-%u", i);
+		k = add_thread(&s, 1, 1000 + i, comm,
+			       i % 10 ? OBS_ROLE_OTHER : OBS_ROLE_WORKER);
+		k->on_cpu_ns = i ? (uint64_t)i * MS : 10000 * MS;
+	}
+	run = run_of(&s, NULL, 3.0);
+	same_input_from_json(&run);
+	obs_snapshot_free(&s);
+	free(nb);
 }
 
 int main(void)

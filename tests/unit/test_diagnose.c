@@ -1,36 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_diagnose - the diagnosis rules (user/diagnose.c) against real runs:
- * trimmed `observe --json` documents of every demo, its --fixed variant, a
- * CPU hog and the Tokio peers (tests/unit/fixtures/diag/NAME.json, each with
- * the command in `_source`), plus synthetic runtime-tier inputs built from
- * the demos' own measured figures (docs/demos.md).
+ * test_diagnose - the diagnosis rules (user/analysis/diagnose.c) against
+ * real runs: trimmed `observe --json` documents of every demo, its --fixed
+ * variant, a CPU hog and the Tokio peers (tests/unit/fixtures/diag/NAME.json,
+ * each with the command in `_source`), read by the product's converter
+ * (analysis/diag_json.h, tested in test_diag_json), plus synthetic
+ * runtime-tier inputs built from the demos' own measured figures
+ * (docs/demos.md).
  *
- * The converter below (observe's JSON -> struct diag_input) is the
- * reference user/diag_fill.c follows: a run's verdict is the verdict of its
- * --json document.  The fixtures recorded with the runtime tier (rt_*.json)
- * keep observe's own verdict, and document_verdict_is_the_converters checks
- * that this converter derives the same one from the rest of the document.
- * Older fixtures carry runtime figures measured with bpftrace before observe
- * had a runtime tier, under `_runtime_bpftrace` (not an observe field).
- *
- * Debug aid: DIAG_FILE=run.json build/.../tests/test_diagnose prints the
- * diagnosis of any observe --json document (ncpus from the machine unless
- * the document has "ncpus"; with its "runtime" block if it is not null;
- * DIAG_JSON=1 adds the JSON form) and exits; that is how
- * docs/diagnosis.md's calibration table was made.
+ * The fixtures recorded with the runtime tier (rt_*.json) are whole
+ * documents; older ones carry runtime figures measured with bpftrace before
+ * observe had a runtime tier, under `_runtime_bpftrace` (not an observe
+ * field), read here by diag_runtime_from_bpftrace.  The diagnosis of any
+ * saved document: `observe --diagnose run.json`.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
-#include <unistd.h>
 #include "../tap.h"
+#include "analysis/diag_json.h"
 #include "analysis/diagnose.h"
+#include "output/verdict.h"
 
 #define MS 1000000ULL
 
-/* ---- observe --json -> diag_input ---------------------------------------- */
+/* ---- fixtures ------------------------------------------------------------ */
 
 static uint64_t jint(json_t *o, const char *key)
 {
@@ -39,285 +33,11 @@ static uint64_t jint(json_t *o, const char *key)
 	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
 }
 
-static void copy_name(char *dst, json_t *s)
-{
-	snprintf(dst, DIAG_NAME_LEN, "%s",
-		 json_is_string(s) ? json_string_value(s) : "");
-}
-
 static uint64_t jaddr(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
 	return json_is_string(v) ? strtoull(json_string_value(v), NULL, 16) : 0;
-}
-
-/* Parks and futex waits: the classes the starvation rule does not read
- * (diagnose.c sys_is_park/sys_is_futex; diag_fill.c sys_class_is_park). */
-static bool sys_is_park(const char *name)
-{
-	static const char *const parks[] = { "epoll_wait", "epoll_pwait",
-					     "epoll_pwait2", "futex",
-					     "futex_waitv" };
-
-	for (size_t i = 0; i < sizeof(parks) / sizeof(parks[0]); i++)
-		if (!strcmp(name, parks[i]))
-			return true;
-	return false;
-}
-
-/* An off-CPU span outside parking on a worker thread: the spans the
- * starvation rule counts.  Old fixtures have no "pid": tid alone. */
-static bool span_is_blocking_worker(json_t *root, json_t *span)
-{
-	const char *kind = json_string_value(json_object_get(span, "kind"));
-	const char *sys = json_string_value(json_object_get(span, "syscall"));
-	uint64_t tid = jint(span, "tid"), pid = jint(span, "pid");
-	json_t *t;
-	size_t i;
-
-	if (!kind || strcmp(kind, "off_cpu") || !sys || sys_is_park(sys))
-		return false;
-	json_array_foreach(json_object_get(root, "threads"), i, t) {
-		const char *role = json_string_value(json_object_get(t, "role"));
-
-		if (jint(t, "tid") == tid && (!pid || jint(t, "pid") == pid))
-			return role && !strcmp(role, "worker");
-	}
-	return false;
-}
-
-static int cmp_span_desc(const void *a, const void *b)
-{
-	const struct diag_span *x = a, *y = b;
-
-	if (x->ns != y->ns)
-		return x->ns < y->ns ? 1 : -1;
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
-
-/*
- * notable[] is longest first and may hold 1024 spans, most of them parks
- * and other threads' waits: as diag_fill.c does, the workers' blocking
- * spans go in first, then the others while there is room, longest first.
- */
-static void fill_spans(struct diag_input *in, json_t *root)
-{
-	json_t *o;
-	size_t i;
-
-	for (int pass = 0; pass < 2; pass++) {
-		json_array_foreach(json_object_get(root, "notable"), i, o) {
-			struct diag_span *s;
-			const char *kind;
-
-			if (in->nspans == DIAG_MAX_SPANS)
-				break;
-			if (span_is_blocking_worker(root, o) != !pass)
-				continue;
-			kind = json_string_value(json_object_get(o, "kind"));
-			s = &in->spans[in->nspans++];
-			s->tid = (uint32_t)jint(o, "tid");
-			s->rq_delay = kind && !strcmp(kind, "rq_delay");
-			copy_name(s->syscall, json_object_get(o, "syscall"));
-			s->ns = jint(o, "ns");
-		}
-	}
-	qsort(in->spans, in->nspans, sizeof(in->spans[0]), cmp_span_desc);
-}
-
-/* Fills `in` (zeroed by the caller) from one observe JSON document v1: the
- * kernel tier (the "runtime" object is diag_runtime_from_json's). */
-static int diag_input_from_json(json_t *root, struct diag_input *in)
-{
-	json_t *arr, *o, *v;
-	size_t i;
-	const char *k;
-
-	v = json_object_get(root, "duration_s");
-	if (!json_is_number(v))
-		return -EINVAL;
-	in->duration_ns = (uint64_t)(json_number_value(v) * 1e9);
-	v = json_object_get(root, "ncpus");
-	in->ncpus = json_is_integer(v) ? (unsigned int)json_integer_value(v)
-				       : (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
-	json_object_foreach(json_object_get(root, "drops"), k, v)
-		in->drops += json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
-
-	arr = json_object_get(root, "threads");
-	json_array_foreach(arr, i, o) {
-		struct diag_thread *t;
-		json_t *rq = json_object_get(o, "rq_delay_ns");
-		const char *role = json_string_value(json_object_get(o, "role"));
-
-		if (in->nthreads == DIAG_MAX_THREADS) {
-			in->truncated = true;
-			break;
-		}
-		t = &in->threads[in->nthreads++];
-		t->tid = (uint32_t)jint(o, "tid");
-		copy_name(t->comm, json_object_get(o, "comm"));
-		t->role = role && !strcmp(role, "worker") ? DIAG_ROLE_WORKER :
-			  role && !strcmp(role, "blocking") ? DIAG_ROLE_BLOCKING :
-							     DIAG_ROLE_OTHER;
-		t->on_cpu_ns = jint(o, "on_cpu_ns");
-		t->rq_wakeup_ns = jint(rq, "wakeup");
-		t->rq_preempt_ns = jint(rq, "preempt");
-		t->rq_p99_ns = jint(rq, "p99");
-		t->off_cpu_ns = jint(json_object_get(o, "off_cpu_ns"), "total");
-		json_object_foreach(json_object_get(json_object_get(o, "off_cpu_ns"),
-						    "by_syscall"), k, v) {
-			if (t->noff == DIAG_MAX_SYSCALLS)
-				break;
-			snprintf(t->off_by_sys[t->noff].name, DIAG_NAME_LEN, "%s", k);
-			t->off_by_sys[t->noff++].ns = (uint64_t)json_integer_value(v);
-		}
-		t->futex_waits = jint(o, "futex_waits");
-		t->futex_wait_ns = jint(o, "futex_wait_ns");
-	}
-
-	json_array_foreach(json_object_get(root, "futex"), i, o) {
-		struct diag_futex *fx;
-		json_t *w;
-		size_t j;
-
-		if (in->nfutex == DIAG_MAX_FUTEX)
-			break;
-		fx = &in->futex[in->nfutex++];
-		fx->uaddr = jaddr(o, "uaddr");
-		fx->pid = (uint32_t)jint(o, "pid");
-		fx->waits = jint(o, "waits");
-		fx->wait_ns = jint(o, "wait_ns");
-		fx->max_ns = jint(o, "max_ns");
-		fx->rq_after_wake_ns = jint(o, "rq_after_wake_ns");
-		json_array_foreach(json_object_get(o, "waiters"), j, w) {
-			if (fx->nwaiters == DIAG_MAX_FUTEX_TIDS)
-				break;
-			fx->waiters[fx->nwaiters].tid = (uint32_t)jint(w, "tid");
-			fx->waiters[fx->nwaiters].n = jint(w, "waits");
-			fx->waiters[fx->nwaiters++].wait_ns = jint(w, "wait_ns");
-		}
-		json_array_foreach(json_object_get(o, "wakers"), j, w) {
-			if (fx->nwakers == DIAG_MAX_FUTEX_TIDS)
-				break;
-			fx->wakers[fx->nwakers].tid = (uint32_t)jint(w, "tid");
-			fx->wakers[fx->nwakers++].n = jint(w, "wakes");
-		}
-	}
-
-	in->span_threshold_ns = 10 * MS;
-	fill_spans(in, root);
-	return 0;
-}
-
-/* ---- observe's "runtime" object -> has_runtime, nworkers, rt ------------- */
-
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-/*
- * observe's "runtime" object (docs/observe-json.md), as fill_runtime in
- * user/diag_fill.c fills it from the snapshot: the same fields and caps.
- * null (no rt probes, or --no-runtime): the kernel tier alone.  0 or -EINVAL.
- */
-static int diag_runtime_from_json(json_t *rt, struct diag_input *in)
-{
-	struct diag_runtime *r = &in->rt;
-	json_t *workers, *polls, *timers, *pool, *o, *v;
-	size_t i;
-
-	if (!rt || json_is_null(rt))
-		return 0;
-	workers = json_object_get(rt, "workers");
-	if (!json_is_object(rt) || !json_is_array(workers))
-		return -EINVAL;
-	in->has_runtime = true;
-	in->nworkers = (unsigned int)json_array_size(workers);
-
-	polls = json_object_get(rt, "polls");
-	r->polls = jint(polls, "count");
-	r->polls_over_1ms = jint(polls, "over_1ms");
-	r->polls_over_10ms = jint(polls, "over_10ms");
-	r->poll_ns_over_10ms = jint(polls, "over_10ms_ns");
-	/* hist[] lists the slots from 0 up to the highest non-empty one */
-	json_array_foreach(json_object_get(polls, "hist"), i, o)
-		if (i < DIAG_HIST_SLOTS)
-			r->poll_hist[i] = jint(o, "count");
-	json_array_foreach(json_object_get(rt, "longest_polls"), i, o) {
-		struct diag_poll *p;
-
-		if (r->nlongest == DIAG_MAX_POLLS)
-			break;
-		p = &r->longest[r->nlongest++];
-		p->task_id = jint(o, "task_id");
-		p->tid = (uint32_t)jint(o, "tid");
-		p->ns = jint(o, "ns");
-		p->on_cpu_ns = jint(o, "on_cpu_ns");
-		p->rq_ns = jint(o, "rq_ns");
-		p->off_cpu_ns = jint(o, "off_cpu_ns");
-		/* null when the poll never blocked */
-		v = json_object_get(o, "off_syscall");
-		if (p->off_cpu_ns && json_is_string(v))
-			copy_name(p->off_syscall, v);
-	}
-
-	timers = json_object_get(rt, "timers");
-	r->timer_fires = jint(timers, "fires");
-	r->timer_late_max_ns = jint(timers, "late_max");
-	/* fill_runtime caps by the max even when it is 0; the JSON only
-	 * when it is known */
-	r->timer_late_p50_ns = min_u64(jint(timers, "late_p50"),
-				       r->timer_late_max_ns);
-	r->timer_late_p99_ns = min_u64(jint(timers, "late_p99"),
-				       r->timer_late_max_ns);
-
-	/* most wait first; a whole run has no idle lock, an interval may */
-	json_array_foreach(json_object_get(rt, "locks"), i, o) {
-		struct diag_lock *l;
-		const char *kind = json_string_value(json_object_get(o, "kind"));
-
-		if (!jint(o, "acquisitions") && !jint(o, "hold_ns"))
-			continue;
-		if (r->nlocks == DIAG_MAX_LOCKS) {
-			in->truncated = true;
-			break;
-		}
-		l = &r->locks[r->nlocks++];
-		l->addr = jaddr(o, "addr");
-		l->async = kind && !strcmp(kind, "async");
-		l->acquisitions = jint(o, "acquisitions");
-		l->contended = jint(o, "contended");
-		l->hold_ns = jint(o, "hold_ns");
-		l->held_running_ns = jint(o, "held_running_ns");
-		l->held_suspended_ns = jint(o, "held_suspended_ns");
-		/* the kernel's view of a sync holder; unknown (0) for async */
-		if (!l->async) {
-			l->hold_rq_ns = jint(o, "hold_rq_ns");
-			l->hold_on_cpu_ns = jint(o, "hold_on_cpu_ns");
-		}
-		l->hold_p99_ns = jint(o, "hold_p99");	/* capped by max */
-		l->wait_ns = jint(o, "wait_ns");
-		l->wait_p99_ns = jint(o, "wait_p99");
-	}
-
-	pool = json_object_get(rt, "blocking_pool");
-	r->blocking_jobs = jint(pool, "jobs");
-	r->blocking_queue_max_ns = jint(pool, "queue_max");
-	r->blocking_queue_p99_ns = min_u64(jint(pool, "queue_p99"),
-					   r->blocking_queue_max_ns);
-	return 0;
-}
-
-/* A whole document: both tiers, as observe's verdict sees them. */
-static int diag_document_from_json(json_t *root, struct diag_input *in)
-{
-	int err = diag_input_from_json(root, in);
-
-	if (err)
-		return err;
-	return diag_runtime_from_json(json_object_get(root, "runtime"), in);
 }
 
 /*
@@ -396,16 +116,16 @@ static struct diag_input *load_tier(const char *name, enum tier tier)
 	ASSERT_NOT_NULL(in);
 	switch (tier) {
 	case TIER_KERNEL:
-		ASSERT_EQ(diag_input_from_json(root, in), 0);
+		ASSERT_EQ(diag_json_fill(in, root, false), 0);
 		break;
 	case TIER_OBSERVE:
 		/* observe found the probes: the object is there */
 		ASSERT(json_is_object(json_object_get(root, "runtime")));
-		ASSERT_EQ(diag_document_from_json(root, in), 0);
+		ASSERT_EQ(diag_json_fill(in, root, true), 0);
 		ASSERT(in->has_runtime);
 		break;
 	case TIER_BPFTRACE:
-		ASSERT_EQ(diag_input_from_json(root, in), 0);
+		ASSERT_EQ(diag_json_fill(in, root, false), 0);
 		bt = json_object_get(root, "_runtime_bpftrace");
 		ASSERT(json_is_object(bt));
 		diag_runtime_from_bpftrace(bt, in);
@@ -841,7 +561,7 @@ TEST(observe_runtime_suspension)
 	ASSERT_NOT_NULL(in);
 	root = load_json("rt_susp_kernel");
 	ASSERT(json_is_null(json_object_get(root, "runtime")));
-	ASSERT_EQ(diag_document_from_json(root, in), 0);
+	ASSERT_EQ(diag_json_fill(in, root, true), 0);
 	ASSERT(!in->has_runtime);
 	ASSERT_EQ(in->nworkers, 0);
 	json_decref(root);
@@ -900,166 +620,6 @@ TEST(observe_runtime_sync_convoy)
 	ASSERT(any_line(f->evidence, f->nevidence, line));
 	ASSERT(any_line(f->evidence, f->nevidence, "of CPU work per acquisition"));
 	ASSERT_NULL(has(&r, DIAG_SUSPENSION_CONVOY));
-}
-
-/* JSON equality where a number is its value: a jq-trimmed fixture prints
- * the real 1.0 as 1. */
-static bool json_same(json_t *a, json_t *b)
-{
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (json_is_number(a) && json_is_number(b))
-		return json_number_value(a) == json_number_value(b);
-	if (json_typeof(a) != json_typeof(b))
-		return false;
-	if (json_is_array(a)) {
-		if (json_array_size(a) != json_array_size(b))
-			return false;
-		json_array_foreach(a, i, v)
-			if (!json_same(v, json_array_get(b, i)))
-				return false;
-		return true;
-	}
-	if (json_is_object(a)) {
-		if (json_object_size(a) != json_object_size(b))
-			return false;
-		json_object_foreach(a, k, v)
-			if (!json_same(v, json_object_get(b, k)))
-				return false;
-		return true;
-	}
-	return json_equal(a, b);
-}
-
-/*
- * The invariant of user/diag_fill.c: every fixture that kept observe's own
- * verdict (the rt_* ones) gets the same verdict, findings and notes from
- * this converter as observe derived from its snapshot.
- */
-TEST(document_verdict_is_the_converters)
-{
-	static const char *const keys[] = { "verdict", "findings", "notes" };
-	DIR *dir = opendir(fixture_dir());
-	struct dirent *de;
-	unsigned int checked = 0;
-
-	ASSERT_NOT_NULL(dir);
-	while ((de = readdir(dir))) {
-		struct diag_input *in;
-		struct diag_result r;
-		char name[256];
-		size_t len = strlen(de->d_name);
-		json_t *root, *j;
-
-		if (len < 6 || len >= sizeof(name) ||
-		    strcmp(de->d_name + len - 5, ".json"))
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), de->d_name);
-		root = load_json(name);
-		if (!json_object_get(root, "verdict")) {
-			json_decref(root);
-			continue;
-		}
-		in = calloc(1, sizeof(*in));
-		ASSERT_NOT_NULL(in);
-		ASSERT_EQ(diag_document_from_json(root, in), 0);
-		ASSERT_EQ(diag_run(in, &r), 0);
-		j = diag_to_json(&r);
-		ASSERT_NOT_NULL(j);
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			json_t *want = json_object_get(root, keys[k]);
-			json_t *got = json_object_get(j, keys[k]);
-
-			if (!want || !got || !json_same(want, got)) {
-				char *w = json_dumps(want, JSON_REAL_PRECISION(10));
-				char *g = json_dumps(got, JSON_REAL_PRECISION(10));
-
-				/* or the rules changed since the recording:
-				 * fixtures/diag/record-rt.sh */
-				TAP_FAIL("%s: %s differs\n#   observe:   %s\n"
-					 "#   converter: %s", name, keys[k],
-					 w ? w : "?", g ? g : "?");
-			}
-		}
-		checked++;
-		json_decref(j);
-		json_decref(root);
-		free(in);
-	}
-	closedir(dir);
-	/* rt_susp, rt_susp_fixed, rt_starv, rt_convoy, rt_susp_kernel */
-	ASSERT_GE(checked, 5);
-}
-
-/* The converter's own rules, where the JSON and fill_runtime differ. */
-TEST(converter_reads_runtime_as_fill_runtime)
-{
-	struct diag_input *in = calloc(1, sizeof(*in));
-	json_error_t jerr;
-	json_t *rt, *locks;
-
-	ASSERT_NOT_NULL(in);
-	rt = json_loads("{\"probes\": \"rt\", \"workers\": [{}, {}, {}],"
-		" \"polls\": {\"count\": 9, \"over_1ms\": 3, \"over_10ms\": 2,"
-		"   \"over_10ms_ns\": 25000000, \"hist\": [{\"count\": 5},"
-		"   {\"count\": 0}, {\"count\": 4}]},"
-		" \"longest_polls\": [{\"task_id\": 7, \"tid\": 11, \"ns\": 5,"
-		"   \"on_cpu_ns\": 5, \"off_cpu_ns\": 0, \"off_syscall\": null}],"
-		" \"timers\": {\"fires\": 4, \"late_p50\": 2000, \"late_p99\": 2000,"
-		"   \"late_max\": 0},"
-		" \"locks\": [],"
-		" \"blocking_pool\": {\"jobs\": 1, \"queue_p99\": 4000,"
-		"   \"queue_max\": 3000}}", 0, &jerr);
-	ASSERT_NOT_NULL(rt);
-	locks = json_object_get(rt, "locks");
-	/* an idle lock first (an interval's), then 17 busy ones */
-	json_array_append_new(locks, json_pack("{s:s,s:s,s:i,s:i}", "addr",
-					       "0x10", "kind", "sync",
-					       "acquisitions", 0, "hold_ns", 0));
-	for (int i = 0; i < DIAG_MAX_LOCKS + 1; i++)
-		json_array_append_new(locks, json_pack(
-			"{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}",
-			"addr", "0x20", "kind", i ? "sync" : "async",
-			"acquisitions", 10, "hold_ns", 9000000,
-			"hold_rq_ns", 1000, "hold_on_cpu_ns", 5000,
-			/* capped by the max: the max's slot [8, 16) ms */
-			"hold_p99", 9000000, "hold_max", 9000000,
-			/* below the max: a slot bound, as is */
-			"wait_p99", 4000, "wait_max", 9000));
-	ASSERT_EQ(diag_runtime_from_json(rt, in), 0);
-	ASSERT(in->has_runtime);
-	ASSERT_EQ(in->nworkers, 3);
-	ASSERT_UEQ(in->rt.polls, 9);
-	ASSERT_UEQ(in->rt.polls_over_1ms, 3);
-	ASSERT_UEQ(in->rt.poll_ns_over_10ms, 25000000);
-	ASSERT_UEQ(in->rt.poll_hist[0], 5);
-	ASSERT_UEQ(in->rt.poll_hist[2], 4);
-	ASSERT_EQ(in->rt.nlongest, 1);
-	ASSERT_STR_EQ(in->rt.longest[0].off_syscall, "");
-	/* fill_runtime caps the timer percentiles by a max of 0 too */
-	ASSERT_UEQ(in->rt.timer_late_p99_ns, 0);
-	ASSERT_UEQ(in->rt.blocking_queue_p99_ns, 3000);
-	/* the idle lock skipped, the 17th busy one dropped and said */
-	ASSERT_EQ(in->rt.nlocks, DIAG_MAX_LOCKS);
-	ASSERT(in->truncated);
-	ASSERT_UEQ(in->rt.locks[0].addr, 0x20);
-	ASSERT(in->rt.locks[0].async);
-	ASSERT_UEQ(in->rt.locks[0].hold_rq_ns, 0);	/* async: unknown */
-	ASSERT(!in->rt.locks[1].async);
-	ASSERT_UEQ(in->rt.locks[1].hold_rq_ns, 1000);
-	ASSERT_UEQ(in->rt.locks[1].hold_on_cpu_ns, 5000);
-	ASSERT_UEQ(in->rt.locks[1].hold_p99_ns, 9000000);	/* as printed */
-	ASSERT_UEQ(in->rt.locks[1].wait_p99_ns, 4000);
-
-	/* null: no rt probes (or --no-runtime), the kernel tier alone */
-	memset(in, 0, sizeof(*in));
-	ASSERT_EQ(diag_runtime_from_json(json_null(), in), 0);
-	ASSERT(!in->has_runtime);
-	ASSERT_EQ(diag_runtime_from_json(json_integer(1), in), -EINVAL);
-	json_decref(rt);
-	free(in);
 }
 
 /* ---- runtime tier (synthetic, from the demos' own figures) --------------- */
@@ -1124,7 +684,7 @@ TEST(runtime_suspension_convoy)
 	ASSERT(strstr(r.findings[0].remedy, "drop the guard"));
 	ASSERT(!any_line(r.notes, r.nnotes, "invisible"));
 
-	j = diag_to_json(&r);
+	j = obs_verdict_json(&r);
 	ASSERT_NOT_NULL(j);
 	v = json_object_get(j, "verdict");
 	ASSERT_STR_EQ(json_string_value(json_object_get(v, "shape")),
@@ -1256,7 +816,7 @@ TEST(print_puts_the_verdict_first)
 	run("starv", NULL, &r);
 	f = fmemopen(buf, sizeof(buf) - 1, "w");
 	ASSERT_NOT_NULL(f);
-	diag_print(f, &r);
+	obs_verdict_print(f, &r);
 	fclose(f);
 	ASSERT(!strncmp(buf, "verdict: executor starvation", 28));
 	ASSERT(strstr(buf, "remedy: move blocking work"));
@@ -1275,7 +835,7 @@ TEST(json_survives_any_thread_name)
 		if (!strcmp(in->threads[i].comm, "rt-worker-0"))
 			strcpy(in->threads[i].comm, "rt-w\xff\xfe-0");
 	ASSERT_EQ(diag_run(in, &r), 0);
-	j = diag_to_json(&r);
+	j = obs_verdict_json(&r);
 	ASSERT_NOT_NULL(j);
 	ev = json_object_get(json_object_get(j, "verdict"), "evidence");
 	ASSERT_EQ(json_array_size(ev), r.findings[0].nevidence);
@@ -1287,44 +847,7 @@ TEST(json_survives_any_thread_name)
 	free(in);
 }
 
-/* DIAG_FILE=observe.json: print its diagnosis (human, then JSON). */
-static int diagnose_file(const char *path)
-{
-	struct diag_input *in = calloc(1, sizeof(*in));
-	struct diag_result r;
-	json_error_t jerr;
-	json_t *root, *j;
-	int err;
-
-	root = json_load_file(path, 0, &jerr);
-	if (!in || !root) {
-		fprintf(stderr, "test_diagnose: %s: %s\n", path, jerr.text);
-		return 1;
-	}
-	err = diag_document_from_json(root, in);
-	if (!err)
-		err = diag_run(in, &r);
-	if (err) {
-		fprintf(stderr, "test_diagnose: %s: %s\n", path, strerror(-err));
-		return 1;
-	}
-	diag_print(stdout, &r);
-	j = diag_to_json(&r);
-	if (getenv("DIAG_JSON") && j) {
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-		putchar('\n');
-	}
-	json_decref(j);
-	json_decref(root);
-	free(in);
-	return 0;
-}
-
 int main(void)
 {
-	const char *file = getenv("DIAG_FILE");
-
-	if (file)
-		return diagnose_file(file);
 	return tap_run();
 }

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * diag_fill.c - observe's snapshot -> struct diag_input (diag_fill.h), and
- * the verdict of a run or of one -i interval.
+ * diag_fill.c - the analysis stage (diag_fill.h): snapshot -> struct
+ * diag_input, per tier, and the diagnosis of a run or of one -i interval.
  *
  * Invariants:
- *  1. Every field is filled as tests/unit/test_diagnose.c fills it from
- *     observe's JSON (the reference): a run's verdict here is the verdict of
- *     its --json document there.
+ *  1. Every field is filled as analysis/diag_json.c fills it from observe's
+ *     JSON: a run's verdict here is the verdict of its --json document
+ *     there (test_diag_json checks it on recorded runs).
  *  2. Every array stays within its DIAG_MAX_* bound; what does not fit is
  *     the smallest (diag_fill.h says what is kept).
  *  3. An interval is cur - prev, counter by counter.  Counters only grow
@@ -21,8 +21,15 @@
 #include "common/hist.h"
 #include "common/syscalls.h"
 
-#define NSEC_PER_SEC	1000000000.0
-#define NSEC_PER_MSEC	1000000ULL
+/* The size relations the filling relies on: every class, name and slot of
+ * a snapshot fits its diag_input field, and the JSON lists what the live
+ * path keeps (so that both paths give the same input). */
+_Static_assert(OBS_SYS__COUNT <= DIAG_MAX_SYSCALLS, "syscall classes");
+_Static_assert(OBS_COMM_LEN <= DIAG_NAME_LEN, "thread names");
+_Static_assert(OBS_MAX_SLOTS <= DIAG_HIST_SLOTS, "run-queue slots");
+_Static_assert(RT_PROBE_HIST_SLOTS == DIAG_HIST_SLOTS, "poll_hist slots");
+_Static_assert(OBS_TOP_FUTEX == DIAG_MAX_FUTEX, "futex addresses listed");
+_Static_assert(OBS_RT_LONGEST <= DIAG_MAX_POLLS, "longest polls");
 
 static uint64_t sub(uint64_t cur, uint64_t prev)
 {
@@ -41,7 +48,8 @@ static enum diag_role diag_role_of(enum obs_role role)
 	}
 }
 
-unsigned int diag_fill_ncpus(void)
+/* The CPU count a filled input carries: online CPUs, 0 if unknown. */
+static unsigned int online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -51,8 +59,8 @@ unsigned int diag_fill_ncpus(void)
 static uint64_t duration_ns(double secs)
 {
 	/* diag_run wants > 0; a target that exits at once still gets one */
-	return secs > 0 && secs * NSEC_PER_SEC >= 1 ?
-	       (uint64_t)(secs * NSEC_PER_SEC) : 1;
+	return secs > 0 && secs * (double)NSEC_PER_SEC >= 1 ?
+	       (uint64_t)(secs * (double)NSEC_PER_SEC) : 1;
 }
 
 /* ---- threads ------------------------------------------------------------- */
@@ -96,8 +104,7 @@ static void thread_delta(struct diag_thread *t, const struct obs_thread *k,
 	if (!p)
 		p = &zero;
 	t->tid = k->tid;
-	memcpy(t->comm, k->comm, OBS_COMM_LEN < DIAG_NAME_LEN ? OBS_COMM_LEN :
-	       DIAG_NAME_LEN);
+	memcpy(t->comm, k->comm, OBS_COMM_LEN);
 	t->comm[DIAG_NAME_LEN - 1] = '\0';
 	t->on_cpu_ns = sub(k->on_cpu_ns, p->on_cpu_ns);
 	t->rq_wakeup_ns = sub(k->rq_wakeup_ns, p->rq_wakeup_ns);
@@ -108,7 +115,7 @@ static void thread_delta(struct diag_thread *t, const struct obs_thread *k,
 	t->rq_p99_ns = obs_hist_percentile(hist, OBS_MAX_SLOTS, 99);
 	t->off_cpu_ns = sub(k->off_cpu_ns, p->off_cpu_ns);
 	t->noff = 0;
-	/* as by_syscall: only non-zero classes (28 < DIAG_MAX_SYSCALLS) */
+	/* as by_syscall: only non-zero classes (all fit: asserted above) */
 	for (i = 0; i < OBS_SYS__COUNT && t->noff < DIAG_MAX_SYSCALLS; i++) {
 		uint64_t ns = sub(k->off_by_sys[i], p->off_by_sys[i]);
 
@@ -458,59 +465,36 @@ cleanup:
 
 /* ---- notable spans ------------------------------------------------------- */
 
-/* Parks and futex waits: the classes the starvation rule does not read
- * (diagnose.c, sys_is_park/sys_is_futex). */
-static bool sys_class_is_park(__u32 cls)
-{
-	return cls == OBS_SYS_EPOLL_WAIT || cls == OBS_SYS_EPOLL_PWAIT ||
-	       cls == OBS_SYS_EPOLL_PWAIT2 || cls == OBS_SYS_FUTEX ||
-	       cls == OBS_SYS_FUTEX_WAITV;
-}
+/* What notable_span reads: the run's spans and the threads' roles. */
+struct span_src {
+	const struct obs_notables *nb;
+	const struct obs_snapshot *snap;
+};
 
-static bool span_is_blocking_worker(const struct obs_snapshot *s,
-				    const struct obs_event *ev)
+/* Notable span i as the rules read it; whether its thread is a worker. */
+static bool notable_span(void *ctx, size_t i, struct diag_span *sp)
 {
+	const struct span_src *src = ctx;
+	const struct obs_event *ev = &src->nb->items[i].ev;
 	const struct obs_thread_view *t;
 
-	if (ev->kind != OBS_EV_OFF_CPU || sys_class_is_park(ev->sys_class))
-		return false;
-	t = find_thread(s, ev->tgid, ev->tid);
+	sp->tid = ev->tid;
+	sp->rq_delay = ev->kind == OBS_EV_RQ_DELAY;
+	snprintf(sp->syscall, DIAG_NAME_LEN, "%s",
+		 obs_sys_class_name(ev->sys_class));
+	sp->ns = ev->ns;
+	t = find_thread(src->snap, ev->tgid, ev->tid);
 	return t && t->role == OBS_ROLE_WORKER;
 }
 
-static int cmp_span_desc(const void *a, const void *b)
-{
-	const struct diag_span *x = a, *y = b;
-
-	if (x->ns != y->ns)
-		return x->ns < y->ns ? 1 : -1;
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
-
-/*
- * The notable spans are longest first and may be 1024: idle workers'
- * park spans and other threads' waits would crowd the few spans the
- * starvation rule reads out of DIAG_MAX_SPANS, so those go in first.
- */
+/* The notable spans (longest first, up to 1024): which ones are kept is
+ * diag_pick_spans's, shared with the JSON converter. */
 static void fill_spans(struct diag_input *in, const struct obs_notables *nb,
 		       const struct obs_snapshot *s)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < nb->n && in->nspans < DIAG_MAX_SPANS; i++) {
-			const struct obs_event *ev = &nb->items[i].ev;
-			struct diag_span *sp;
+	struct span_src src = { .nb = nb, .snap = s };
 
-			if (span_is_blocking_worker(s, ev) != !pass)
-				continue;
-			sp = &in->spans[in->nspans++];
-			sp->tid = ev->tid;
-			sp->rq_delay = ev->kind == OBS_EV_RQ_DELAY;
-			snprintf(sp->syscall, DIAG_NAME_LEN, "%s",
-				 obs_sys_class_name(ev->sys_class));
-			sp->ns = ev->ns;
-		}
-	}
-	qsort(in->spans, in->nspans, sizeof(in->spans[0]), cmp_span_desc);
+	diag_pick_spans(in, nb->n, notable_span, &src);
 }
 
 /* ---- entry points -------------------------------------------------------- */
@@ -522,7 +506,7 @@ static int fill_common(struct diag_input *in, const struct obs_snapshot *cur,
 
 	memset(in, 0, sizeof(*in));
 	in->duration_ns = duration_ns(secs);
-	in->ncpus = diag_fill_ncpus();
+	in->ncpus = online_cpus();
 	/* kernel tier: the worker count comes from names (diagnose.h) */
 	in->nworkers = 0;
 	for (i = 0; i < OBS_DROP__COUNT; i++)
@@ -535,7 +519,6 @@ static int fill_common(struct diag_input *in, const struct obs_snapshot *cur,
 
 /* ---- runtime tier ----------------------------------------------------- */
 
-_Static_assert(DIAG_HIST_SLOTS == RT_PROBE_HIST_SLOTS, "poll_hist slots");
 
 static void fill_poll(struct diag_poll *p, const struct obs_poll_event *e)
 {
@@ -639,76 +622,40 @@ int diag_fill_run(struct diag_input *in, const struct obs_run *run)
 	return 0;
 }
 
-int diag_fill_interval(struct diag_input *in, const struct obs_snapshot *prev,
-		       const struct obs_snapshot *cur, double dt_s,
-		       const struct diag_rt_view *rtv)
+int diag_fill_interval(struct diag_input *in, const struct obs_interval *ivl)
 {
 	int err;
 
-	if (!in || !prev || !cur)
+	if (!in || !ivl || !ivl->prev || !ivl->cur)
 		return -EINVAL;
-	err = fill_common(in, cur, prev, dt_s);
-	if (!err && rtv && rtv->rt)
-		fill_runtime(in, rtv->rt, rtv->longest);
+	err = fill_common(in, ivl->cur, ivl->prev, ivl->dt_s);
+	if (!err && ivl->rt)
+		fill_runtime(in, ivl->rt, ivl->longest);
 	return err;
 }
 
-int diag_of_run(const struct obs_run *run, struct diag_result *res)
+int obs_analyse_run(struct obs_run *run)
 {
 	struct diag_input *in = calloc(1, sizeof(*in));	/* ~240 KB */
-	int err;
+	int err = in ? diag_fill_run(in, run) : -ENOMEM;
 
-	if (!in)
-		return -ENOMEM;
-	err = diag_fill_run(in, run);
-	if (!err)
-		err = diag_run(in, res);
+	if (!err) {
+		run->ncpus = in->ncpus;
+		err = diag_run(in, &run->diag);
+	}
 	free(in);
+	run->diag_err = err;
 	return err;
 }
 
-int diag_of_interval(const struct obs_snapshot *prev,
-		     const struct obs_snapshot *cur, double dt_s,
-		     const struct diag_rt_view *rtv, struct diag_result *res)
+int obs_analyse_interval(struct obs_interval *ivl)
 {
 	struct diag_input *in = calloc(1, sizeof(*in));
-	int err;
+	int err = in ? diag_fill_interval(in, ivl) : -ENOMEM;
 
-	if (!in)
-		return -ENOMEM;
-	err = diag_fill_interval(in, prev, cur, dt_s, rtv);
 	if (!err)
-		err = diag_run(in, res);
+		err = diag_run(in, &ivl->diag);
 	free(in);
+	ivl->diag_err = err;
 	return err;
-}
-
-void diag_print_interval(FILE *f, double t_s, double dt_s,
-			 const struct obs_snapshot *prev,
-			 const struct obs_snapshot *cur,
-			 const struct diag_rt_view *rtv)
-{
-	struct diag_result *res = malloc(sizeof(*res));
-	const struct diag_finding *v;
-	int err;
-
-	err = res ? diag_of_interval(prev, cur, dt_s, rtv, res) : -ENOMEM;
-	if (err) {
-		fprintf(f, "[%8.2fs] verdict: unavailable (%s)\n", t_s,
-			strerror(-err));
-		goto out;
-	}
-	v = &res->findings[0];
-	fprintf(f, "[%8.2fs] verdict: %s %s (%.2f)", t_s,
-		diag_shape_name(v->shape), diag_confidence_level(v->confidence),
-		v->confidence);
-	for (unsigned int i = 1; i < res->nfindings; i++)
-		fprintf(f, "%s%s %.2f", i == 1 ? " [also " : ", ",
-			diag_shape_name(res->findings[i].shape),
-			res->findings[i].confidence);
-	fprintf(f, "%s%s%s\n", res->nfindings > 1 ? "]" : "",
-		v->nevidence ? ": " : "", v->nevidence ? v->evidence[0] : "");
-out:
-	fflush(f);
-	free(res);
 }

@@ -17,13 +17,11 @@
  *     + blocked), so a thread that lived half the run is not diluted.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/diagnose.h"
-
-#define NSEC_PER_MSEC 1000000ULL
+#include "common/hist.h"
 
 /* ---- thresholds ---------------------------------------------------------- */
 
@@ -174,6 +172,27 @@ const char *diag_shape_name(enum diag_shape shape)
 	return (unsigned int)shape < DIAG_SHAPE__COUNT ? shape_names[shape] : "?";
 }
 
+static const char *const verdict_words[DIAG_SHAPE__COUNT] = {
+	[DIAG_HEALTHY] = "healthy: no failure shape found",
+	[DIAG_EXECUTOR_STARVATION] =
+		"executor starvation: workers are blocked or busy inside polls, "
+		"so queued tasks wait",
+	[DIAG_MUTEX_CONVOY] =
+		"mutex convoy: a synchronous lock is handed between workers and "
+		"scheduler delay becomes lock wait",
+	[DIAG_SUSPENSION_CONVOY] =
+		"suspension convoy: a lock is held across an await, its waiters "
+		"wait for the suspended holder",
+	[DIAG_CPU_OVERLOAD] =
+		"CPU overload: more runnable threads than CPUs, threads wait to "
+		"be scheduled",
+};
+
+const char *diag_shape_words(enum diag_shape shape)
+{
+	return (unsigned int)shape < DIAG_SHAPE__COUNT ? verdict_words[shape] : "?";
+}
+
 const char *diag_confidence_level(double c)
 {
 	return c < 0.5 ? "low" : c < 0.75 ? "medium" : "high";
@@ -210,29 +229,55 @@ static double strength(double value, double threshold)
 	return clamp01(1.0 - 0.5 * threshold / value);
 }
 
-/* "1.21 s", "38.2 ms", "120 us", "850 ns" */
-static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
-{
-	if (ns >= 1000000000ULL)
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-	else if (ns >= NSEC_PER_MSEC)
-		snprintf(buf, len, "%.1f ms", ns / 1e6);
-	else if (ns >= 1000)
-		snprintf(buf, len, "%.0f us", ns / 1e3);
-	else
-		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
-	return buf;
-}
-
-static bool sys_is_park(const char *name)
+bool diag_sys_is_park(const char *name)
 {
 	return !strcmp(name, "epoll_wait") || !strcmp(name, "epoll_pwait") ||
 	       !strcmp(name, "epoll_pwait2");
 }
 
-static bool sys_is_futex(const char *name)
+bool diag_sys_is_futex(const char *name)
 {
 	return !strcmp(name, "futex") || !strcmp(name, "futex_waitv");
+}
+
+static int cmp_span_desc(const void *a, const void *b)
+{
+	const struct diag_span *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/*
+ * A run may have 1024 notable spans, most of them idle workers' parks and
+ * other threads' waits: they would crowd the few spans the starvation rule
+ * reads (a worker blocked outside parks and futex waits) out of
+ * DIAG_MAX_SPANS.  So those go in first, in the order given, then the
+ * others in the order given while there is room; others[] keeps the first
+ * DIAG_MAX_SPANS others meanwhile, all that can be needed.
+ */
+void diag_pick_spans(struct diag_input *in, size_t n,
+		     diag_span_at_fn *span_at, void *ctx)
+{
+	struct diag_span others[DIAG_MAX_SPANS], s;
+	unsigned int nothers = 0;
+
+	in->nspans = 0;
+	for (size_t i = 0; i < n && in->nspans < DIAG_MAX_SPANS; i++) {
+		bool on_worker;
+
+		memset(&s, 0, sizeof(s));
+		on_worker = span_at(ctx, i, &s);
+		if (on_worker && !s.rq_delay && !diag_sys_is_park(s.syscall) &&
+		    !diag_sys_is_futex(s.syscall))
+			in->spans[in->nspans++] = s;
+		else if (nothers < DIAG_MAX_SPANS)
+			others[nothers++] = s;
+	}
+	for (unsigned int i = 0; i < nothers && in->nspans < DIAG_MAX_SPANS; i++)
+		in->spans[in->nspans++] = others[i];
+	qsort(in->spans, in->nspans, sizeof(in->spans[0]), cmp_span_desc);
 }
 
 static uint64_t thread_wall(const struct diag_thread *t)
@@ -246,8 +291,8 @@ static uint64_t thread_block_ns(const struct diag_thread *t)
 	uint64_t ns = 0;
 
 	for (unsigned int i = 0; i < t->noff && i < DIAG_MAX_SYSCALLS; i++)
-		if (!sys_is_park(t->off_by_sys[i].name) &&
-		    !sys_is_futex(t->off_by_sys[i].name))
+		if (!diag_sys_is_park(t->off_by_sys[i].name) &&
+		    !diag_sys_is_futex(t->off_by_sys[i].name))
 			ns += t->off_by_sys[i].ns;
 	return ns;
 }
@@ -401,7 +446,7 @@ static void append_threads(const struct diag_ctx *cx, char *line,
 		}
 		appendf(line, "%s%s %s", shown ? ", " : " (",
 			thread_label(in, in->threads[best].tid, lbl, sizeof(lbl)),
-			fmt_ns(num, sizeof(num), bv));
+			obs_fmt_ns(num, sizeof(num), bv));
 		shown++;
 	}
 	if (more)
@@ -539,7 +584,7 @@ static const char *top_block_sys(const struct diag_ctx *cx, uint64_t below,
 			const char *name = t->off_by_sys[j].name;
 			uint64_t sum;
 
-			if (sys_is_park(name) || sys_is_futex(name))
+			if (diag_sys_is_park(name) || diag_sys_is_futex(name))
 				continue;
 			sum = set_sys_ns(cx, name);
 			if (sum < below && sum > bv) {
@@ -567,7 +612,7 @@ static void starvation_kernel(struct diag_ctx *cx)
 		const struct diag_span *s = &in->spans[i];
 
 		if (s->rq_delay || s->ns < STARV_LONG_SPAN_NS ||
-		    sys_is_park(s->syscall) || sys_is_futex(s->syscall) ||
+		    diag_sys_is_park(s->syscall) || diag_sys_is_futex(s->syscall) ||
 		    !in_set(cx, s->tid))
 			continue;
 		nlong++;
@@ -586,8 +631,8 @@ static void starvation_kernel(struct diag_ctx *cx)
 	top = top_block_sys(cx, UINT64_MAX, &top_ns);
 	snprintf(line, sizeof(line),
 		 "workers spent %.1f%% of their wall time blocked outside parking "
-		 "(%s of %s)", 100 * share, fmt_ns(a, sizeof(a), cx->block),
-		 fmt_ns(b, sizeof(b), cx->wall));
+		 "(%s of %s)", 100 * share, obs_fmt_ns(a, sizeof(a), cx->block),
+		 obs_fmt_ns(b, sizeof(b), cx->wall));
 	/* the next two classes, when they matter (1% of the time or more) */
 	prev = top_ns;
 	for (int k = 0; top && k < 2; k++) {
@@ -597,7 +642,7 @@ static void starvation_kernel(struct diag_ctx *cx)
 		if (!name || ratio(ns, cx->wall) < 0.01)
 			break;
 		appendf(line, "%s %s %s", k ? "," : "; also", name,
-			fmt_ns(a, sizeof(a), ns));
+			obs_fmt_ns(a, sizeof(a), ns));
 		prev = ns;
 	}
 	evidence(f, "%s", line);
@@ -614,8 +659,8 @@ static void starvation_kernel(struct diag_ctx *cx)
 			 "waited as long",
 			 in->nspans == DIAG_MAX_SPANS ? "at least " : "",
 			 nlong, nlong > 1 ? "s" : "",
-			 fmt_ns(a, sizeof(a), STARV_LONG_SPAN_NS),
-			 fmt_ns(b, sizeof(b), longest->ns), longest->syscall,
+			 obs_fmt_ns(a, sizeof(a), STARV_LONG_SPAN_NS),
+			 obs_fmt_ns(b, sizeof(b), longest->ns), longest->syscall,
 			 thread_label(in, longest->tid, lbl, sizeof(lbl)));
 }
 
@@ -693,7 +738,7 @@ static void starvation_runtime(struct diag_ctx *cx)
 	evidence(f, "%llu polls longer than 10 ms (%s in them, %.1f%% of worker "
 		 "time), %llu over 1 ms, of %llu polls",
 		 (unsigned long long)rt->polls_over_10ms,
-		 fmt_ns(a, sizeof(a), rt->poll_ns_over_10ms), 100 * share,
+		 obs_fmt_ns(a, sizeof(a), rt->poll_ns_over_10ms), 100 * share,
 		 (unsigned long long)rt->polls_over_1ms,
 		 (unsigned long long)rt->polls);
 	if (attributed)
@@ -705,13 +750,13 @@ static void starvation_runtime(struct diag_ctx *cx)
 
 		snprintf(line, sizeof(line), "longest poll %s: task %llu on %s, "
 			 "%s on CPU, %s on a run queue",
-			 fmt_ns(a, sizeof(a), p->ns), (unsigned long long)p->task_id,
+			 obs_fmt_ns(a, sizeof(a), p->ns), (unsigned long long)p->task_id,
 			 thread_label(in, p->tid, lbl, sizeof(lbl)),
-			 fmt_ns(b, sizeof(b), p->on_cpu_ns),
-			 fmt_ns(c, sizeof(c), p->rq_ns));
+			 obs_fmt_ns(b, sizeof(b), p->on_cpu_ns),
+			 obs_fmt_ns(c, sizeof(c), p->rq_ns));
 		if (p->off_cpu_ns)
 			appendf(line, ", %s blocked in %s",
-				fmt_ns(a, sizeof(a), p->off_cpu_ns),
+				obs_fmt_ns(a, sizeof(a), p->off_cpu_ns),
 				p->off_syscall[0] ? p->off_syscall : "?");
 		evidence(f, "%s", line);
 	}
@@ -721,9 +766,9 @@ static void starvation_runtime(struct diag_ctx *cx)
 			 100 * ratio(rq, tot));
 	if (rt->timer_fires && rt->timer_late_p99_ns >= STARV_TIMER_LATE_NS)
 		evidence(f, "timers fired late: p50 %s, p99 %s, max %s",
-			 fmt_ns(a, sizeof(a), rt->timer_late_p50_ns),
-			 fmt_ns(b, sizeof(b), rt->timer_late_p99_ns),
-			 fmt_ns(c, sizeof(c), rt->timer_late_max_ns));
+			 obs_fmt_ns(a, sizeof(a), rt->timer_late_p50_ns),
+			 obs_fmt_ns(b, sizeof(b), rt->timer_late_p99_ns),
+			 obs_fmt_ns(c, sizeof(c), rt->timer_late_max_ns));
 }
 
 /* ---- mutex convoy -------------------------------------------------------- */
@@ -740,91 +785,102 @@ static void starvation_runtime(struct diag_ctx *cx)
  * lock; the run-queue wait after the wake (CONVOY_RQ_AFTER_SHARE) and the
  * runtime tier's lock probes tell them apart, the kernel alone cannot.
  */
-static void convoy_rule(struct diag_ctx *cx)
+/* One futex address as a convoy candidate: its workers' waits and wakes. */
+struct convoy_pick {
+	const struct diag_futex *fx;
+	double conf, share, peer;	/* confidence, wait share, peer wakes */
+	uint64_t wait, waits;		/* the analysed workers' */
+};
+
+/* Scores fx into p; 0 when it is not a lock handed between workers. */
+static double convoy_score(const struct diag_ctx *cx,
+			   const struct diag_futex *fx, struct convoy_pick *p)
 {
-	const struct diag_input *in = cx->in;
-	const struct diag_futex *best = NULL;
-	double best_conf = 0, best_share = 0, best_peer = 0;
-	uint64_t best_wait = 0, best_waits = 0;
-	struct diag_finding *f;
+	unsigned int waiters = 0, wakers = 0, j;
+	uint64_t peer = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->fx = fx;
+	for (j = 0; j < fx->nwaiters && j < DIAG_MAX_FUTEX_TIDS; j++)
+		if (in_set(cx, fx->waiters[j].tid)) {
+			waiters++;
+			p->waits += fx->waiters[j].n;
+			p->wait += fx->waiters[j].wait_ns;
+		}
+	for (j = 0; j < fx->nwakers && j < DIAG_MAX_FUTEX_TIDS; j++)
+		if (in_set(cx, fx->wakers[j].tid)) {
+			wakers++;
+			peer += fx->wakers[j].n;
+		}
+	p->share = ratio(p->wait, cx->wall);
+	p->peer = ratio(peer, fx->waits);
+	if (waiters < CONVOY_MIN_WAITERS || wakers < 2 ||
+	    p->waits < CONVOY_MIN_WAITS || p->peer < CONVOY_PEER_WAKE_SHARE)
+		return 0;
+	p->conf = strength(p->share, CONVOY_WAIT_SHARE);
+	if (p->conf && ratio(fx->rq_after_wake_ns, fx->wait_ns) >=
+		       CONVOY_RQ_AFTER_SHARE)
+		p->conf = clamp01(p->conf + 0.1);
+	return p->conf;
+}
+
+static void convoy_evidence(const struct diag_ctx *cx, struct diag_finding *f,
+			    const struct convoy_pick *p)
+{
+	const struct diag_futex *best = p->fx;
 	char line[DIAG_LINE_LEN], a[32], b[32], lbl[48];
 
-	for (unsigned int i = 0; i < in->nfutex && i < DIAG_MAX_FUTEX; i++) {
-		const struct diag_futex *fx = &in->futex[i];
-		unsigned int waiters = 0, wakers = 0;
-		uint64_t waits = 0, wait = 0, peer = 0;
-		double share, peer_share, conf;
-
-		for (unsigned int j = 0; j < fx->nwaiters && j < DIAG_MAX_FUTEX_TIDS; j++)
-			if (in_set(cx, fx->waiters[j].tid)) {
-				waiters++;
-				waits += fx->waiters[j].n;
-				wait += fx->waiters[j].wait_ns;
-			}
-		for (unsigned int j = 0; j < fx->nwakers && j < DIAG_MAX_FUTEX_TIDS; j++)
-			if (in_set(cx, fx->wakers[j].tid)) {
-				wakers++;
-				peer += fx->wakers[j].n;
-			}
-		share = ratio(wait, cx->wall);
-		peer_share = ratio(peer, fx->waits);
-		if (waiters < CONVOY_MIN_WAITERS || wakers < 2 ||
-		    waits < CONVOY_MIN_WAITS || peer_share < CONVOY_PEER_WAKE_SHARE)
-			continue;
-		conf = strength(share, CONVOY_WAIT_SHARE);
-		if (conf && ratio(fx->rq_after_wake_ns, fx->wait_ns) >=
-				    CONVOY_RQ_AFTER_SHARE)
-			conf = clamp01(conf + 0.1);
-		if (conf > best_conf) {
-			best_conf = conf;
-			best = fx;
-			best_share = share;
-			best_peer = peer_share;
-			best_wait = wait;
-			best_waits = waits;
-		}
-	}
-	if (!best)
-		return;
-
-	f = finding(cx->out, DIAG_MUTEX_CONVOY);
-	f->confidence = best_conf;
 	snprintf(line, sizeof(line), "futex 0x%llx: %llu contended waits, %s "
 		 "blocked = %.1f%% of worker time;",
-		 (unsigned long long)best->uaddr, (unsigned long long)best_waits,
-		 fmt_ns(a, sizeof(a), best_wait), 100 * best_share);
+		 (unsigned long long)best->uaddr, (unsigned long long)p->waits,
+		 obs_fmt_ns(a, sizeof(a), p->wait), 100 * p->share);
 	for (unsigned int j = 0; j < best->nwaiters && j < 4; j++)
 		appendf(line, "%s %s %llu/%s", j ? "," : " waiters",
-			thread_label(in, best->waiters[j].tid, lbl, sizeof(lbl)),
+			thread_label(cx->in, best->waiters[j].tid, lbl, sizeof(lbl)),
 			(unsigned long long)best->waiters[j].n,
-			fmt_ns(a, sizeof(a), best->waiters[j].wait_ns));
+			obs_fmt_ns(a, sizeof(a), best->waiters[j].wait_ns));
 	evidence(f, "%s", line);
 	snprintf(line, sizeof(line), "%.0f%% of those waits were ended by a "
 		 "peer's wake, not a timeout: a lock handed between threads, "
-		 "not a park;", 100 * best_peer);
+		 "not a park;", 100 * p->peer);
 	for (unsigned int j = 0; j < best->nwakers && j < 4; j++)
 		appendf(line, "%s %s %llu", j ? "," : " wakers",
-			thread_label(in, best->wakers[j].tid, lbl, sizeof(lbl)),
+			thread_label(cx->in, best->wakers[j].tid, lbl, sizeof(lbl)),
 			(unsigned long long)best->wakers[j].n);
 	evidence(f, "%s", line);
 	if (best->waits)
 		evidence(f, "mean wait %s per contended acquisition (max %s)",
-			 fmt_ns(a, sizeof(a), best->wait_ns / best->waits),
-			 fmt_ns(b, sizeof(b), best->max_ns));
+			 obs_fmt_ns(a, sizeof(a), best->wait_ns / best->waits),
+			 obs_fmt_ns(b, sizeof(b), best->max_ns));
 	if (ratio(best->rq_after_wake_ns, best->wait_ns) >= CONVOY_RQ_AFTER_SHARE)
 		evidence(f, "once woken, the waiters queued another %s for a CPU "
 			 "(%.0f%% of the blocked time): scheduler delay is "
 			 "feeding the lock",
-			 fmt_ns(a, sizeof(a), best->rq_after_wake_ns),
+			 obs_fmt_ns(a, sizeof(a), best->rq_after_wake_ns),
 			 100 * ratio(best->rq_after_wake_ns, best->wait_ns));
 	if (ratio(cx->rq_pre, cx->wall) >= CONVOY_WAIT_SHARE) {
 		snprintf(line, sizeof(line), "workers were preempted for %s "
 			 "(%.1f%% of their time): a preempted holder keeps the "
-			 "lock", fmt_ns(a, sizeof(a), cx->rq_pre),
+			 "lock", obs_fmt_ns(a, sizeof(a), cx->rq_pre),
 			 100 * ratio(cx->rq_pre, cx->wall));
 		append_threads(cx, line, val_preempt, NULL);
 		evidence(f, "%s", line);
 	}
+}
+
+static void convoy_rule(struct diag_ctx *cx)
+{
+	struct convoy_pick best = {}, cand;
+	struct diag_finding *f;
+
+	for (unsigned int i = 0; i < cx->in->nfutex && i < DIAG_MAX_FUTEX; i++)
+		if (convoy_score(cx, &cx->in->futex[i], &cand) > best.conf)
+			best = cand;
+	if (!best.fx)
+		return;
+	f = finding(cx->out, DIAG_MUTEX_CONVOY);
+	f->confidence = best.conf;
+	convoy_evidence(cx, f, &best);
 }
 
 static void convoy_runtime(struct diag_ctx *cx)
@@ -854,17 +910,17 @@ static void convoy_runtime(struct diag_ctx *cx)
 			 "%s in total (p99 %s) = %.1f%% of worker time",
 			 (unsigned long long)l->addr,
 			 (unsigned long long)l->acquisitions,
-			 fmt_ns(a, sizeof(a), l->wait_ns),
-			 fmt_ns(b, sizeof(b), l->wait_p99_ns), 100 * share);
+			 obs_fmt_ns(a, sizeof(a), l->wait_ns),
+			 obs_fmt_ns(b, sizeof(b), l->wait_p99_ns), 100 * share);
 		if (l->hold_on_cpu_ns && l->acquisitions)
 			evidence(f, "hold p99 %s for %s of CPU work per "
 				 "acquisition (%.0fx): the holder was delayed, not "
-				 "working", fmt_ns(a, sizeof(a), l->hold_p99_ns),
-				 fmt_ns(b, sizeof(b),
+				 "working", obs_fmt_ns(a, sizeof(a), l->hold_p99_ns),
+				 obs_fmt_ns(b, sizeof(b),
 					l->hold_on_cpu_ns / l->acquisitions), infl);
 		if (l->hold_rq_ns)
 			evidence(f, "%s of the hold time on a run queue (%.0f%%)",
-				 fmt_ns(c, sizeof(c), l->hold_rq_ns),
+				 obs_fmt_ns(c, sizeof(c), l->hold_rq_ns),
 				 100 * ratio(l->hold_rq_ns, l->hold_ns));
 	}
 }
@@ -893,13 +949,13 @@ static void suspension_rule(struct diag_ctx *cx)
 		evidence(f, "%s lock 0x%llx: held %s in %llu acquisitions, %.0f%% "
 			 "of it while the holder was suspended (in no poll)",
 			 l->async ? "async" : "sync", (unsigned long long)l->addr,
-			 fmt_ns(a, sizeof(a), l->hold_ns),
+			 obs_fmt_ns(a, sizeof(a), l->hold_ns),
 			 (unsigned long long)l->acquisitions, 100 * susp);
 		evidence(f, "waiters waited %s in total (%.1f tasks queued on "
 			 "average), wait p99 %s; hold p99 %s",
-			 fmt_ns(a, sizeof(a), l->wait_ns), queued,
-			 fmt_ns(b, sizeof(b), l->wait_p99_ns),
-			 fmt_ns(c, sizeof(c), l->hold_p99_ns));
+			 obs_fmt_ns(a, sizeof(a), l->wait_ns), queued,
+			 obs_fmt_ns(b, sizeof(b), l->wait_p99_ns),
+			 obs_fmt_ns(c, sizeof(c), l->hold_p99_ns));
 	}
 }
 
@@ -934,7 +990,7 @@ static void overload_rule(struct diag_ctx *cx)
 	f->confidence = conf;
 	evidence(f, "threads waited %s on run queues (%.0f%% of their wall "
 		 "time), %.0f%% of it after a preemption",
-		 fmt_ns(a, sizeof(a), rq), 100 * rqshare, 100 * pshare);
+		 obs_fmt_ns(a, sizeof(a), rq), 100 * rqshare, 100 * pshare);
 	if (in->ncpus && demand >= in->ncpus)
 		evidence(f, "the target alone wanted %.2f CPUs on average "
 			 "(running or runnable) for %u online CPUs", demand,
@@ -945,7 +1001,7 @@ static void overload_rule(struct diag_ctx *cx)
 			 "the machine", demand, in->ncpus);
 	if (cx->nworkers && !cx->no_workers) {
 		snprintf(line, sizeof(line), "workers preempted for %s",
-			 fmt_ns(a, sizeof(a), cx->rq_pre));
+			 obs_fmt_ns(a, sizeof(a), cx->rq_pre));
 		append_threads(cx, line, val_preempt, NULL);
 		evidence(f, "%s", line);
 	}
@@ -965,7 +1021,7 @@ static void healthy(struct diag_ctx *cx)
 			 "%.1f%% (%s), on run queues %.1f%% of their wall time",
 			 100 * ratio(cx->on, cx->wall),
 			 100 * ratio(cx->block, cx->wall),
-			 fmt_ns(a, sizeof(a), cx->block),
+			 obs_fmt_ns(a, sizeof(a), cx->block),
 			 100 * ratio(cx->rq, cx->wall));
 	}
 	evidence(f, "no futex address is handed between threads; run-queue "
@@ -993,12 +1049,12 @@ static void add_notes(struct diag_ctx *cx)
 	    ratio(cx->futex, cx->wall) >= NOTE_FUTEX_SHARE)
 		note(r, "workers' futex waits (%s, %.0f%%) are read as parking: "
 		     "no address is shared by waiters that wake each other",
-		     fmt_ns(a, sizeof(a), cx->futex),
+		     obs_fmt_ns(a, sizeof(a), cx->futex),
 		     100 * ratio(cx->futex, cx->wall));
 	if (in->has_runtime && in->rt.blocking_jobs &&
 	    in->rt.blocking_queue_p99_ns >= NOTE_BLOCKING_QUEUE_NS)
 		note(r, "blocking pool saturated: jobs queued p99 %s before a "
-		     "thread took them", fmt_ns(a, sizeof(a),
+		     "thread took them", obs_fmt_ns(a, sizeof(a),
 						  in->rt.blocking_queue_p99_ns));
 	if (!in->ncpus)
 		note(r, "the CPU count is unknown: overload is judged from "
@@ -1094,123 +1150,4 @@ int diag_run(const struct diag_input *in, struct diag_result *out)
 	add_notes(cx);
 	free(cx);
 	return 0;
-}
-
-/* ---- output -------------------------------------------------------------- */
-
-static const char *const verdict_words[DIAG_SHAPE__COUNT] = {
-	[DIAG_HEALTHY] = "healthy: no failure shape found",
-	[DIAG_EXECUTOR_STARVATION] =
-		"executor starvation: workers are blocked or busy inside polls, "
-		"so queued tasks wait",
-	[DIAG_MUTEX_CONVOY] =
-		"mutex convoy: a synchronous lock is handed between workers and "
-		"scheduler delay becomes lock wait",
-	[DIAG_SUSPENSION_CONVOY] =
-		"suspension convoy: a lock is held across an await, its waiters "
-		"wait for the suspended holder",
-	[DIAG_CPU_OVERLOAD] =
-		"CPU overload: more runnable threads than CPUs, threads wait to "
-		"be scheduled",
-};
-
-static void print_finding(FILE *f, const struct diag_finding *x)
-{
-	for (unsigned int i = 0; i < x->nevidence; i++)
-		fprintf(f, "    - %s\n", x->evidence[i]);
-	fprintf(f, "    remedy: %s\n", x->remedy);
-}
-
-void diag_print(FILE *f, const struct diag_result *res)
-{
-	const struct diag_finding *v;
-
-	if (!res->nfindings)
-		return;
-	v = &res->findings[0];
-	fprintf(f, "verdict: %s (confidence %s, %.2f)\n",
-		verdict_words[v->shape], diag_confidence_level(v->confidence),
-		v->confidence);
-	print_finding(f, v);
-	for (unsigned int i = 1; i < res->nfindings; i++) {
-		const struct diag_finding *x = &res->findings[i];
-
-		fprintf(f, "also: %s (confidence %s, %.2f)\n",
-			verdict_words[x->shape],
-			diag_confidence_level(x->confidence), x->confidence);
-		print_finding(f, x);
-	}
-	if (res->nnotes)
-		fprintf(f, "cannot see / cannot tell:\n");
-	for (unsigned int i = 0; i < res->nnotes; i++)
-		fprintf(f, "    - %s\n", res->notes[i]);
-}
-
-/* A JSON string even from bytes that are not UTF-8 (thread names are
- * whatever a program set): such bytes become '?'. */
-static json_t *json_str(const char *s)
-{
-	char buf[DIAG_LINE_LEN];
-	json_t *j = json_string(s);
-	size_t i;
-
-	if (j)
-		return j;
-	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
-	buf[i] = '\0';
-	return json_string(buf);
-}
-
-static json_t *finding_json(const struct diag_finding *x)
-{
-	json_t *o = json_object(), *ev = json_array();
-
-	/* set_new steals the value even when it fails: o owns ev from here */
-	if (!o || json_object_set_new(o, "shape",
-				      json_string(diag_shape_name(x->shape))) ||
-	    /* Two decimals: a confidence is not more precise than that. */
-	    json_object_set_new(o, "confidence",
-				json_real((int)(x->confidence * 100 + 0.5) / 100.0)) ||
-	    json_object_set_new(o, "confidence_level",
-				json_string(diag_confidence_level(x->confidence))) ||
-	    json_object_set_new(o, "evidence", ev) ||
-	    json_object_set_new(o, "remedy", json_string(x->remedy)))
-		goto err;
-	for (unsigned int i = 0; i < x->nevidence; i++)
-		if (json_array_append_new(ev, json_str(x->evidence[i])))
-			goto err;
-	return o;
-err:
-	if (!o)
-		json_decref(ev);
-	json_decref(o);
-	return NULL;
-}
-
-json_t *diag_to_json(const struct diag_result *res)
-{
-	json_t *root, *arr, *notes;
-
-	if (!res->nfindings)
-		return NULL;
-	root = json_object();
-	/* set_new steals its value, on failure too: root owns all from here */
-	if (!root ||
-	    json_object_set_new(root, "verdict", finding_json(&res->findings[0])) ||
-	    json_object_set_new(root, "findings", json_array()) ||
-	    json_object_set_new(root, "notes", json_array()))
-		goto err;
-	arr = json_object_get(root, "findings");
-	notes = json_object_get(root, "notes");
-	for (unsigned int i = 0; i < res->nfindings; i++)
-		if (json_array_append_new(arr, finding_json(&res->findings[i])))
-			goto err;
-	for (unsigned int i = 0; i < res->nnotes; i++)
-		if (json_array_append_new(notes, json_str(res->notes[i])))
-			goto err;
-	return root;
-err:
-	json_decref(root);
-	return NULL;
 }

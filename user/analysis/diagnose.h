@@ -7,12 +7,12 @@
  *	... fill in from the snapshot (and the runtime tier if any) ...
  *	struct diag_result res;
  *	if (!diag_run(in, &res))
- *		diag_print(stdout, &res);
+ *		... res.findings[0] is the verdict (output/verdict.h prints it) ...
  *
  * Self-contained on purpose: plain structs with fixed bounds, no dependency
- * on aggregate.h or the BPF header, so the rules can be unit-tested with
- * synthetic inputs and with inputs built from saved `observe --json`
- * documents.  Times are nanoseconds; a 0 means "not measured" where noted.
+ * on the tiers, the BPF header or any output format, so the rules can be
+ * unit-tested with synthetic inputs and with inputs built from saved
+ * `observe --json` documents (analysis/diag_json.h).  Times are nanoseconds; a 0 means "not measured" where noted.
  * Every array has its bound next to it; a filler that has more items keeps
  * the largest ones (most time first) and says so in `truncated`.
  * The rules, their thresholds and why: user/diagnose.c and docs/diagnosis.md.
@@ -200,16 +200,29 @@ const char *diag_confidence_level(double confidence);
  * (no duration, a count above its bound). */
 int diag_run(const struct diag_input *in, struct diag_result *out);
 
-/* Human report: the verdict in plain words, its evidence and remedy, then
- * the other findings and the notes. */
-void diag_print(FILE *f, const struct diag_result *res);
+/* The shape in plain words: "executor starvation: workers are blocked or
+ * busy inside polls, so queued tasks wait". */
+const char *diag_shape_words(enum diag_shape shape);
 
-/* {"verdict": {shape, confidence, confidence_level, evidence[], remedy},
- *  "findings": [same form, ranked], "notes": [...]}; a new reference
- * (json_decref it), NULL on allocation failure or an empty result.
- * confidence is rounded to 2 decimals: dump with JSON_REAL_PRECISION(10)
- * or it prints as 0.90000000000000002. */
-struct json_t;
-struct json_t *diag_to_json(const struct diag_result *res);
+/* Syscall classes (observe's names) that are a runtime's idle wait: the
+ * epoll waits (parks) and the futex waits (parks, unless the convoy rule
+ * shows an address handed from worker to worker).  The starvation rule
+ * counts blocking in every other class. */
+bool diag_sys_is_park(const char *name);
+bool diag_sys_is_futex(const char *name);
+
+/*
+ * For the fillers (analysis/diag_fill.c, analysis/diag_json.c): sets
+ * in->spans from a run's n notable spans, in the same way for both.  The
+ * spans that block a worker (off-CPU, neither a park nor a futex wait, on a
+ * thread the filler says is a worker: the only ones the starvation rule
+ * reads) go in first, then the others while there is room, each in the
+ * order given (observe's: longest first), up to DIAG_MAX_SPANS; in->spans
+ * ends up longest first.  span_at(ctx, i, s) fills span i into s (zeroed)
+ * and returns whether its thread is a worker.
+ */
+typedef bool diag_span_at_fn(void *ctx, size_t i, struct diag_span *s);
+void diag_pick_spans(struct diag_input *in, size_t n,
+		     diag_span_at_fn *span_at, void *ctx);
 
 #endif

@@ -96,12 +96,12 @@ void obs_hist_print(FILE *f, const __u64 *hist, unsigned int nslots,
 char *obs_fmt_ns(char *buf, size_t len, uint64_t ns)
 {
 	if (ns < 1000)
-		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+		snprintf(buf, len, "%llu ns", (unsigned long long)ns);
 	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
+		snprintf(buf, len, "%.1f us", ns / 1e3);
 	else if (ns < 1000000000)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
 	else
-		snprintf(buf, len, "%.3fs", ns / 1e9);
+		snprintf(buf, len, "%.3f s", ns / 1e9);
 	return buf;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * hist.h - log2 histograms of microseconds (the slots the BPF side fills):
- * bounds in ns, percentiles, runqlat-style printing, and time formatting.
+ * bounds in ns, percentiles, runqlat-style printing; time units and the
+ * one time format.
  */
 #ifndef OBS_HIST_H
 #define OBS_HIST_H
@@ -9,6 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/types.h>
+
+#define NSEC_PER_USEC	1000ULL
+#define NSEC_PER_MSEC	1000000ULL
+#define NSEC_PER_SEC	1000000000ULL
 
 /* Slot bounds in ns: slot 0 is [0, 2000), slot k >= 1 is [2^k us, 2^(k+1) us). */
 uint64_t obs_hist_lo_ns(unsigned int slot);
@@ -30,7 +35,8 @@ uint64_t obs_hist_percentile_max(const __u64 *hist, unsigned int nslots,
 void obs_hist_print(FILE *f, const __u64 *hist, unsigned int nslots,
 		    const char *unit);
 
-/* "812ns", "12.3us", "4.56ms", "1.234s" into buf; returns buf. */
+/* "812 ns", "12.3 us", "4.56 ms", "1.234 s" into buf; returns buf.  The
+ * one time format of every output: tables, evidence and notes. */
 char *obs_fmt_ns(char *buf, size_t len, uint64_t ns);
 
 #endif

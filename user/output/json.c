@@ -2,15 +2,16 @@
 /*
  * json.c - the observe JSON document, v1 (docs/observe-json.md), built with
  * jansson.  Every time is an integer of ns; addresses are "0x..." strings.
+ * A consumer only: the verdict is the one the analysis stage stored.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "analysis/diag_fill.h"
 #include "common/hist.h"
-#include "output/report.h"
 #include "common/syscalls.h"
+#include "output/json.h"
+#include "output/verdict.h"
 
 #define JSON_VERSION 1
 
@@ -112,13 +113,6 @@ static json_t *roles_json(const struct obs_snapshot *s)
 	return obj;
 }
 
-static const char *comm_of(const struct obs_snapshot *s, uint32_t tid)
-{
-	const struct obs_thread_view *t = obs_snapshot_thread(s, tid);
-
-	return t ? t->k.comm : "?";
-}
-
 static int cmp_pair_desc(const void *a, const void *b)
 {
 	const struct obs_pair_view *const *x = a, *const *y = b;
@@ -161,7 +155,7 @@ static json_t *futex_json(const struct obs_snapshot *s)
 					json_array_append_new(waiters, json_pack(
 						"{s:I,s:o,s:o,s:o,s:o,s:o}",
 						"tid", (json_int_t)p->key.tid,
-						"comm", jcomm(comm_of(s, p->key.tid)),
+						"comm", jcomm(obs_snapshot_comm(s, p->key.tid)),
 						"waits", jint(p->v.count),
 						"wait_ns", jint(p->v.ns),
 						"max_ns", jint(p->v.max_ns),
@@ -170,7 +164,7 @@ static json_t *futex_json(const struct obs_snapshot *s)
 					json_array_append_new(wakers, json_pack(
 						"{s:I,s:o,s:o}",
 						"tid", (json_int_t)p->key.tid,
-						"comm", jcomm(comm_of(s, p->key.tid)),
+						"comm", jcomm(obs_snapshot_comm(s, p->key.tid)),
 						"wakes", jint(p->v.count)));
 			}
 		}
@@ -216,8 +210,9 @@ static json_t *notable_json(const struct obs_notables *nb)
 
 /* ---- runtime tier ------------------------------------------------------------ */
 
-/* A log2 slot bound, capped by the largest value seen when known. */
-static json_t *rt_pctl(const __u64 *hist, unsigned int nslots, double pct,
+/* A percentile as JSON: a log2 slot bound, capped by the largest value
+ * seen when known. */
+static json_t *jpctl(const __u64 *hist, unsigned int nslots, double pct,
 		       uint64_t max)
 {
 	return jint(obs_hist_percentile_max(hist, nslots, pct, max));
@@ -246,12 +241,12 @@ static json_t *rt_worker_json(const struct obs_rt_worker *w)
 		"parked_ns", jint(r->parked_ns), "parks", jint(r->parks),
 		"polls_over_1ms", jint(w->slow.slow),
 		"polls_over_10ms", jint(w->slow.over_10ms),
-		"poll_p99", rt_pctl(r->poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"poll_p99", jpctl(r->poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
 		"poll_hist", hist_json(r->poll_hist, RT_PROBE_HIST_SLOTS),
 		"sched_count", jint(r->sched_count),
-		"sched_p99", rt_pctl(r->sched_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"sched_p99", jpctl(r->sched_hist, RT_PROBE_HIST_SLOTS, 99, 0),
 		"timer_fires", jint(r->timer_fires),
-		"timer_late_p99", rt_pctl(r->timer_late_hist, RT_PROBE_HIST_SLOTS,
+		"timer_late_p99", jpctl(r->timer_late_hist, RT_PROBE_HIST_SLOTS,
 					  99, r->timer_late_max_ns),
 		"timer_late_max", jint(r->timer_late_max_ns));
 }
@@ -279,9 +274,9 @@ static json_t *rt_lock_json(const struct obs_lock_view *lv)
 		"addr", jaddr(lv->key.addr), "kind", l->async ? "async" : "sync",
 		"acquisitions", jint(l->acquisitions),
 		"contended", jint(l->contended), "wait_ns", jint(l->wait_ns),
-		"wait_p99", rt_pctl(l->wait_hist, OBS_MAX_SLOTS, 99, l->wait_max_ns),
+		"wait_p99", jpctl(l->wait_hist, OBS_MAX_SLOTS, 99, l->wait_max_ns),
 		"wait_max", jint(l->wait_max_ns), "hold_ns", jint(l->hold_ns),
-		"hold_p99", rt_pctl(l->hold_hist, OBS_MAX_SLOTS, 99, l->hold_max_ns),
+		"hold_p99", jpctl(l->hold_hist, OBS_MAX_SLOTS, 99, l->hold_max_ns),
 		"hold_max", jint(l->hold_max_ns),
 		"held_running_ns", jint(run_ns),
 		"held_suspended_ns", jint(l->hold_ns - run_ns),
@@ -322,8 +317,8 @@ static json_t *runtime_json(const struct obs_run *run)
 		"probes", "rt", "binary", run->rt_binary ? run->rt_binary : "",
 		"workers", workers,
 		"polls", "count", jint(sum.polls), "ns", jint(sum.poll_ns),
-		"p50", rt_pctl(sum.poll_hist, RT_PROBE_HIST_SLOTS, 50, 0),
-		"p99", rt_pctl(sum.poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"p50", jpctl(sum.poll_hist, RT_PROBE_HIST_SLOTS, 50, 0),
+		"p99", jpctl(sum.poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
 		"over_1ms", jint(sum.slow.slow),
 		"over_1ms_ns", jint(sum.slow.slow_ns),
 		"over_10ms", jint(sum.slow.over_10ms),
@@ -338,49 +333,44 @@ static json_t *runtime_json(const struct obs_run *run)
 		"parked_ns", jint(sum.parked_ns),
 		"sched_delay", "count", jint(sum.sched_count),
 		"ns", jint(sum.sched_ns),
-		"p50", rt_pctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 50, 0),
-		"p99", rt_pctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 99, 0),
+		"p50", jpctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 50, 0),
+		"p99", jpctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 99, 0),
 		"over_1ms", jint(sum.slow.slow_schedules),
 		"timers", "fires", jint(sum.timer_fires),
 		"late_ns", jint(sum.timer_late_ns),
-		"late_p50", rt_pctl(sum.timer_late_hist, RT_PROBE_HIST_SLOTS, 50,
+		"late_p50", jpctl(sum.timer_late_hist, RT_PROBE_HIST_SLOTS, 50,
 				    sum.timer_late_max_ns),
-		"late_p99", rt_pctl(sum.timer_late_hist, RT_PROBE_HIST_SLOTS, 99,
+		"late_p99", jpctl(sum.timer_late_hist, RT_PROBE_HIST_SLOTS, 99,
 				    sum.timer_late_max_ns),
 		"late_max", jint(sum.timer_late_max_ns),
 		"locks", locks,
 		"blocking_pool", "jobs", jint(bl->jobs),
 		"queue_ns", jint(bl->queue_ns),
-		"queue_p50", rt_pctl(bl->queue_hist, OBS_MAX_SLOTS, 50,
+		"queue_p50", jpctl(bl->queue_hist, OBS_MAX_SLOTS, 50,
 				     bl->queue_max_ns),
-		"queue_p99", rt_pctl(bl->queue_hist, OBS_MAX_SLOTS, 99,
+		"queue_p99", jpctl(bl->queue_hist, OBS_MAX_SLOTS, 99,
 				     bl->queue_max_ns),
 		"queue_max", jint(bl->queue_max_ns));
 }
 
 /*
- * verdict, findings[], notes[] (diagnose.h, diag_to_json): the diagnosis of
- * the same snapshot the document holds.  0 or -errno.
+ * verdict, findings[], notes[] (output/verdict.h) as the analysis stage
+ * found them, and the CPU count it used, so that the document alone
+ * reproduces the verdict (observe --diagnose).  0 or -errno.
  */
 static int verdict_json(json_t *root, const struct obs_run *run)
 {
-	struct diag_result *res = malloc(sizeof(*res));
-	json_t *dj = NULL;
+	json_t *dj;
 	int err;
 
-	err = res ? diag_of_run(run, res) : -ENOMEM;
-	if (!err) {
-		dj = diag_to_json(res);
-		err = dj && !json_object_update(root, dj) ? 0 : -ENOMEM;
-	}
-	/* the CPU count the verdict used, so that the document alone
-	 * reproduces it (test_diagnose's DIAG_FILE reads it) */
-	if (!err)
-		err = json_object_set_new(root, "ncpus",
-					  json_integer(diag_fill_ncpus())) ?
-		      -ENOMEM : 0;
+	if (run->diag_err)
+		return run->diag_err;
+	dj = obs_verdict_json(&run->diag);
+	err = dj && !json_object_update(root, dj) ? 0 : -ENOMEM;
 	json_decref(dj);
-	free(res);
+	if (!err && json_object_set_new(root, "ncpus",
+					json_integer(run->ncpus)))
+		err = -ENOMEM;
 	return err;
 }
 

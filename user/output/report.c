@@ -1,23 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * report.c - the human report: the verdict first (diag_fill.c, diagnose.c),
- * then header, per-thread table, per-role sums, the worker run-queue delay
- * histogram, contended futexes, notable spans; and the one-line interval
- * summary.
+ * report.c - the human report: the verdict first (as the analysis stage
+ * stored it), then header, runtime tier, per-thread table, per-role sums,
+ * the worker run-queue delay histogram, contended futexes, notable spans;
+ * and the two lines of an -i interval.  A consumer only: nothing here
+ * computes a verdict.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analysis/diag_fill.h"
 #include "common/hist.h"
-#include "output/report.h"
 #include "common/syscalls.h"
+#include "output/report.h"
+#include "output/verdict.h"
 
 #define REPORT_TOP_FUTEX 10
 #define REPORT_TOP_PAIRS 4
 #define REPORT_TOP_NOTABLE 10
 
-void obs_top2_sys(const __u64 *by_sys, int *first, int *second)
+/* Index of the largest and second largest off_by_sys entries (-1 if zero). */
+static void top2_sys(const __u64 *by_sys, int *first, int *second)
 {
 	int i;
 
@@ -34,10 +36,17 @@ void obs_top2_sys(const __u64 *by_sys, int *first, int *second)
 	}
 }
 
-/* A slot's upper bound can exceed the largest span seen: show the smaller. */
+/* A slot's upper bound can exceed the largest span seen: show the smaller.
+ * The kernel tier's histograms have OBS_MAX_SLOTS, the runtime's
+ * RT_PROBE_HIST_SLOTS (rt_pctl). */
 static uint64_t pctl(const __u64 *hist, double pct, uint64_t max)
 {
 	return obs_hist_percentile_max(hist, OBS_MAX_SLOTS, pct, max);
+}
+
+static uint64_t rt_pctl(const __u64 *hist, double pct, uint64_t max)
+{
+	return obs_hist_percentile_max(hist, RT_PROBE_HIST_SLOTS, pct, max);
 }
 
 static double pct_of(uint64_t ns, double secs)
@@ -82,13 +91,13 @@ static void print_threads(FILE *f, const struct obs_run *run)
 	size_t i;
 	int a, b2;
 
-	fprintf(f, "\n%7s %-16s %-8s %6s %9s %9s %9s %9s  %-36s %s\n", "TID",
+	fprintf(f, "\n%7s %-16s %-8s %6s %9s %9s %9s %9s  %-40s %s\n", "TID",
 		"COMM", "ROLE", "CPU%", "RQ p50", "RQ p99", "RQ total",
 		"OFF-CPU", "OFF-CPU top syscalls", "FUTEX waits/time");
 	for (i = 0; i < s->nthreads; i++) {
 		const struct obs_thread *k = &s->threads[i].k;
 
-		obs_top2_sys(k->off_by_sys, &a, &b2);
+		top2_sys(k->off_by_sys, &a, &b2);
 		top[0] = '\0';
 		if (a >= 0)
 			snprintf(top, sizeof(top), "%s %s%s%s%s",
@@ -100,7 +109,7 @@ static void print_threads(FILE *f, const struct obs_run *run)
 		if (b2 >= 0)
 			strncat(top, obs_fmt_ns(b[5], 32, k->off_by_sys[b2]),
 				sizeof(top) - strlen(top) - 1);
-		fprintf(f, "%7u %-16s %-8s %6.1f %9s %9s %9s %9s  %-36s %llu/%s%s\n",
+		fprintf(f, "%7u %-16s %-8s %6.1f %9s %9s %9s %9s  %-40s %llu/%s%s\n",
 			k->tid, k->comm, obs_role_name(s->threads[i].role),
 			pct_of(k->on_cpu_ns, run->duration_s),
 			obs_fmt_ns(b[0], 32, pctl(k->rq_hist, 50, k->rq_max_ns)),
@@ -127,7 +136,7 @@ static void print_roles(FILE *f, const struct obs_run *run)
 
 		if (!rs->threads)
 			continue;
-		obs_top2_sys(rs->off_by_sys, &a, &a2);
+		top2_sys(rs->off_by_sys, &a, &a2);
 		fprintf(f, "  %-8s %3u threads  on-CPU %s (%.1f%% of a CPU)  "
 			"rq delay %s (p50 %s p99 %s, %llu waits)  off-CPU %s%s%s%s  "
 			"futex wait %s\n",
@@ -144,13 +153,6 @@ static void print_roles(FILE *f, const struct obs_run *run)
 			a >= 0 ? ")" : "",
 			obs_fmt_ns(b[5], 32, rs->futex_wait_ns));
 	}
-}
-
-static const char *comm_of(const struct obs_snapshot *s, uint32_t tid)
-{
-	const struct obs_thread_view *t = obs_snapshot_thread(s, tid);
-
-	return t ? t->k.comm : "?";
 }
 
 static void print_futexes(FILE *f, const struct obs_run *run)
@@ -191,12 +193,12 @@ static void print_futexes(FILE *f, const struct obs_run *run)
 				}
 				if (kind == OBS_PAIR_WAITER)
 					fprintf(f, " %u(%s) %llu/%s", p->key.tid,
-						comm_of(s, p->key.tid),
+						obs_snapshot_comm(s, p->key.tid),
 						(unsigned long long)p->v.count,
 						obs_fmt_ns(b[3], 32, p->v.ns));
 				else
 					fprintf(f, " %u(%s) %llu", p->key.tid,
-						comm_of(s, p->key.tid),
+						obs_snapshot_comm(s, p->key.tid),
 						(unsigned long long)p->v.count);
 			}
 			if (shown > REPORT_TOP_PAIRS)
@@ -256,13 +258,9 @@ static void print_notables(FILE *f, const struct obs_run *run)
 
 /* ---- runtime tier ---------------------------------------------------------- */
 
-/* The same for the runtime's histograms (RT_PROBE_HIST_SLOTS). */
-static uint64_t rt_pctl(const __u64 *hist, double pct, uint64_t max)
-{
-	return obs_hist_percentile_max(hist, RT_PROBE_HIST_SLOTS, pct, max);
-}
-
-void obs_rt_poll_sentence(char *buf, size_t len, const struct obs_poll_event *e)
+/* "poll of task 17 took 48.0ms: 2.0ms on-CPU, 46.0ms off-CPU (46.0ms in
+ * clock_nanosleep)", and the run-queue part if any. */
+static void poll_sentence(char *buf, size_t len, const struct obs_poll_event *e)
 {
 	char a[32], b[32], c[32], d[32];
 	int n;
@@ -363,7 +361,7 @@ static void print_rt_polls(FILE *f, const struct obs_run *run)
 	obs_rt_sum(run->rt, &sum);
 	if (!sum.slow.slow)
 		return;
-	obs_top2_sys(sum.slow.off_by_sys, &top, &second);
+	top2_sys(sum.slow.off_by_sys, &top, &second);
 	fprintf(f, "\nslow polls: %llu over 1 ms (%s), %llu over 10 ms (%s); "
 		"of their time %.1f%% on-CPU, %.1f%% runnable, %.1f%% off-CPU",
 		(unsigned long long)sum.slow.slow,
@@ -381,7 +379,7 @@ static void print_rt_polls(FILE *f, const struct obs_run *run)
 	for (size_t i = 0; run->longest && i < run->longest->n; i++) {
 		const struct obs_poll_event *e = &run->longest->items[i];
 
-		obs_rt_poll_sentence(line, sizeof(line), e);
+		poll_sentence(line, sizeof(line), e);
 		fprintf(f, "  %s [%s]\n", line, worker_name(run->rt, e->tid));
 	}
 	if (run->longest && run->longest->seen > run->longest->n)
@@ -449,18 +447,14 @@ static void print_runtime(FILE *f, const struct obs_run *run)
 	print_rt_locks(f, run);
 }
 
-/* The verdict first, in words (diag_print), then the evidence tables. */
+/* The verdict first, in words, then the evidence tables. */
 static void print_verdict(FILE *f, const struct obs_run *run)
 {
-	struct diag_result *res = malloc(sizeof(*res));
-	int err = res ? diag_of_run(run, res) : -ENOMEM;
-
-	if (err)
-		fprintf(f, "verdict: unavailable (%s)\n", strerror(-err));
+	if (run->diag_err)
+		fprintf(f, "verdict: unavailable (%s)\n", strerror(-run->diag_err));
 	else
-		diag_print(f, res);
+		obs_verdict_print(f, &run->diag);
 	fprintf(f, "\n");
-	free(res);
 }
 
 void obs_report_print(FILE *f, const struct obs_run *run)
@@ -476,20 +470,45 @@ void obs_report_print(FILE *f, const struct obs_run *run)
 	fflush(f);
 }
 
-void obs_report_interval(FILE *f, double t_s, double dt_s,
-			 const struct obs_snapshot *prev,
-			 const struct obs_snapshot *cur)
+/* The futex address with most wait time in the interval, or NULL. */
+static const struct obs_futex_view *top_futex(const struct obs_interval *ivl,
+					      uint64_t *ns_out,
+					      uint64_t *waits_out)
 {
-	__u64 by_sys[OBS_SYS__COUNT] = {};
-	uint64_t best_ns = 0, best_waits = 0;
 	const struct obs_futex_view *best = NULL, *old;
+
+	*ns_out = *waits_out = 0;
+	for (size_t i = 0; i < ivl->cur->nfutexes; i++) {
+		const struct obs_futex_view *fx = &ivl->cur->futexes[i];
+		uint64_t ns = fx->v.wait_ns, waits = fx->v.waits;
+
+		old = obs_snapshot_futex(ivl->prev, fx->key.tgid, fx->key.uaddr);
+		if (old) {
+			ns -= old->v.wait_ns;
+			waits -= old->v.waits;
+		}
+		if (ns > *ns_out) {
+			*ns_out = ns;
+			*waits_out = waits;
+			best = fx;
+		}
+	}
+	return best;
+}
+
+/* "[   2.00s] worker: cpu 12.0% rq ... | other: ... | futex top: ..." */
+static void print_interval_figures(FILE *f, const struct obs_interval *ivl)
+{
+	const struct obs_futex_view *best;
+	__u64 by_sys[OBS_SYS__COUNT] = {};
+	uint64_t best_ns, best_waits;
 	char b[4][32];
-	size_t i;
 	int r, a, a2;
 
-	fprintf(f, "[%8.2fs]", t_s);
+	fprintf(f, "[%8.2fs]", ivl->t_s);
 	for (r = 0; r < OBS_ROLE__COUNT; r++) {
-		const struct obs_role_sum *c = &cur->roles[r], *p = &prev->roles[r];
+		const struct obs_role_sum *c = &ivl->cur->roles[r];
+		const struct obs_role_sum *p = &ivl->prev->roles[r];
 		uint64_t rq = c->rq_delay_ns - p->rq_delay_ns;
 		uint64_t n = c->rq_count - p->rq_count;
 
@@ -497,30 +516,16 @@ void obs_report_interval(FILE *f, double t_s, double dt_s,
 			continue;
 		for (int j = 0; j < OBS_SYS__COUNT; j++)
 			by_sys[j] = c->off_by_sys[j] - p->off_by_sys[j];
-		obs_top2_sys(by_sys, &a, &a2);
+		top2_sys(by_sys, &a, &a2);
 		fprintf(f, " %s: cpu %.1f%% rq %s (avg %s) off %s%s%s |",
 			obs_role_name(r),
-			pct_of(c->on_cpu_ns - p->on_cpu_ns, dt_s),
+			pct_of(c->on_cpu_ns - p->on_cpu_ns, ivl->dt_s),
 			obs_fmt_ns(b[0], 32, rq),
 			obs_fmt_ns(b[1], 32, n ? rq / n : 0),
 			a >= 0 ? obs_sys_class_name(a) : "-", a >= 0 ? " " : "",
 			a >= 0 ? obs_fmt_ns(b[2], 32, by_sys[a]) : "");
 	}
-	for (i = 0; i < cur->nfutexes; i++) {
-		const struct obs_futex_view *fx = &cur->futexes[i];
-		uint64_t ns = fx->v.wait_ns, waits = fx->v.waits;
-
-		old = obs_snapshot_futex(prev, fx->key.tgid, fx->key.uaddr);
-		if (old) {
-			ns -= old->v.wait_ns;
-			waits -= old->v.waits;
-		}
-		if (ns > best_ns) {
-			best_ns = ns;
-			best_waits = waits;
-			best = fx;
-		}
-	}
+	best = top_futex(ivl, &best_ns, &best_waits);
 	if (best)
 		fprintf(f, " futex top: 0x%llx %llu waits %s\n",
 			(unsigned long long)best->key.uaddr,
@@ -528,5 +533,15 @@ void obs_report_interval(FILE *f, double t_s, double dt_s,
 			obs_fmt_ns(b[3], 32, best_ns));
 	else
 		fprintf(f, " futex top: -\n");
+}
+
+void obs_report_interval(FILE *f, const struct obs_interval *ivl)
+{
+	print_interval_figures(f, ivl);
+	if (ivl->diag_err)
+		fprintf(f, "[%8.2fs] verdict: unavailable (%s)\n", ivl->t_s,
+			strerror(-ivl->diag_err));
+	else
+		obs_verdict_print_line(f, ivl->t_s, &ivl->diag);
 	fflush(f);
 }

@@ -1,17 +1,131 @@
 // SPDX-License-Identifier: MIT
 /*
- * aggregate.c - reading the BPF maps into a snapshot.  Maps are only read,
- * never deleted from, so an increment landing during a read is never lost:
- * at worst it shows in the next snapshot.
+ * kernel.c - the kernel tier (kernel.h): its settings before the BPF
+ * object loads, its programs attached to the target, and the maps read into
+ * a snapshot.  Maps are only read, never deleted from, so an increment
+ * landing during a read is never lost: at worst it shows in the next
+ * snapshot.
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "observe.skel.h"
+#include "common/hist.h"
+#include "common/syscalls.h"
 #include "tiers/kernel.h"
+
+/* ---- configure and attach ------------------------------------------------- */
+
+/* Does this kernel have BTF for the raw_syscalls tracepoints (tp_btf)? */
+static bool have_btf_tracepoint(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	char buf[128];
+	bool ok;
+
+	if (!vmlinux)
+		return false;
+	snprintf(buf, sizeof(buf), "btf_trace_%s", name);
+	ok = btf__find_by_name_kind(vmlinux, buf, BTF_KIND_TYPEDEF) > 0;
+	btf__free(vmlinux);
+	return ok;
+}
+
+/*
+ * Can the programs read a blocked thread's syscall from its saved user
+ * registers (bpf_task_pt_regs, 5.15+; the orig_ax/ax test is x86_64's)?
+ * Then sys_enter is not loaded at all.  OBSERVE_SYS_ENTER=1 forces the
+ * sys_enter fallback (tests compare the two).
+ */
+static bool use_regs_sys(void)
+{
+#if defined(__x86_64__)
+	const char *force = getenv("OBSERVE_SYS_ENTER");
+
+	if (force && *force && strcmp(force, "0"))
+		return false;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+				       BPF_FUNC_task_pt_regs, NULL) == 1;
+#else
+	return false;
+#endif
+}
+
+void obs_kernel_configure(struct observe_bpf *skel,
+			  const struct obs_kernel_cfg *cfg)
+{
+	struct obs_futex_nrs nrs;
+	bool btf_sys = have_btf_tracepoint("sys_enter") &&
+		       have_btf_tracepoint("sys_exit");
+	bool regs = use_regs_sys();
+
+	obs_futex_nrs(&nrs);
+	skel->rodata->targ_tgid = (__u32)cfg->tgid;
+	skel->rodata->follow_children = cfg->follow_children;
+	skel->rodata->threshold_ns = cfg->threshold_ms * NSEC_PER_MSEC;
+	skel->rodata->futex_nr = nrs.futex;
+	skel->rodata->futex_waitv_nr = nrs.futex_waitv;
+	skel->rodata->futex2_wait_nr = nrs.futex_wait;
+	skel->rodata->futex2_wake_nr = nrs.futex_wake;
+	obs_sys_class_table((uint8_t *)skel->rodata->sys_class,
+			    OBS_SYSCALL_NRS);
+	skel->rodata->regs_sys = regs;
+
+	/*
+	 * tp_btf where the kernel has it, else the raw_tp twin (same code);
+	 * no sys_enter at all when the registers tell the syscall.
+	 */
+	bpf_program__set_autoload(skel->progs.obs_sys_enter, btf_sys && !regs);
+	bpf_program__set_autoload(skel->progs.obs_sys_exit, btf_sys);
+	bpf_program__set_autoload(skel->progs.obs_sys_enter_raw,
+				  !btf_sys && !regs);
+	bpf_program__set_autoload(skel->progs.obs_sys_exit_raw, !btf_sys);
+	if (cfg->verbose) {
+		if (!btf_sys)
+			fprintf(stderr, "observe: no BTF for raw_syscalls, using raw_tp\n");
+		fprintf(stderr, "observe: syscalls from %s\n",
+			regs ? "saved user registers" : "sys_enter");
+	}
+}
+
+int obs_kernel_attach(struct observe_bpf *skel, pid_t tgid,
+		      struct obs_map_fds *fds)
+{
+	__u32 key = (__u32)tgid;
+	__u8 one = 1;
+	int err;
+
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tgids), &key, &one,
+				BPF_ANY)) {
+		err = -errno;
+		fprintf(stderr, "observe: cannot add pid %d to the filter: %s\n",
+			tgid, strerror(-err));
+		return err;
+	}
+	/* the tracepoints; the runtime tiers attach their own programs */
+	err = observe_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "observe: failed to attach BPF programs: %s\n",
+			strerror(-err));
+		return err;
+	}
+	*fds = (struct obs_map_fds){
+		.threads = bpf_map__fd(skel->maps.threads),
+		.futexes = bpf_map__fd(skel->maps.futexes),
+		.pairs = bpf_map__fd(skel->maps.pairs),
+		.drops = bpf_map__fd(skel->maps.drops),
+		.stacks = bpf_map__fd(skel->maps.stacks),
+	};
+	return 0;
+}
+
+/* ---- snapshot ---------------------------------------------------------------- */
 
 static const char *const role_names[OBS_ROLE__COUNT] = {
 	[OBS_ROLE_WORKER] = "worker",
@@ -148,74 +262,59 @@ uint64_t obs_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
-		      const struct obs_roles_cfg *cfg, uint64_t now_ns)
+/* The threads map, sorted by (tgid, tid), with roles and per-role sums. */
+static int read_threads(struct obs_snapshot *s, int fd,
+			const struct obs_roles_cfg *cfg, uint64_t now_ns)
 {
+	const size_t rec = sizeof(__u32) + sizeof(struct obs_thread);
 	struct obs_thread *tv = NULL;
-	__u64 *percpu = NULL;
 	size_t i, n;
-	int ncpus, err;
-	__u32 k;
+	int err;
 
-	memset(s, 0, sizeof(*s));
-
-	/* threads: values only, the key is also in the value */
-	err = obs_read_hash(fds->threads, sizeof(__u32), sizeof(__u32),
-			sizeof(__u32) + sizeof(struct obs_thread),
-			OBS_MAX_THREADS, (void **)&tv, &n);
+	/* values only, the key is also in the value */
+	err = obs_read_hash(fd, sizeof(__u32), sizeof(__u32), rec,
+			    OBS_MAX_THREADS, (void **)&tv, &n);
 	if (err)
-		goto cleanup;
+		return err;
 	s->threads = calloc(n ? n : 1, sizeof(*s->threads));
 	if (!s->threads) {
-		err = -ENOMEM;
-		goto cleanup;
+		free(tv);
+		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		struct obs_thread *k = (void *)((char *)tv + i *
-			(sizeof(__u32) + sizeof(struct obs_thread)) + sizeof(__u32));
+		struct obs_thread *k = &s->threads[i].k;
 
-		memcpy(&s->threads[i].k, k, sizeof(*k));
-		k = &s->threads[i].k;
+		memcpy(k, (char *)tv + i * rec + sizeof(__u32), sizeof(*k));
 		if (now_ns && !k->exited)
 			add_in_progress(k, now_ns);
-		s->threads[i].k.comm[OBS_COMM_LEN - 1] = '\0';
-		s->threads[i].role = obs_role_of(cfg, s->threads[i].k.comm);
+		k->comm[OBS_COMM_LEN - 1] = '\0';
+		s->threads[i].role = obs_role_of(cfg, k->comm);
 	}
+	free(tv);
 	s->nthreads = n;
 	qsort(s->threads, n, sizeof(*s->threads), cmp_thread);
 	obs_snapshot_sum_roles(s);
+	return 0;
+}
 
-	err = obs_read_hash(fds->futexes, sizeof(struct obs_futex_key),
-			offsetof(struct obs_futex_view, v),
-			sizeof(struct obs_futex_view), OBS_MAX_FUTEX,
-			(void **)&s->futexes, &s->nfutexes);
-	if (err)
-		goto cleanup;
-	qsort(s->futexes, s->nfutexes, sizeof(*s->futexes), cmp_futex_wait);
+/* The per-CPU drop counters, summed. */
+static int read_drops(struct obs_snapshot *s, int fd)
+{
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	__u64 *percpu;
+	__u32 k;
 
-	err = obs_read_hash(fds->pairs, sizeof(struct obs_pair_key),
-			offsetof(struct obs_pair_view, v),
-			sizeof(struct obs_pair_view), OBS_MAX_PAIRS,
-			(void **)&s->pairs, &s->npairs);
-	if (err)
-		goto cleanup;
-
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0) {
-		err = ncpus ? ncpus : -EINVAL;
-		goto cleanup;
-	}
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
 	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (k = 0; k < OBS_COUNTERS__COUNT; k++) {
+	if (!percpu)
+		return -ENOMEM;
+	for (k = 0; k < OBS_COUNTERS__COUNT && !err; k++) {
 		uint64_t sum = 0;
 
-		if (bpf_map_lookup_elem(fds->drops, &k, percpu)) {
+		if (bpf_map_lookup_elem(fd, &k, percpu)) {
 			err = -errno;
-			goto cleanup;
+			break;
 		}
 		for (int c = 0; c < ncpus; c++)
 			sum += percpu[c];
@@ -224,11 +323,32 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 		else if (k == OBS_DIAG_MISSED_WAKEUP)
 			s->missed_wakeups = sum;
 	}
-	err = 0;
-
-cleanup:
-	free(tv);
 	free(percpu);
+	return err;
+}
+
+int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
+		      const struct obs_roles_cfg *cfg, uint64_t now_ns)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = read_threads(s, fds->threads, cfg, now_ns);
+	if (!err)
+		err = obs_read_hash(fds->futexes, sizeof(struct obs_futex_key),
+				    offsetof(struct obs_futex_view, v),
+				    sizeof(struct obs_futex_view), OBS_MAX_FUTEX,
+				    (void **)&s->futexes, &s->nfutexes);
+	if (!err) {
+		qsort(s->futexes, s->nfutexes, sizeof(*s->futexes),
+		      cmp_futex_wait);
+		err = obs_read_hash(fds->pairs, sizeof(struct obs_pair_key),
+				    offsetof(struct obs_pair_view, v),
+				    sizeof(struct obs_pair_view), OBS_MAX_PAIRS,
+				    (void **)&s->pairs, &s->npairs);
+	}
+	if (!err)
+		err = read_drops(s, fds->drops);
 	if (err)
 		obs_snapshot_free(s);
 	return err;
@@ -263,6 +383,13 @@ const struct obs_thread_view *obs_snapshot_thread(const struct obs_snapshot *s,
 		if (s->threads[i].k.tid == tid)
 			return &s->threads[i];
 	return NULL;
+}
+
+const char *obs_snapshot_comm(const struct obs_snapshot *s, uint32_t tid)
+{
+	const struct obs_thread_view *t = obs_snapshot_thread(s, tid);
+
+	return t ? t->k.comm : "?";
 }
 
 void obs_notables_add(struct obs_notables *nb, const struct obs_event *ev,

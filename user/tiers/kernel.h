@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * aggregate.h - what the BPF maps hold, read into one snapshot: threads with
+ * kernel.h - the kernel tier: configured before the BPF object loads,
+ * attached to the target after, and read into one snapshot: threads with
  * their roles, per-role sums, futex addresses and waiter/waker pairs, drops,
  * and the notable spans that came through the ring buffer.
+ * (Its BPF side: bpf/observe.bpf.c on bpf/base.bpf.h.)
  */
-#ifndef OBS_AGGREGATE_H
-#define OBS_AGGREGATE_H
+#ifndef OBS_TIERS_KERNEL_H
+#define OBS_TIERS_KERNEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "observe.h"
+
+struct observe_bpf;
 
 enum obs_role {
 	OBS_ROLE_WORKER = 0,
@@ -71,8 +76,24 @@ struct obs_snapshot {
 };
 
 struct obs_map_fds {
-	int threads, futexes, pairs, drops;
+	int threads, futexes, pairs, drops, stacks;
 };
+
+struct obs_kernel_cfg {
+	pid_t tgid;			/* the target */
+	bool follow_children;		/* launch mode: its descendants too */
+	unsigned long threshold_ms;	/* notable spans; 0: none */
+	bool verbose;			/* say which syscall programs load */
+};
+
+/* Before load: the settings (rodata) and which syscall programs load. */
+void obs_kernel_configure(struct observe_bpf *skel,
+			  const struct obs_kernel_cfg *cfg);
+
+/* After load: tgid in the filter, the tracepoints attached, the map fds.
+ * 0 or -errno, with its line printed. */
+int obs_kernel_attach(struct observe_bpf *skel, pid_t tgid,
+		      struct obs_map_fds *fds);
 
 /*
  * Reads every map; 0 or -errno.  The snapshot owns its arrays.  A live thread
@@ -105,6 +126,9 @@ const struct obs_futex_view *obs_snapshot_futex(const struct obs_snapshot *s,
 const struct obs_thread_view *obs_snapshot_thread(const struct obs_snapshot *s,
 						  uint32_t tid);
 
+/* Its name, "?" if the snapshot has no such thread. */
+const char *obs_snapshot_comm(const struct obs_snapshot *s, uint32_t tid);
+
 /* Notable spans from the ring buffer: the OBS_NOTABLE_MAX longest are kept. */
 #define OBS_NOTABLE_MAX 1024
 
@@ -136,4 +160,4 @@ void obs_notables_add_pending(struct obs_notables *nb,
 /* Sorts the kept spans longest first. */
 void obs_notables_sort(struct obs_notables *nb);
 
-#endif
+#endif /* OBS_TIERS_KERNEL_H */

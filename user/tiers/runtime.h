@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * runtime.h - observe's runtime tier: finds the rt runtime's USDT probes in
- * the target (docs/probes.md), attaches the programs of bpf/runtime.bpf.h,
- * and reads what they and the runtime's published worker records hold into
- * one snapshot: per worker poll counts and histograms, busy/parked time,
- * scheduling delay, timer lateness, slow polls with what the kernel saw
- * during them, locks, and the blocking pool.
+ * runtime.h - observe's runtime tiers: what every runtime tier reads (one
+ * snapshot shape, whatever the runtime), the interface each implements, and
+ * the choice of the tier that matches the target.
+ *
+ * A runtime tier knows one runtime's code (tiers/rt.c: the rt runtime's
+ * USDT probes) and fills the same struct obs_rt_snapshot: per worker poll
+ * counts and histograms, busy/parked time, scheduling delay, timer
+ * lateness, slow polls with what the kernel saw during them, locks, and the
+ * blocking pool.  The analysis and the outputs read only that snapshot, so a
+ * new runtime is one tier: a file pair here, its BPF header, one line in
+ * runtime.c's list (docs/design.md).
  */
-#ifndef OBS_RUNTIME_H
-#define OBS_RUNTIME_H
+#ifndef OBS_TIERS_RUNTIME_H
+#define OBS_TIERS_RUNTIME_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,56 +25,19 @@
 #include "tiers/kernel.h"
 
 struct observe_bpf;
-struct bpf_link;
 
-#define OBS_RT_PROGS		9	/* USDT programs in runtime.bpf.h */
 #define OBS_RT_LONGEST		16	/* longest polls kept */
 
-/* Set while observe expects a libbpf failure (probing for the probes). */
-extern bool obs_libbpf_quiet;
-
-/* The last record read from a live worker, for when it is gone. */
-struct obs_rt_cached {
-	uint32_t tid;
-	struct rt_probe_worker rec;
-};
-
-struct obs_rt_tier {
-	bool attached;			/* the rt probes were found */
-	pid_t pid;
-	struct bpf_link *links[OBS_RT_PROGS];
-	int nlinks;
-	int polls_fd, locks_fd, blocking_fd, base_fd, final_fd;
-	struct obs_rt_cached *cache;
-	size_t ncache, cache_cap;
-	bool frozen;			/* the run is over: records come from
-					 * rt:worker_stop or the cache, never
-					 * from the still-running process */
-};
-
-/*
- * Attaches the runtime tier to pid's binary (launch mode: before exec, with
- * the path the child will exec).  0: attached; -ENOENT: the binary has no rt
- * probes (nothing attached, nothing printed); other -errno: printed.
- */
-int obs_rt_attach(struct obs_rt_tier *rt, struct observe_bpf *skel, pid_t pid,
-		  const char *binary);
-/* Stops the programs and freezes the records at the cache (the maps and
- * the cache stay readable). */
-void obs_rt_detach(struct obs_rt_tier *rt);
-/* Detaches and frees; safe on a zeroed or freed tier. */
-void obs_rt_free(struct obs_rt_tier *rt);
-
-/* Launch mode: the path execvp would run for cmd, into buf; 0 or -ENOENT. */
-int obs_rt_resolve_cmd(const char *cmd, char *buf, size_t len);
+/* ---- the snapshot every runtime tier fills -------------------------------- */
 
 struct obs_rt_worker {
 	uint32_t tid;
 	uint32_t idx;
 	char comm[OBS_COMM_LEN];
 	bool has_record;		/* rec is valid */
-	struct rt_probe_worker rec;	/* the runtime's counters, since
-					 * observe learnt of the worker */
+	struct rt_probe_worker rec;	/* the runtime's counters (the ABI's
+					 * record shape), since observe learnt
+					 * of the worker */
 	struct obs_rt_polls slow;	/* slow polls, from BPF */
 };
 
@@ -85,14 +54,15 @@ struct obs_rt_snapshot {
 	struct obs_blocking blocking;	/* all followed processes */
 };
 
-/*
- * Reads the runtime tier as of now: the workers are ks's threads that
- * announced a record; each record comes from rt:worker_stop's copy, else
- * from the live process (and is cached), else from the cache.  0 or -errno.
- */
-int obs_rt_snapshot_read(struct obs_rt_snapshot *s, struct obs_rt_tier *rt,
-			 const struct obs_snapshot *ks);
 void obs_rt_snapshot_free(struct obs_rt_snapshot *s);
+
+/* The counters of a worker record since base (a maximum stays cur's). */
+void obs_rt_record_sub(struct rt_probe_worker *out,
+		       const struct rt_probe_worker *cur,
+		       const struct rt_probe_worker *base);
+
+/* qsort order of locks: most wait time first. */
+int obs_rt_cmp_lock_wait(const void *a, const void *b);
 
 /* What happened between two snapshots (counters subtracted; maxima are
  * cur's, since the start).  0 or -ENOMEM. */
@@ -124,4 +94,48 @@ struct obs_rt_sum {
 
 void obs_rt_sum(const struct obs_rt_snapshot *s, struct obs_rt_sum *sum);
 
-#endif
+/* ---- the interface of a runtime tier --------------------------------------- */
+
+struct obs_runtime_tier {
+	const char *kind;		/* "rt": the JSON's runtime.probes */
+	size_t state_size;		/* its private state, zeroed */
+	/* Attaches to pid's binary (launch mode: before exec, the path the
+	 * child will exec).  0: attached; -ENOENT: not this runtime, nothing
+	 * attached or printed; other -errno: printed. */
+	int (*attach)(void *state, struct observe_bpf *skel, pid_t pid,
+		      const char *binary);
+	/* The runtime as of now; ks: the kernel tier's threads of the same
+	 * moment.  0 or -errno. */
+	int (*read)(void *state, struct obs_rt_snapshot *s,
+		    const struct obs_snapshot *ks);
+	/* Stops the programs; what read needs stays readable. */
+	void (*detach)(void *state);
+	/* Detaches and frees what state holds (not state itself). */
+	void (*free)(void *state);
+};
+
+/* ---- the runtime tier of a run ---------------------------------------------- */
+
+struct obs_runtime {
+	const struct obs_runtime_tier *tier;	/* NULL: none attached */
+	void *state;
+	char binary[PATH_MAX];		/* where the tiers looked */
+};
+
+/* Set while observe expects a libbpf failure (probing for probes). */
+extern bool obs_libbpf_quiet;
+
+/*
+ * Finds the target's binary (launch: cmd as execvp would; attach:
+ * /proc/PID/exe) and attaches the first runtime tier that recognises it.
+ * None: one line says so and 0 (the kernel tier goes on).  0 or -errno.
+ */
+int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
+		       pid_t pid, const char *launch_cmd);
+int obs_runtime_read(struct obs_runtime *r, struct obs_rt_snapshot *s,
+		     const struct obs_snapshot *ks);
+void obs_runtime_detach(struct obs_runtime *r);
+/* Safe on a zeroed or freed runtime. */
+void obs_runtime_free(struct obs_runtime *r);
+
+#endif /* OBS_TIERS_RUNTIME_H */

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rt.c - the rt runtime's tier (rt.h): attaching the rt USDT programs and
+ * reading the workers' published records and the runtime maps.
+ *
+ * A worker's record is read from the live process with process_vm_readv
+ * (observe is root: PTRACE_MODE_ATTACH is granted) and cached, because the
+ * process may be gone by the final report; a worker that stopped cleanly
+ * left its last record in rt_final (rt:worker_stop), which wins.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "observe.skel.h"
+#include "tiers/rt.h"
+
+#define RT_PROGS	9	/* USDT programs in runtime.bpf.h */
+
+/* The last record read from a live worker, for when it is gone. */
+struct rt_cached {
+	uint32_t tid;
+	struct rt_probe_worker rec;
+};
+
+struct rt_tier {
+	pid_t pid;
+	struct bpf_link *links[RT_PROGS];
+	int nlinks;
+	int polls_fd, locks_fd, blocking_fd, base_fd, final_fd;
+	struct rt_cached *cache;
+	size_t ncache, cache_cap;
+	bool frozen;			/* the run is over: records come from
+					 * rt:worker_stop or the cache, never
+					 * from the still-running process */
+};
+
+/*
+ * The probes with a program, in attach order; the program of probe P is
+ * rt_P in runtime.bpf.h.  worker_start first: its absence means "no rt
+ * probes here".
+ */
+static const char *const rt_probes[RT_PROGS] = {
+	"worker_start", "worker_stop", "slow_poll", "slow_schedule",
+	"mutex_acquire", "mutex_release", "sync_acquire", "sync_release",
+	"blocking_start",
+};
+
+static struct bpf_link *attach_probe(struct observe_bpf *skel, pid_t pid,
+				     const char *binary, const char *probe)
+{
+	struct bpf_program *prog;
+	char name[64];
+
+	snprintf(name, sizeof(name), "rt_%s", probe);
+	prog = bpf_object__find_program_by_name(skel->obj, name);
+	if (!prog) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return bpf_program__attach_usdt(prog, pid, binary, "rt", probe, NULL);
+}
+
+static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
+		     const char *binary)
+{
+	struct rt_tier *rt = state;
+	struct bpf_link *link;
+	int i, err;
+
+	rt->pid = pid;
+	rt->polls_fd = bpf_map__fd(skel->maps.rt_polls);
+	rt->locks_fd = bpf_map__fd(skel->maps.locks);
+	rt->blocking_fd = bpf_map__fd(skel->maps.blocking);
+	rt->base_fd = bpf_map__fd(skel->maps.rt_base);
+	rt->final_fd = bpf_map__fd(skel->maps.rt_final);
+	for (i = 0; i < RT_PROGS; i++) {
+		obs_libbpf_quiet = i == 0;
+		link = attach_probe(skel, pid, binary, rt_probes[i]);
+		obs_libbpf_quiet = false;
+		if (link) {
+			rt->links[rt->nlinks++] = link;
+			continue;
+		}
+		err = -errno;
+		if (i == 0) {
+			/* not an ELF, no notes, or no rt:worker_start */
+			return err == -ENOENT || err == -EINVAL ||
+			       err == -ESRCH ? -ENOENT : err;
+		}
+		/* an older runtime without this probe: the rest still works */
+		if (err != -ENOENT) {
+			fprintf(stderr, "observe: cannot attach rt:%s in %s: %s\n",
+				rt_probes[i], binary, strerror(-err));
+			return err;	/* the caller frees the tier */
+		}
+	}
+	return 0;
+}
+
+static void rt_detach(void *state)
+{
+	struct rt_tier *rt = state;
+
+	for (int i = 0; i < rt->nlinks; i++)
+		bpf_link__destroy(rt->links[i]);
+	rt->nlinks = 0;
+	rt->frozen = true;
+}
+
+static void rt_free(void *state)
+{
+	struct rt_tier *rt = state;
+
+	rt_detach(rt);
+	free(rt->cache);
+	rt->cache = NULL;
+	rt->ncache = rt->cache_cap = 0;
+}
+
+static struct rt_cached *cache_slot(struct rt_tier *rt, uint32_t tid,
+					bool create)
+{
+	struct rt_cached *c;
+
+	for (size_t i = 0; i < rt->ncache; i++)
+		if (rt->cache[i].tid == tid)
+			return &rt->cache[i];
+	if (!create)
+		return NULL;
+	if (rt->ncache == rt->cache_cap) {
+		size_t cap = rt->cache_cap ? 2 * rt->cache_cap : 16;
+
+		c = realloc(rt->cache, cap * sizeof(*c));
+		if (!c)
+			return NULL;
+		rt->cache = c;
+		rt->cache_cap = cap;
+	}
+	c = &rt->cache[rt->ncache++];
+	c->tid = tid;
+	return c;
+}
+
+/* The worker's record as last seen: the stop copy, the live one, or the
+ * last one read from the live process. */
+static bool read_raw_record(struct rt_tier *rt, uint32_t tid, __u64 addr,
+			    struct rt_probe_worker *rec)
+{
+	struct iovec local = { rec, sizeof(*rec) };
+	struct iovec remote = { (void *)(uintptr_t)addr, sizeof(*rec) };
+	struct rt_cached *c;
+
+	if (!bpf_map_lookup_elem(rt->final_fd, &tid, rec))
+		return true;
+	if (!rt->frozen &&
+	    process_vm_readv(rt->pid, &local, 1, &remote, 1, 0) ==
+	    (ssize_t)sizeof(*rec)) {
+		c = cache_slot(rt, tid, true);
+		if (c)
+			c->rec = *rec;
+		return true;
+	}
+	c = cache_slot(rt, tid, false);
+	if (!c)
+		return false;
+	*rec = c->rec;
+	return true;
+}
+
+/* The worker's counters since observe learnt of it (rt_base). */
+static bool read_record(struct rt_tier *rt, uint32_t tid, __u64 addr,
+			struct rt_probe_worker *rec)
+{
+	struct rt_probe_worker raw, base;
+
+	if (!read_raw_record(rt, tid, addr, &raw))
+		return false;
+	if (bpf_map_lookup_elem(rt->base_fd, &tid, &base))
+		*rec = raw;
+	else
+		obs_rt_record_sub(rec, &raw, &base);
+	return true;
+}
+
+static int rt_read(void *state, struct obs_rt_snapshot *s,
+		   const struct obs_snapshot *ks)
+{
+	struct rt_tier *rt = state;
+	struct obs_blocking *bl = NULL;
+	size_t i, n = 0, nbl = 0;
+	int err;
+
+	for (i = 0; i < ks->nthreads; i++)
+		n += ks->threads[i].k.rt_state != 0;
+	s->workers = calloc(n ? n : 1, sizeof(*s->workers));
+	if (!s->workers)
+		return -ENOMEM;
+	for (i = 0; i < ks->nthreads; i++) {
+		const struct obs_thread *k = &ks->threads[i].k;
+		struct obs_rt_worker *w;
+
+		if (!k->rt_state)
+			continue;
+		w = &s->workers[s->nworkers++];
+		w->tid = k->tid;
+		w->idx = k->rt_idx;
+		memcpy(w->comm, k->comm, sizeof(w->comm));
+		w->has_record = read_record(rt, k->tid, k->rt_state, &w->rec);
+		/* absent: the worker had no slow poll */
+		bpf_map_lookup_elem(rt->polls_fd, &w->tid, &w->slow);
+	}
+	err = obs_read_hash(rt->locks_fd, sizeof(struct obs_lock_key),
+			    offsetof(struct obs_lock_view, v),
+			    sizeof(struct obs_lock_view), OBS_MAX_LOCKS,
+			    (void **)&s->locks, &s->nlocks);
+	if (err)
+		goto fail;
+	qsort(s->locks, s->nlocks, sizeof(*s->locks), obs_rt_cmp_lock_wait);
+	/* key (tgid) then value: one record of 8 + the value */
+	err = obs_read_hash(rt->blocking_fd, sizeof(__u32), sizeof(__u64),
+			    sizeof(__u64) + sizeof(struct obs_blocking),
+			    OBS_MAX_TGIDS, (void **)&bl, &nbl);
+	if (err)
+		goto fail;
+	for (i = 0; i < nbl; i++) {
+		const struct obs_blocking *b = (const void *)
+			((const char *)bl + i * (sizeof(__u64) + sizeof(*b)) +
+			 sizeof(__u64));
+
+		s->blocking.jobs += b->jobs;
+		s->blocking.queue_ns += b->queue_ns;
+		if (b->queue_max_ns > s->blocking.queue_max_ns)
+			s->blocking.queue_max_ns = b->queue_max_ns;
+		for (int j = 0; j < OBS_MAX_SLOTS; j++)
+			s->blocking.queue_hist[j] += b->queue_hist[j];
+	}
+	free(bl);
+	return 0;
+fail:
+	obs_rt_snapshot_free(s);
+	return err;
+}
+
+
+const struct obs_runtime_tier obs_rt_usdt_tier = {
+	.kind = "rt",
+	.state_size = sizeof(struct rt_tier),
+	.attach = rt_attach,
+	.read = rt_read,
+	.detach = rt_detach,
+	.free = rt_free,
+};
