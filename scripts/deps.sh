@@ -23,6 +23,7 @@ libbpf-tools    peers for bench-observer (runqlat, offcputime)
 cargo           the real-Tokio test target
 librust-tokio-dev Tokio's source for offline cargo builds
 libjansson-dev  JSON output of observe and the demos
+libiberty-dev   the demangler for the Tokio tier's symbol names
 gnuplot-nox     SVG figures from the sweep CSVs (make figures)
 "
 
