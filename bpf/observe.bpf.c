@@ -7,9 +7,10 @@
  *
  * Everything is aggregated here; the ring buffer carries only spans longer
  * than threshold_ns and slow polls.  What every tier shares (followed
- * thread groups, the threads map, drops) is base.bpf.h; the runtime tier
- * (rt USDT probes, the charge of spans to polls and lock holds) is
- * runtime.bpf.h.  Invariants (and base.bpf.h's):
+ * thread groups, the threads map, drops) is base.bpf.h; the runtime tiers
+ * (the charge of spans to polls and lock holds, runtime.bpf.h) are the rt
+ * runtime's USDT probes (rt.bpf.h) and uprobes on Tokio (tokio.bpf.h).
+ * Invariants (and base.bpf.h's):
  *  1. Per thread, a span is in exactly one state: on CPU (ts_in), blocked
  *     (ts_off, off-CPU time) or waiting on a run queue (ts_runnable, rq
  *     delay).  The wakeup closes the blocked span and opens the rq span, so
@@ -33,7 +34,8 @@
  */
 #include "base.bpf.h"
 #include "core_fixes.bpf.h"
-#include "runtime.bpf.h"
+#include "rt.bpf.h"
+#include "tokio.bpf.h"
 
 #define TASK_RUNNING 0
 #ifndef ENOSYS
@@ -255,7 +257,10 @@ static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 	t->exec_base = exec;	/* a smaller value: a reused tid, start over */
 	t->exec_ok = 1;
 	t->ts_in = 0;
+	/* the runtime tiers: is the span that starts now inside a poll? */
+	t->in_poll = 0;
 	rt_switch_out(t, now);	/* prev is current: its record is readable */
+	tk_switch_out(t);
 
 	/* Preempted (or still TASK_RUNNING): stays on the run queue. */
 	if (preempt || obs_task_state(prev) == TASK_RUNNING) {

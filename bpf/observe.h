@@ -190,6 +190,15 @@ struct obs_thread {
 	__u32 in_poll;		/* the current blocked or run-queue span began
 				 * inside the poll at poll_start */
 	/*
+	 * Tokio tier: raw::poll frames on this thread, and the task (its
+	 * header) whose poll is innermost, with the depth of its frame.
+	 */
+	__u64 tk_task;		/* 0: not polling a runtime task */
+	__u32 tk_depth;
+	__u32 tk_task_depth;
+	__u32 tk_job_depth;	/* frame of a blocking-pool job, 0 if none */
+	__u32 tk_role;		/* obs_tk_role */
+	/*
 	 * Notable spans that ended inside a syscall, waiting for this thread's
 	 * sys_exit: the thread is current there and its user stack is the one
 	 * it blocked with, so the stack is walked only for notable spans.
@@ -309,6 +318,24 @@ struct obs_lock {
 	__u64 hold_off_ns;	/* sync: the holder blocked */
 	__u64 wait_hist[OBS_MAX_SLOTS];
 	__u64 hold_hist[OBS_MAX_SLOTS];
+};
+
+/* ---- Tokio tier: uprobes on Tokio's own functions (docs/tokio-tier.md) --- */
+
+/* A thread's role as the Tokio tier saw it: a worker polls tasks that a
+ * runtime owns (or parks as a worker), a blocking-pool thread polls only
+ * unowned ones (spawn_blocking). */
+enum obs_tk_role {
+	OBS_TK_UNKNOWN = 0,
+	OBS_TK_WORKER,
+	OBS_TK_BLOCKING,
+};
+
+/* Per-CPU counters of the tier's uprobe hits, for its cost (tk_hits). */
+enum obs_tk_hit {
+	OBS_TK_HIT_POLL = 0,	/* raw::poll entries (a return probe each too) */
+	OBS_TK_HIT_OTHER,	/* worker marks, semaphore probes */
+	OBS_TK_HIT__COUNT,
 };
 
 /* blocking map: key = tgid, the rt blocking pool's queueing delay */

@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * runtime.bpf.h - the runtime tier of observe.bpf.c: USDT programs on the
- * rt runtime's rare probes (docs/probes.md) and the hooks through which the
- * switch path charges what the kernel saw to the poll or the sync lock hold
- * in progress.  Included by observe.bpf.c; compiles on its own.
- *
- * Cost model (docs/observe.md): nothing here runs per poll.  A worker's
- * current poll is read from the record it publishes (struct
- * rt_probe_worker), 16 bytes with bpf_probe_read_user at its switch-out,
- * where it is current; per-poll counts and histograms are the runtime's own
- * counters in that record, which user space reads.  Uprobes fire only for
- * rare events: worker start/stop, polls >= 1 ms, wakes that waited >= 1 ms,
- * lock acquire/release, blocking-pool starts.
+ * runtime.bpf.h - what the runtime tiers share (rt.bpf.h: the rt runtime's
+ * USDT probes; tokio.bpf.h: uprobes on Tokio's own functions): the maps a
+ * runtime snapshot is read from (slow polls, locks, blocking pool), the
+ * hooks through which the switch path charges what the kernel saw to the
+ * poll or the sync lock hold in progress, and the accounting of a finished
+ * slow poll and of a lock's acquire and release.  Compiles on its own.
  *
  * Invariant: t->in_poll and t->lock_addr describe the thread when its
  * current blocked or run-queue span began (its last switch-out): spans end
@@ -21,13 +15,13 @@
 #define OBS_RUNTIME_BPF_H
 
 #include "base.bpf.h"
-#include <bpf/usdt.bpf.h>
-#include "rt_probe_abi.h"
+
+#define OBS_SLOW_POLL_NS	(1000 * 1000ULL)	/* rt:slow_poll's bound */
+#define OBS_SLOW_POLL_10MS	(10 * 1000 * 1000ULL)
 
 static const struct obs_rt_polls zero_rt_polls;
 static const struct obs_lock zero_lock;
 static const struct obs_blocking zero_blocking;
-static const struct rt_probe_worker zero_record;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -50,50 +44,18 @@ struct {
 	__type(value, struct obs_blocking);
 } blocking SEC(".maps");
 
-/* rt:worker_start: the worker's record when observe learnt of it (its
- * counters start there: a process attached to has run for a while) */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OBS_MAX_RT_WORKERS);
-	__type(key, __u32);
-	__type(value, struct rt_probe_worker);
-} rt_base SEC(".maps");
-
-/* rt:worker_stop: the worker's last record, key = tid */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OBS_MAX_RT_WORKERS);
-	__type(key, __u32);
-	__type(value, struct rt_probe_worker);
-} rt_final SEC(".maps");
-
 /* ---- hooks of the switch path --------------------------------------------- */
 
-/*
- * At a worker's switch-out: which poll (if any) the span that starts now
- * belongs to.  A new poll resets the accumulators; the same poll seen at a
- * second switch-out keeps adding to them.
- */
-static __always_inline void rt_switch_out(struct obs_thread *t, __u64 now)
+/* A new poll: its run-queue and blocked time start from zero. */
+static __always_inline void poll_reset(struct obs_thread *t, __u64 start)
 {
-	struct { __u64 task_id, start; } cur;
 	__u32 i;
 
-	t->in_poll = 0;
-	if (!t->rt_state ||
-	    bpf_probe_read_user(&cur, sizeof(cur), (void *)t->rt_state))
-		return;
-	/* racy by design (docs/probes.md): a half-published poll is none */
-	if (!cur.task_id || !cur.start || cur.start > now)
-		return;
-	if (cur.start != t->poll_start) {
-		t->poll_start = cur.start;
-		t->poll_rq_ns = 0;
-		t->poll_off_ns = 0;
-		for (i = 0; i < OBS_SYS__COUNT; i++)
-			t->poll_off_by_sys[i] = 0;
-	}
-	t->in_poll = 1;
+	t->poll_start = start;
+	t->poll_rq_ns = 0;
+	t->poll_off_ns = 0;
+	for (i = 0; i < OBS_SYS__COUNT; i++)
+		t->poll_off_by_sys[i] = 0;
 }
 
 static __always_inline void rt_charge_off(struct obs_thread *t, __u32 cls,
@@ -116,7 +78,7 @@ static __always_inline void rt_charge_rq(struct obs_thread *t, __u64 ns)
 		t->lock_rq_ns += ns;
 }
 
-/* ---- USDT programs ---------------------------------------------------------- */
+/* ---- what the probes of every runtime tier account ------------------------- */
 
 /* The followed thread that hit the probe, or NULL. */
 static __always_inline struct obs_thread *rt_current(void)
@@ -126,44 +88,6 @@ static __always_inline struct obs_thread *rt_current(void)
 	if (!followed(pid_tgid >> 32))
 		return NULL;
 	return thread_get((__u32)pid_tgid, pid_tgid >> 32, NULL);
-}
-
-/* Copies the worker's record (current is the worker) into map[tid]. */
-static __always_inline void copy_record(void *map, __u32 tid, __u64 state)
-{
-	struct rt_probe_worker *rec;
-	bool created;
-
-	rec = obs_lookup_or_init(map, &tid, &zero_record, &created);
-	if (!rec) {
-		drop(OBS_DROP_OTHER);
-		return;
-	}
-	bpf_probe_read_user(rec, sizeof(*rec), (void *)state);
-}
-
-/* Also fired again for a tracer that attaches later (observe -p). */
-SEC("usdt")
-int BPF_USDT(rt_worker_start, int idx, __u64 tid, __u64 state)
-{
-	struct obs_thread *t = rt_current();
-
-	if (!t || t->rt_state == state)
-		return 0;
-	t->rt_state = state;
-	t->rt_idx = idx;
-	copy_record(&rt_base, t->tid, state);
-	return 0;
-}
-
-SEC("usdt")
-int BPF_USDT(rt_worker_stop, int idx, __u64 tid, __u64 state)
-{
-	struct obs_thread *t = rt_current();
-
-	if (t)
-		copy_record(&rt_final, t->tid, state);
-	return 0;
 }
 
 static __always_inline struct obs_rt_polls *rt_polls_of(__u32 tid)
@@ -177,17 +101,22 @@ static __always_inline struct obs_rt_polls *rt_polls_of(__u32 tid)
 	return p;
 }
 
-SEC("usdt")
-int BPF_USDT(rt_slow_poll, __u64 task_id, int idx, __u64 start, __u64 ns)
+/*
+ * A poll of task_id that started at start and lasted ns >= 1 ms, on t (its
+ * worker, current): the kernel's spans charged to it split it into on-CPU,
+ * runnable and blocked; the worker's slow-poll counters, and one event.
+ */
+static __always_inline void slow_poll_done(struct obs_thread *t, __u64 task_id,
+					   __u64 start, __u64 ns)
 {
-	struct obs_thread *t = rt_current();
 	__u64 rq = 0, off = 0, top_ns = 0;
 	struct obs_poll_event *e;
 	struct obs_rt_polls *p;
 	__u32 i, top = OBS_SYS_NONE;
 
-	if (!t || !(p = rt_polls_of(t->tid)))
-		return 0;
+	p = rt_polls_of(t->tid);
+	if (!p)
+		return;
 	/* charged spans only if they were this poll's (it left the CPU) */
 	if (t->poll_start == start) {
 		rq = t->poll_rq_ns;
@@ -207,7 +136,7 @@ int BPF_USDT(rt_slow_poll, __u64 task_id, int idx, __u64 start, __u64 ns)
 		rq = ns;
 	p->slow++;
 	p->slow_ns += ns;
-	if (ns >= 10 * 1000 * 1000ULL) {
+	if (ns >= OBS_SLOW_POLL_10MS) {
 		p->over_10ms++;
 		p->over_10ms_ns += ns;
 	}
@@ -218,7 +147,7 @@ int BPF_USDT(rt_slow_poll, __u64 task_id, int idx, __u64 start, __u64 ns)
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		drop(OBS_DROP_RINGBUF);
-		return 0;
+		return;
 	}
 	e->kind = OBS_EV_SLOW_POLL;
 	e->tid = t->tid;
@@ -232,21 +161,6 @@ int BPF_USDT(rt_slow_poll, __u64 task_id, int idx, __u64 start, __u64 ns)
 	e->off_cpu_ns = off;
 	e->off_class_ns = top_ns;
 	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
-/* Attached for its semaphore too: while it is on, the runtime timestamps
- * wakes and counts wake-to-poll delays in the record. */
-SEC("usdt")
-int BPF_USDT(rt_slow_schedule, __u64 task_id, int idx, __u64 woken,
-	     __u64 delay)
-{
-	struct obs_thread *t = rt_current();
-	struct obs_rt_polls *p;
-
-	if (t && (p = rt_polls_of(t->tid)))
-		p->slow_schedules++;
-	return 0;
 }
 
 static __always_inline struct obs_lock *lock_of(__u32 tgid, __u64 addr,
@@ -288,94 +202,16 @@ static __always_inline void lock_released(struct obs_lock *l, __u64 hold_ns,
 		l->hold_max_ns = hold_ns;
 }
 
-/* The async lock at addr in the current process, if it is followed. */
-static __always_inline struct obs_lock *async_lock_of(__u64 addr)
+/* The blocking-pool entry of tgid (its jobs and their queueing), or NULL. */
+static __always_inline struct obs_blocking *blocking_of(__u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	return followed(tgid) ? lock_of(tgid, addr, 1) : NULL;
-}
-
-SEC("usdt")
-int BPF_USDT(rt_mutex_acquire, __u64 addr, __u64 task_id, __u64 wait_ns)
-{
-	struct obs_lock *l = async_lock_of(addr);
-
-	if (l)
-		lock_acquired(l, wait_ns);
-	return 0;
-}
-
-SEC("usdt")
-int BPF_USDT(rt_mutex_release, __u64 addr, __u64 task_id, __u64 hold_ns,
-	     __u64 running_ns)
-{
-	struct obs_lock *l = async_lock_of(addr);
-
-	if (l)
-		lock_released(l, hold_ns, running_ns);
-	return 0;
-}
-
-SEC("usdt")
-int BPF_USDT(rt_sync_acquire, __u64 addr, __u64 tid, __u64 wait_ns)
-{
-	struct obs_thread *t = rt_current();
-	struct obs_lock *l;
-
-	if (!t)
-		return 0;
-	l = lock_of(t->tgid, addr, 0);
-	if (l)
-		lock_acquired(l, wait_ns);
-	if (!t->lock_addr) {	/* nested: the outer lock keeps the charge */
-		t->lock_addr = addr;
-		t->lock_rq_ns = 0;
-		t->lock_off_ns = 0;
-	}
-	return 0;
-}
-
-SEC("usdt")
-int BPF_USDT(rt_sync_release, __u64 addr, __u64 tid, __u64 hold_ns)
-{
-	struct obs_thread *t = rt_current();
-	struct obs_lock *l;
-
-	if (!t)
-		return 0;
-	l = lock_of(t->tgid, addr, 0);
-	if (!l)
-		return 0;
-	lock_released(l, hold_ns, hold_ns);
-	if (t->lock_addr == addr) {
-		__sync_fetch_and_add(&l->hold_rq_ns, t->lock_rq_ns);
-		__sync_fetch_and_add(&l->hold_off_ns, t->lock_off_ns);
-		t->lock_addr = 0;
-	}
-	return 0;
-}
-
-SEC("usdt")
-int BPF_USDT(rt_blocking_start, __u64 job_id, __u64 queue_ns)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct obs_blocking *b;
 	bool created;
 
-	if (!followed(tgid))
-		return 0;
 	b = obs_lookup_or_init(&blocking, &tgid, &zero_blocking, &created);
-	if (!b) {
+	if (!b)
 		drop(OBS_DROP_OTHER);
-		return 0;
-	}
-	__sync_fetch_and_add(&b->jobs, 1);
-	__sync_fetch_and_add(&b->queue_ns, queue_ns);
-	__sync_fetch_and_add(&b->queue_hist[obs_slot(queue_ns)], 1);
-	if (queue_ns > b->queue_max_ns)
-		b->queue_max_ns = queue_ns;
-	return 0;
+	return b;
 }
 
 #endif /* OBS_RUNTIME_BPF_H */

@@ -233,6 +233,7 @@ void obs_cli_parse(int argc, char **argv, struct obs_env *env)
 		usage_error("no command after --");
 	if (!env->argv && !env->pid)
 		usage_error("need -p PID or -- CMD [ARGS...] (see --help)");
+	env->roles_given = env->nworker_globs || env->nblocking_globs;
 	if (!env->nworker_globs) {
 		env->worker_globs[env->nworker_globs++] = "rt-worker-*";
 		env->worker_globs[env->nworker_globs++] = "tokio-runtime-w*";

@@ -22,6 +22,8 @@ struct obs_env {
 	int nworker_globs;
 	const char *blocking_globs[OBS_MAX_GLOBS];
 	int nblocking_globs;
+	bool roles_given;		/* --workers or --blocking: names win over
+					 * a runtime tier's roles */
 	unsigned long threshold_ms;	/* --threshold-ms */
 	bool verbose;			/* -v */
 	bool keep_root;			/* --keep-root */

@@ -127,6 +127,10 @@ static int read_tiers(struct session *s, struct obs_snapshot *ks,
 {
 	int err = obs_snapshot_read(ks, &s->fds, &s->roles, now_ns);
 
+	/* roles from names, then from the runtime tier unless named ones
+	 * were given */
+	if (!err && !env.roles_given)
+		obs_runtime_roles(&s->runtime, ks);
 	if (!err)
 		err = obs_runtime_read(&s->runtime, rs, ks);
 	if (err)
@@ -209,15 +213,21 @@ static int load_bpf(struct session *s)
 	return err;
 }
 
-/* The kernel tier, a runtime tier if one recognises the target, and the
- * ring buffer. */
+/*
+ * A runtime tier if one recognises the target, the kernel tier, and the
+ * ring buffer.  The kernel tier goes last: a runtime tier's attach can take
+ * a while (uprobes), and the kernel tier's time should start where the run
+ * does (duration_s).
+ */
 static int attach_tiers(struct session *s)
 {
-	int err = obs_kernel_attach(s->skel, s->target.pid, &s->fds);
+	int err = 0;
 
-	if (!err && !env.no_runtime)
+	if (!env.no_runtime)
 		err = obs_runtime_attach(&s->runtime, s->skel, s->target.pid,
 					 s->target.launched ? env.argv[0] : NULL);
+	if (!err)
+		err = obs_kernel_attach(s->skel, s->target.pid, &s->fds);
 	if (err)
 		return err;
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event,
@@ -333,6 +343,7 @@ static int run_loop(struct session *s)
 				next_ivl = now + env.interval_s;
 			continue;
 		}
+		obs_runtime_tick(&s->runtime);
 		err = ring_buffer__poll(s->rb, poll_timeout_ms(now, deadline,
 							       next_ivl));
 		if (err == -EINTR || err > 0)
@@ -396,7 +407,9 @@ static void describe_run(struct session *s, double end_s)
 	run->launched = s->target.launched;
 	run->argv = env.argv;
 	run->argc = env.argc;
-	run->duration_s = end_s - s->t0;
+	/* to the ms, as the JSON document says it: the verdict of the run and
+	 * of its document (observe --diagnose) read the same duration */
+	run->duration_s = round((end_s - s->t0) * 1000) / 1000;
 	run->threshold_ms = env.threshold_ms;
 	if (uname(&uts) == 0)
 		snprintf(run->kernel, sizeof(run->kernel), "%s", uts.release);

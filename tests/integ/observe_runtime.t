@@ -70,7 +70,7 @@ share() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }'
 # by comparing equal) and returns 1.
 ran() {
 	if [ "$RC" = 0 ] && json_ok "$TMPDIR_T/$1.json" &&
-		[ "$(j "$1" '.runtime.probes')" = rt ] &&
+		[ "$(j "$1" '.runtime.kind')" = rt ] &&
 		[ -n "$(d "$1" '.scenario // empty')" ]; then
 		ok 1 "$1: observe and the demo ran, runtime tier on"
 		return 0
@@ -259,7 +259,7 @@ timeout -k 5 60 "$OBSERVE" --json -o "$TMPDIR_T/pt.json" -- "$TARGETS/rt_probe_t
 	>/dev/null 2>"$TMPDIR_T/pt.err"
 RC=$?
 truth() { awk -v k="$1" -v f="$2" '$1 == k { print $(f + 1); exit }' "$TRUTH" 2>/dev/null; }
-if [ "$RC" = 0 ] && [ "$(j pt .runtime.probes)" = rt ] && [ -s "$TRUTH" ]; then
+if [ "$RC" = 0 ] && [ "$(j pt .runtime.kind)" = rt ] && [ -s "$TRUTH" ]; then
 	ok 1 "rt_probe_target: observe and the target ran, runtime tier on"
 	slow_tid=$(awk -v w="$(truth slow 2)" '$1 == "worker" && $2 == w { print $3 }' "$TRUTH")
 	is "$(j pt "[.runtime.longest_polls[] | select(.task_id == $(truth slow 1) and
@@ -323,7 +323,7 @@ RC=$?
 wait "$tpid"
 trc=$?
 ok "$(f "$RC == 0 && $trc == 0")" "attach: observe -p -d 2 and the demo exit 0 ($RC, $trc)"
-is "$(j att '"\(.target.mode) \(.runtime.probes)"')" "attach rt" "attach: runtime tier on"
+is "$(j att '"\(.target.mode) \(.runtime.kind)"')" "attach rt" "attach: runtime tier on"
 # rt:worker_start's semaphore goes up when the uprobe is registered, before
 # libbpf links the program (14 ms later for the first USDT attach): a
 # single announcement in between was lost (one of two workers missing in
@@ -383,6 +383,6 @@ ns=$(grep -c 'verdict: executor_starvation' "$TMPDIR_T/intv.err")
 ok "$(f "$nv >= 2 && $ns == $nv")" \
 	"-i 1: every interval verdict line on stderr says executor_starvation ($ns of $nv, >= 2)"
 [ "$ns" -ge 2 ] || diag "stderr: $(head -c 1500 "$TMPDIR_T/intv.err")"
-is "$(j intv '.runtime.probes')" rt "-i 1: the final document still has the runtime object"
+is "$(j intv '.runtime.kind')" rt "-i 1: the final document still has the runtime object"
 
 done_testing

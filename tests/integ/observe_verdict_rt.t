@@ -21,7 +21,7 @@ W=(--workers 2 --secs "$SECS")
 
 # rt_on NAME: the runtime tier ran (the demo's probes were found).
 rt_on() {
-	ok "$(jq -e '.runtime.probes == "rt" and (.runtime.workers | length) == 2' \
+	ok "$(jq -e '.runtime.kind == "rt" and (.runtime.workers | length) == 2' \
 		"$TMPDIR_T/$1.json" >/dev/null 2>&1 && echo 1 || echo 0)" \
 		"$1: the runtime tier is on, with both workers"
 }

@@ -229,7 +229,13 @@ static json_t *by_sys_json(const __u64 *by_sys)
 	return o;
 }
 
-static json_t *rt_worker_json(const struct obs_rt_worker *w)
+/* A counter, or null when the tier does not measure it. */
+static json_t *jint_if(bool measured, uint64_t v)
+{
+	return measured ? jint(v) : json_null();
+}
+
+static json_t *rt_worker_json(const struct obs_rt_worker *w, bool parks)
 {
 	const struct rt_probe_worker *r = &w->rec;
 
@@ -238,7 +244,8 @@ static json_t *rt_worker_json(const struct obs_rt_worker *w)
 		"tid", (json_int_t)w->tid, "worker_idx", (json_int_t)w->idx,
 		"comm", jcomm(w->comm), "has_record", w->has_record,
 		"polls", jint(r->polls), "poll_ns", jint(r->poll_ns),
-		"parked_ns", jint(r->parked_ns), "parks", jint(r->parks),
+		"parked_ns", jint_if(parks, r->parked_ns),
+		"parks", jint_if(parks, r->parks),
 		"polls_over_1ms", jint(w->slow.slow),
 		"polls_over_10ms", jint(w->slow.over_10ms),
 		"poll_p99", jpctl(r->poll_hist, RT_PROBE_HIST_SLOTS, 99, 0),
@@ -302,7 +309,8 @@ static json_t *runtime_json(const struct obs_run *run)
 	bl = &rs->blocking;
 	workers = json_array();
 	for (i = 0; i < rs->nworkers; i++)
-		json_array_append_new(workers, rt_worker_json(&rs->workers[i]));
+		json_array_append_new(workers, rt_worker_json(&rs->workers[i],
+							     rs->parks_measured));
 	longest = json_array();
 	for (i = 0; run->longest && i < run->longest->n; i++)
 		json_array_append_new(longest,
@@ -311,10 +319,14 @@ static json_t *runtime_json(const struct obs_run *run)
 	for (i = 0; i < rs->nlocks && i < OBS_TOP_FUTEX; i++)
 		json_array_append_new(locks, rt_lock_json(&rs->locks[i]));
 
-	return json_pack("{s:s,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+	return json_pack("{s:s,s:s,s:o,s:i,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 			 "s:{s:o,s:o,s:o,s:o}},s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o},"
 			 "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o,s:o,s:o,s:o}}",
-		"probes", "rt", "binary", run->rt_binary ? run->rt_binary : "",
+		"kind", rs->kind ? rs->kind : "?",
+		"mode", rs->mode ? rs->mode : "",
+		"probe_hits", jint(rs->probe_hits),
+		"roles_untold", (int)rs->roles_untold,
+		"binary", run->rt_binary ? run->rt_binary : "",
 		"workers", workers,
 		"polls", "count", jint(sum.polls), "ns", jint(sum.poll_ns),
 		"p50", jpctl(sum.poll_hist, RT_PROBE_HIST_SLOTS, 50, 0),
@@ -330,7 +342,7 @@ static json_t *runtime_json(const struct obs_run *run)
 		"off_by_syscall", by_sys_json(sum.slow.off_by_sys),
 		"longest_polls", longest,
 		"longest_polls_seen", jint(run->longest ? run->longest->seen : 0),
-		"parked_ns", jint(sum.parked_ns),
+		"parked_ns", jint_if(rs->parks_measured, sum.parked_ns),
 		"sched_delay", "count", jint(sum.sched_count),
 		"ns", jint(sum.sched_ns),
 		"p50", jpctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 50, 0),
@@ -395,7 +407,7 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 		"target", "pid", (json_int_t)run->pid, "comm", jcomm(run->comm),
 		"mode", run->launched ? "launch" : "attach", "argv", argv,
 		"kernel", run->kernel,
-		"duration_s", (double)(long long)(run->duration_s * 1000 + 0.5) / 1000,
+		"duration_s", run->duration_s,
 		"exit_status", run->has_exit ? json_integer(run->exit_status) :
 					      json_null(),
 		"drops", "ringbuf", jint(s->drops[OBS_DROP_RINGBUF]),
@@ -412,7 +424,8 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 	err = verdict_json(root, run);
 	if (err)
 		goto out;
-	/* reals are rounded (duration_s to ms, confidence to 2 decimals):
+	/* reals are rounded (duration_s to ms by the run, confidence to 2
+	 * decimals):
 	 * 10 digits print them as such, not as 0.90000000000000002 */
 	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) ||
 	    fputc('\n', f) == EOF || fflush(f))

@@ -278,65 +278,105 @@ static void poll_sentence(char *buf, size_t len, const struct obs_poll_event *e)
 			 obs_fmt_ns(c, 32, e->rq_ns));
 }
 
+/* Which runtime tier ran, how, and what it cost. */
+static void print_rt_tier(FILE *f, const struct obs_run *run)
+{
+	const struct obs_rt_snapshot *rs = run->rt;
+
+	fprintf(f, "\nruntime tier: %s in %s, %zu workers\n", rs->kind,
+		run->rt_binary, rs->nworkers);
+	if (rs->mode)
+		fprintf(f, "  mode: %s\n", rs->mode);
+	if (rs->probe_hits)
+		fprintf(f, "  cost: %llu uprobe hits (%.0f/s)\n",
+			(unsigned long long)rs->probe_hits,
+			run->duration_s > 0 ? rs->probe_hits / run->duration_s : 0);
+	if (rs->roles_untold)
+		fprintf(f, "  %u worker-named threads were neither seen polling "
+			"a task nor parking as a worker: roles from their names\n",
+			rs->roles_untold);
+	if (!rs->nworkers)
+		fprintf(f, "(no worker seen: an rt worker announces itself at its "
+			"next scheduler tick, a Tokio worker when it polls or "
+			"parks)\n");
+}
+
+/* "-" for a figure the tier did not measure. */
+static const char *ns_or_dash(char *buf, bool measured, uint64_t ns)
+{
+	return measured ? obs_fmt_ns(buf, 32, ns) : "-";
+}
+
+static void print_rt_worker(FILE *f, const struct obs_run *run,
+			    const struct obs_rt_worker *w)
+{
+	const struct rt_probe_worker *r = &w->rec;
+	int top = obs_hist_top(r->poll_hist, RT_PROBE_HIST_SLOTS);
+	char b[4][32], parked[16] = "-";
+
+	if (!w->has_record) {
+		fprintf(f, "%-16.16s (record not readable)\n", w->comm);
+		return;
+	}
+	if (run->rt->parks_measured)
+		snprintf(parked, sizeof(parked), "%.1f%%",
+			 pct_of(r->parked_ns, run->duration_s));
+	fprintf(f, "%-16.16s %9llu %5.1f%% %7s %9s %9s %6llu %6llu %9s %9s\n",
+		w->comm, (unsigned long long)r->polls,
+		pct_of(r->poll_ns, run->duration_s), parked,
+		obs_fmt_ns(b[0], 32, rt_pctl(r->poll_hist, 99, 0)),
+		top < 0 ? "-" : obs_fmt_ns(b[1], 32, obs_hist_hi_ns(top)),
+		(unsigned long long)w->slow.slow,
+		(unsigned long long)w->slow.over_10ms,
+		ns_or_dash(b[2], r->sched_count, rt_pctl(r->sched_hist, 99, 0)),
+		ns_or_dash(b[3], r->timer_fires, rt_pctl(r->timer_late_hist, 99,
+							 r->timer_late_max_ns)));
+}
+
+/* All workers summed: only the figures the tier measured. */
+static void print_rt_sum(FILE *f, const struct obs_run *run)
+{
+	struct obs_rt_sum sum;
+	char b[4][32];
+
+	obs_rt_sum(run->rt, &sum);
+	fprintf(f, "all: %llu polls, %s in polls", (unsigned long long)sum.polls,
+		obs_fmt_ns(b[0], 32, sum.poll_ns));
+	if (run->rt->parks_measured)
+		fprintf(f, "; parked %s (%llu parks)",
+			obs_fmt_ns(b[1], 32, sum.parked_ns),
+			(unsigned long long)sum.parks);
+	if (sum.sched_count)
+		fprintf(f, "; wake->poll %llu measured, p50 %s p99 %s",
+			(unsigned long long)sum.sched_count,
+			obs_fmt_ns(b[2], 32, rt_pctl(sum.sched_hist, 50, 0)),
+			obs_fmt_ns(b[3], 32, rt_pctl(sum.sched_hist, 99, 0)));
+	if (sum.timer_fires)
+		fprintf(f, "; timers %llu fired, late p50 %s p99 %s max %s",
+			(unsigned long long)sum.timer_fires,
+			obs_fmt_ns(b[0], 32, rt_pctl(sum.timer_late_hist, 50,
+						     sum.timer_late_max_ns)),
+			obs_fmt_ns(b[1], 32, rt_pctl(sum.timer_late_hist, 99,
+						     sum.timer_late_max_ns)),
+			obs_fmt_ns(b[2], 32, sum.timer_late_max_ns));
+	fprintf(f, "\n(BUSY%%: in polls, PARKED%%: idle, of the run; the rest is "
+		"the scheduler and the driver; percentiles are log2 slot "
+		"bounds; -: not measured by this tier)\n");
+}
+
 static void print_rt_workers(FILE *f, const struct obs_run *run)
 {
 	const struct obs_rt_snapshot *rs = run->rt;
-	struct obs_rt_sum sum;
-	char b[7][32];
 
-	obs_rt_sum(rs, &sum);
-	fprintf(f, "\nruntime tier: rt probes in %s, %zu workers\n",
-		run->rt_binary, rs->nworkers);
-	if (!rs->nworkers) {
-		/* attach mode: a worker announces itself at its next tick */
-		fprintf(f, "(no worker announced itself: a worker that stays "
-			"parked, or is stuck in one poll, does at its next "
-			"scheduler tick)\n");
+	print_rt_tier(f, run);
+	if (!rs->nworkers)
 		return;
-	}
 	fprintf(f, "%-16s %9s %6s %7s %9s %9s %6s %6s %9s %9s\n", "WORKER",
 		"POLLS", "BUSY%", "PARKED%", "POLL_P99", "POLL_MAX", ">1MS",
 		">10MS", "SCHED_P99", "TIMER_P99");
-	for (size_t i = 0; i < rs->nworkers; i++) {
-		const struct obs_rt_worker *w = &rs->workers[i];
-		const struct rt_probe_worker *r = &w->rec;
-		int top = obs_hist_top(r->poll_hist, RT_PROBE_HIST_SLOTS);
-
-		if (!w->has_record) {
-			fprintf(f, "%-16.16s (record not readable)\n", w->comm);
-			continue;
-		}
-		fprintf(f, "%-16.16s %9llu %5.1f%% %6.1f%% %9s %9s %6llu %6llu "
-			"%9s %9s\n", w->comm, (unsigned long long)r->polls,
-			pct_of(r->poll_ns, run->duration_s),
-			pct_of(r->parked_ns, run->duration_s),
-			obs_fmt_ns(b[0], 32, rt_pctl(r->poll_hist, 99, 0)),
-			top < 0 ? "-" : obs_fmt_ns(b[1], 32, obs_hist_hi_ns(top)),
-			(unsigned long long)w->slow.slow,
-			(unsigned long long)w->slow.over_10ms,
-			r->sched_count ? obs_fmt_ns(b[2], 32,
-						     rt_pctl(r->sched_hist, 99, 0)) : "-",
-			r->timer_fires ? obs_fmt_ns(b[3], 32,
-				rt_pctl(r->timer_late_hist, 99,
-					r->timer_late_max_ns)) : "-");
-	}
-	fprintf(f, "all: %llu polls, %s in polls, parked %s (%llu parks); "
-		"wake->poll %llu measured, p50 %s p99 %s; timers %llu fired, "
-		"late p50 %s p99 %s max %s\n",
-		(unsigned long long)sum.polls, obs_fmt_ns(b[0], 32, sum.poll_ns),
-		obs_fmt_ns(b[1], 32, sum.parked_ns),
-		(unsigned long long)sum.parks,
-		(unsigned long long)sum.sched_count,
-		obs_fmt_ns(b[2], 32, rt_pctl(sum.sched_hist, 50, 0)),
-		obs_fmt_ns(b[3], 32, rt_pctl(sum.sched_hist, 99, 0)),
-		(unsigned long long)sum.timer_fires,
-		obs_fmt_ns(b[4], 32, rt_pctl(sum.timer_late_hist, 50,
-					     sum.timer_late_max_ns)),
-		obs_fmt_ns(b[5], 32, rt_pctl(sum.timer_late_hist, 99,
-					     sum.timer_late_max_ns)),
-		obs_fmt_ns(b[6], 32, sum.timer_late_max_ns));
-	fprintf(f, "(BUSY%%: in polls, PARKED%%: idle, of the run; the rest is "
-		"the scheduler and the driver; percentiles are log2 slot bounds)\n");
+	for (size_t i = 0; i < rs->nworkers; i++)
+		print_rt_worker(f, run, &rs->workers[i]);
+	print_rt_sum(f, run);
 }
 
 /* "rt-worker-1" for a worker's tid, else "tid N" (a static buffer). */

@@ -31,7 +31,8 @@ struct rt_tier {
 	pid_t pid;
 	struct bpf_link *links[RT_PROGS];
 	int nlinks;
-	int polls_fd, locks_fd, blocking_fd, base_fd, final_fd;
+	struct obs_rt_maps maps;	/* what every runtime tier fills */
+	int base_fd, final_fd;		/* rt_base, rt_final */
 	struct rt_cached *cache;
 	size_t ncache, cache_cap;
 	bool frozen;			/* the run is over: records come from
@@ -66,16 +67,15 @@ static struct bpf_link *attach_probe(struct observe_bpf *skel, pid_t pid,
 }
 
 static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
-		     const char *binary)
+		     const char *binary, bool launched)
 {
 	struct rt_tier *rt = state;
 	struct bpf_link *link;
 	int i, err;
 
+	(void)launched;	/* USDT attaches by path, before exec too */
 	rt->pid = pid;
-	rt->polls_fd = bpf_map__fd(skel->maps.rt_polls);
-	rt->locks_fd = bpf_map__fd(skel->maps.locks);
-	rt->blocking_fd = bpf_map__fd(skel->maps.blocking);
+	obs_rt_maps_of(skel, &rt->maps);
 	rt->base_fd = bpf_map__fd(skel->maps.rt_base);
 	rt->final_fd = bpf_map__fd(skel->maps.rt_final);
 	for (i = 0; i < RT_PROGS; i++) {
@@ -191,10 +191,11 @@ static int rt_read(void *state, struct obs_rt_snapshot *s,
 		   const struct obs_snapshot *ks)
 {
 	struct rt_tier *rt = state;
-	struct obs_blocking *bl = NULL;
-	size_t i, n = 0, nbl = 0;
-	int err;
+	size_t i, n = 0;
 
+	s->mode = "USDT probes on rare events; per-poll counters from the "
+		  "workers' published records";
+	s->parks_measured = true;
 	for (i = 0; i < ks->nthreads; i++)
 		n += ks->threads[i].k.rt_state != 0;
 	s->workers = calloc(n ? n : 1, sizeof(*s->workers));
@@ -206,46 +207,12 @@ static int rt_read(void *state, struct obs_rt_snapshot *s,
 
 		if (!k->rt_state)
 			continue;
-		w = &s->workers[s->nworkers++];
-		w->tid = k->tid;
+		w = obs_rt_add_worker(s, k);
 		w->idx = k->rt_idx;
-		memcpy(w->comm, k->comm, sizeof(w->comm));
 		w->has_record = read_record(rt, k->tid, k->rt_state, &w->rec);
-		/* absent: the worker had no slow poll */
-		bpf_map_lookup_elem(rt->polls_fd, &w->tid, &w->slow);
 	}
-	err = obs_read_hash(rt->locks_fd, sizeof(struct obs_lock_key),
-			    offsetof(struct obs_lock_view, v),
-			    sizeof(struct obs_lock_view), OBS_MAX_LOCKS,
-			    (void **)&s->locks, &s->nlocks);
-	if (err)
-		goto fail;
-	qsort(s->locks, s->nlocks, sizeof(*s->locks), obs_rt_cmp_lock_wait);
-	/* key (tgid) then value: one record of 8 + the value */
-	err = obs_read_hash(rt->blocking_fd, sizeof(__u32), sizeof(__u64),
-			    sizeof(__u64) + sizeof(struct obs_blocking),
-			    OBS_MAX_TGIDS, (void **)&bl, &nbl);
-	if (err)
-		goto fail;
-	for (i = 0; i < nbl; i++) {
-		const struct obs_blocking *b = (const void *)
-			((const char *)bl + i * (sizeof(__u64) + sizeof(*b)) +
-			 sizeof(__u64));
-
-		s->blocking.jobs += b->jobs;
-		s->blocking.queue_ns += b->queue_ns;
-		if (b->queue_max_ns > s->blocking.queue_max_ns)
-			s->blocking.queue_max_ns = b->queue_max_ns;
-		for (int j = 0; j < OBS_MAX_SLOTS; j++)
-			s->blocking.queue_hist[j] += b->queue_hist[j];
-	}
-	free(bl);
-	return 0;
-fail:
-	obs_rt_snapshot_free(s);
-	return err;
+	return obs_rt_read_maps(s, &rt->maps);
 }
-
 
 const struct obs_runtime_tier obs_rt_usdt_tier = {
 	.kind = "rt",

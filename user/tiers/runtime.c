@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "observe.skel.h"
 #include "tiers/rt.h"
+#include "tiers/tokio.h"
 #include "tiers/runtime.h"
 
 bool obs_libbpf_quiet;
@@ -17,6 +21,7 @@ bool obs_libbpf_quiet;
 /* The runtime tiers, tried in this order on the target's binary. */
 static const struct obs_runtime_tier *const tiers[] = {
 	&obs_rt_usdt_tier,
+	&obs_tokio_tier,
 };
 
 /* ---- the snapshot ------------------------------------------------------------ */
@@ -43,7 +48,7 @@ void obs_rt_record_sub(struct rt_probe_worker *out,
 	out->timer_late_max_ns = cur->timer_late_max_ns;
 }
 
-int obs_rt_cmp_lock_wait(const void *a, const void *b)
+static int cmp_lock_wait(const void *a, const void *b)
 {
 	const struct obs_lock_view *x = a, *y = b;
 
@@ -52,6 +57,71 @@ int obs_rt_cmp_lock_wait(const void *a, const void *b)
 	if (x->v.hold_ns != y->v.hold_ns)
 		return x->v.hold_ns > y->v.hold_ns ? -1 : 1;
 	return (x->key.addr > y->key.addr) - (x->key.addr < y->key.addr);
+}
+
+void obs_rt_maps_of(struct observe_bpf *skel, struct obs_rt_maps *m)
+{
+	m->polls = bpf_map__fd(skel->maps.rt_polls);
+	m->locks = bpf_map__fd(skel->maps.locks);
+	m->blocking = bpf_map__fd(skel->maps.blocking);
+}
+
+struct obs_rt_worker *obs_rt_add_worker(struct obs_rt_snapshot *s,
+					const struct obs_thread *k)
+{
+	struct obs_rt_worker *w = &s->workers[s->nworkers++];
+
+	w->tid = k->tid;
+	memcpy(w->comm, k->comm, sizeof(w->comm));
+	return w;
+}
+
+/* Every tgid's blocking pool, summed. */
+static int read_blocking(struct obs_blocking *sum, int fd)
+{
+	const size_t rec = sizeof(__u64) + sizeof(struct obs_blocking);
+	unsigned char *bl = NULL;
+	size_t i, n = 0;
+	/* key (tgid) then value: one record of 8 + the value */
+	int err = obs_read_hash(fd, sizeof(__u32), sizeof(__u64), rec,
+				OBS_MAX_TGIDS, (void **)&bl, &n);
+
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		const struct obs_blocking *b = (const void *)(bl + i * rec +
+							       sizeof(__u64));
+
+		sum->jobs += b->jobs;
+		sum->queue_ns += b->queue_ns;
+		if (b->queue_max_ns > sum->queue_max_ns)
+			sum->queue_max_ns = b->queue_max_ns;
+		for (int j = 0; j < OBS_MAX_SLOTS; j++)
+			sum->queue_hist[j] += b->queue_hist[j];
+	}
+	free(bl);
+	return 0;
+}
+
+int obs_rt_read_maps(struct obs_rt_snapshot *s, const struct obs_rt_maps *m)
+{
+	int err;
+
+	/* absent: the worker had no slow poll */
+	for (size_t i = 0; i < s->nworkers; i++)
+		bpf_map_lookup_elem(m->polls, &s->workers[i].tid,
+				    &s->workers[i].slow);
+	err = obs_read_hash(m->locks, sizeof(struct obs_lock_key),
+			    offsetof(struct obs_lock_view, v),
+			    sizeof(struct obs_lock_view), OBS_MAX_LOCKS,
+			    (void **)&s->locks, &s->nlocks);
+	if (!err) {
+		qsort(s->locks, s->nlocks, sizeof(*s->locks), cmp_lock_wait);
+		err = read_blocking(&s->blocking, m->blocking);
+	}
+	if (err)
+		obs_rt_snapshot_free(s);
+	return err;
 }
 
 void obs_rt_snapshot_free(struct obs_rt_snapshot *s)
@@ -68,6 +138,12 @@ int obs_rt_snapshot_delta(struct obs_rt_snapshot *out,
 	size_t i, j;
 
 	memset(out, 0, sizeof(*out));
+	out->kind = cur->kind;
+	out->mode = cur->mode;
+	out->roles_untold = cur->roles_untold;
+	out->parks_measured = cur->parks_measured;
+	out->probe_hits = cur->probe_hits > prev->probe_hits ?
+			  cur->probe_hits - prev->probe_hits : 0;
 	out->workers = calloc(cur->nworkers ? cur->nworkers : 1,
 			      sizeof(*out->workers));
 	out->locks = calloc(cur->nlocks ? cur->nlocks : 1, sizeof(*out->locks));
@@ -104,7 +180,7 @@ int obs_rt_snapshot_delta(struct obs_rt_snapshot *out,
 		o->v.wait_max_ns = c->v.wait_max_ns;
 		o->v.hold_max_ns = c->v.hold_max_ns;
 	}
-	qsort(out->locks, out->nlocks, sizeof(*out->locks), obs_rt_cmp_lock_wait);
+	qsort(out->locks, out->nlocks, sizeof(*out->locks), cmp_lock_wait);
 	SUB_FIELDS(&out->blocking, &cur->blocking, &prev->blocking, jobs,
 		   struct obs_blocking);
 	out->blocking.queue_max_ns = cur->blocking.queue_max_ns;
@@ -220,11 +296,14 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 	} else {
 		proc_binary(pid, r->binary, sizeof(r->binary));
 	}
+	bool stripped = false;
+
 	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++) {
 		r->state = calloc(1, tiers[i]->state_size);
 		if (!r->state)
 			return -ENOMEM;
-		err = tiers[i]->attach(r->state, skel, pid, r->binary);
+		err = tiers[i]->attach(r->state, skel, pid, r->binary,
+					launch_cmd != NULL);
 		if (!err) {
 			r->tier = tiers[i];
 			return 0;
@@ -232,11 +311,13 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		tiers[i]->free(r->state);
 		free(r->state);
 		r->state = NULL;
-		if (err != -ENOENT)
+		stripped |= err == -ENODATA;
+		if (err != -ENOENT && err != -ENODATA)
 			return err;
 	}
-	fprintf(stderr, "observe: no rt probes in %s: runtime tier off, "
-		"kernel tier only\n", r->binary);
+	fprintf(stderr, "observe: no rt probes or Tokio symbols in %s%s: "
+		"runtime tier off, kernel tier only\n", r->binary,
+		stripped ? " (stripped: no symbol table)" : "");
 	return 0;
 }
 
@@ -244,7 +325,24 @@ int obs_runtime_read(struct obs_runtime *r, struct obs_rt_snapshot *s,
 		     const struct obs_snapshot *ks)
 {
 	memset(s, 0, sizeof(*s));
-	return r->tier ? r->tier->read(r->state, s, ks) : 0;
+	if (!r->tier)
+		return 0;
+	s->kind = r->tier->kind;
+	return r->tier->read(r->state, s, ks);
+}
+
+void obs_runtime_roles(struct obs_runtime *r, struct obs_snapshot *ks)
+{
+	if (!r->tier || !r->tier->roles)
+		return;
+	r->tier->roles(r->state, ks);
+	obs_snapshot_sum_roles(ks);
+}
+
+void obs_runtime_tick(struct obs_runtime *r)
+{
+	if (r->tier && r->tier->tick)
+		r->tier->tick(r->state);
 }
 
 void obs_runtime_detach(struct obs_runtime *r)

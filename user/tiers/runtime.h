@@ -5,7 +5,7 @@
  * the choice of the tier that matches the target.
  *
  * A runtime tier knows one runtime's code (tiers/rt.c: the rt runtime's
- * USDT probes) and fills the same struct obs_rt_snapshot: per worker poll
+ * USDT probes; tiers/tokio.c: uprobes on Tokio's symbols) and fills the same struct obs_rt_snapshot: per worker poll
  * counts and histograms, busy/parked time, scheduling delay, timer
  * lateness, slow polls with what the kernel saw during them, locks, and the
  * blocking pool.  The analysis and the outputs read only that snapshot, so a
@@ -47,6 +47,13 @@ struct obs_lock_view {
 };
 
 struct obs_rt_snapshot {
+	/* the tier that read it */
+	const char *kind;		/* "rt", "tokio" */
+	const char *mode;		/* how it ran, for the report */
+	uint64_t probe_hits;		/* its per-event uprobe hits, 0: none */
+	unsigned int roles_untold;	/* threads it could not place */
+	bool parks_measured;		/* workers' parked time (rt only) */
+
 	struct obs_rt_worker *workers;	/* by tid */
 	size_t nworkers;
 	struct obs_lock_view *locks;	/* most wait time first */
@@ -61,8 +68,21 @@ void obs_rt_record_sub(struct rt_probe_worker *out,
 		       const struct rt_probe_worker *cur,
 		       const struct rt_probe_worker *base);
 
-/* qsort order of locks: most wait time first. */
-int obs_rt_cmp_lock_wait(const void *a, const void *b);
+/* The maps every runtime tier's BPF side fills (bpf/runtime.bpf.h). */
+struct obs_rt_maps {
+	int polls, locks, blocking;
+};
+
+void obs_rt_maps_of(struct observe_bpf *skel, struct obs_rt_maps *m);
+
+/* Appends the worker k to s->workers (allocated for it by the caller). */
+struct obs_rt_worker *obs_rt_add_worker(struct obs_rt_snapshot *s,
+					const struct obs_thread *k);
+
+/* The shared part of a tier's read: each listed worker's slow polls, the
+ * locks (most wait first) and the blocking pool.  0, or -errno with s
+ * freed. */
+int obs_rt_read_maps(struct obs_rt_snapshot *s, const struct obs_rt_maps *m);
 
 /* What happened between two snapshots (counters subtracted; maxima are
  * cur's, since the start).  0 or -ENOMEM. */
@@ -99,15 +119,21 @@ void obs_rt_sum(const struct obs_rt_snapshot *s, struct obs_rt_sum *sum);
 struct obs_runtime_tier {
 	const char *kind;		/* "rt": the JSON's runtime.probes */
 	size_t state_size;		/* its private state, zeroed */
-	/* Attaches to pid's binary (launch mode: before exec, the path the
-	 * child will exec).  0: attached; -ENOENT: not this runtime, nothing
+	/* Attaches to pid's binary (launched: the child is held before
+	 * exec, and binary is the path it will exec).  0: attached;
+	 * -ENOENT: not this runtime, or -ENODATA: no symbol table, nothing
 	 * attached or printed; other -errno: printed. */
 	int (*attach)(void *state, struct observe_bpf *skel, pid_t pid,
-		      const char *binary);
+		      const char *binary, bool launched);
 	/* The runtime as of now; ks: the kernel tier's threads of the same
 	 * moment.  0 or -errno. */
 	int (*read)(void *state, struct obs_rt_snapshot *s,
 		    const struct obs_snapshot *ks);
+	/* Optional: the roles of the threads it knows (worker, blocking
+	 * pool) into ks, for the kernel tier's figures and the rules. */
+	void (*roles)(void *state, struct obs_snapshot *ks);
+	/* Optional: called about every 100 ms while the run goes on. */
+	void (*tick)(void *state);
 	/* Stops the programs; what read needs stays readable. */
 	void (*detach)(void *state);
 	/* Detaches and frees what state holds (not state itself). */
@@ -134,6 +160,9 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		       pid_t pid, const char *launch_cmd);
 int obs_runtime_read(struct obs_runtime *r, struct obs_rt_snapshot *s,
 		     const struct obs_snapshot *ks);
+/* The tier's thread roles into ks (and its per-role sums), if it has any. */
+void obs_runtime_roles(struct obs_runtime *r, struct obs_snapshot *ks);
+void obs_runtime_tick(struct obs_runtime *r);
 void obs_runtime_detach(struct obs_runtime *r);
 /* Safe on a zeroed or freed runtime. */
 void obs_runtime_free(struct obs_runtime *r);

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tokio.bpf.h - the Tokio tier: uprobes on Tokio's own functions in an
+ * unmodified binary (docs/tokio-tier.md), found by symbol in user space
+ * (user/tiers/tokio.c).  Compiles on its own.  (BPF_KPROBE and
+ * BPF_KRETPROBE read a uprobe's registers as well: libbpf 1.1 has no
+ * BPF_UPROBE.)
+ *
+ *  - tokio::runtime::task::raw::poll (one instance per future type, called
+ *    through the task vtable; rdi = the task's Header): entry and return.
+ *    A poll of a task that a runtime owns (Header.owner_id != 0) runs on a
+ *    worker; one of an unowned task (spawn_blocking) is a blocking-pool job.
+ *    Its duration goes into the worker's counters (the rt record's shape),
+ *    its kernel spans are charged to it as for the rt tier, and a poll of
+ *    >= 1 ms is a slow poll with that attribution.
+ *  - worker::run and worker::Context::park_timeout: mark their thread a
+ *    worker even when it polls nothing (an idle worker seen in attach mode).
+ *  - batch_semaphore (tokio::sync::Mutex, RwLock, Semaphore, bounded mpsc):
+ *    Semaphore::acquire (the request: rsi = the semaphore), the return of
+ *    <Acquire as Future>::poll (Ready: acquired; Pending: it waits), and
+ *    Semaphore::release (rdi = the semaphore).  A hold is keyed by the
+ *    holder task, so its time splits into running (inside the holder's
+ *    polls) and suspended (between them).
+ *
+ * Invariants:
+ *  1. Per thread, tk_depth counts raw::poll frames entered and not yet
+ *     returned; a return closes the task poll or blocking job only at the
+ *     depth where it was entered (a worker's own loop runs inside an unowned
+ *     "launch" job, and polls owned tasks one frame deeper).
+ *  2. A thread that ever polls an owned task is a worker, for good
+ *     (tk_role); before that, one that polls an unowned task is a
+ *     blocking-pool thread.
+ *  3. Every probe counts its hit in tk_hits, so the tier's cost is
+ *     reported from what ran, not assumed.
+ */
+#ifndef OBS_TOKIO_BPF_H
+#define OBS_TOKIO_BPF_H
+
+#include "runtime.bpf.h"
+#include "rt_probe_abi.h"
+
+/* Header.owner_id (task/core.rs: state, queue_next, vtable, owner_id; the
+ * same from 1.24 to today, docs/tokio-tier.md).  Set by the loader. */
+__u32 tk_owner_off = 24;
+/* Holds in tk_holds: 0 spares every poll the lookup. */
+__u32 tk_nholds = 0;
+
+static const struct rt_probe_worker zero_tk_worker;
+
+/* A worker's counters in the rt record's shape, key = tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_RT_WORKERS);
+	__type(key, __u32);
+	__type(value, struct rt_probe_worker);
+} tk_workers SEC(".maps");
+
+/* A task's pending acquire: which semaphore, since when, waited yet. */
+struct tk_request {
+	__u64 sem;
+	__u64 since;
+	__u64 waited;		/* Acquire::poll returned Pending at least once */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_LOCKS);
+	__type(key, __u64);	/* the task's Header */
+	__type(value, struct tk_request);
+} tk_requests SEC(".maps");
+
+/* A task's hold of a semaphore (one per task: a nested one is counted in
+ * its lock's acquisitions and waits, but its hold is not split). */
+struct tk_hold {
+	__u64 sem;
+	__u64 since;
+	__u64 running_ns;	/* inside the holder's polls so far */
+	__u64 seg_start;	/* the holder's current poll, 0 if suspended */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OBS_MAX_LOCKS);
+	__type(key, __u64);	/* the holder task's Header */
+	__type(value, struct tk_hold);
+} tk_holds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBS_TK_HIT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} tk_hits SEC(".maps");
+
+static __always_inline void tk_hit(__u32 which)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&tk_hits, &which);
+
+	if (cnt)
+		(*cnt)++;
+}
+
+/* The hit's thread, if followed; counts the hit either way. */
+static __always_inline struct obs_thread *tk_current(__u32 which)
+{
+	tk_hit(which);
+	return rt_current();
+}
+
+/* At a switch-out: a Tokio task's poll in progress was set up by the
+ * entry probe (poll_reset), so the span that starts now is its. */
+static __always_inline void tk_switch_out(struct obs_thread *t)
+{
+	if (t->tk_task)
+		t->in_poll = 1;
+}
+
+/* The holder task enters or leaves a poll: its hold's running segment. */
+static __always_inline void tk_hold_segment(__u64 task, __u64 now, bool enter)
+{
+	struct tk_hold *h;
+
+	if (!tk_nholds || !(h = bpf_map_lookup_elem(&tk_holds, &task)))
+		return;
+	if (enter) {
+		h->seg_start = now;
+	} else if (h->seg_start) {
+		h->running_ns += now - h->seg_start;
+		h->seg_start = 0;
+	}
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tk_poll_enter, __u64 header)
+{
+	struct obs_thread *t = tk_current(OBS_TK_HIT_POLL);
+	__u64 owner = 0, now;
+
+	if (!t)
+		return 0;
+	t->tk_depth++;
+	bpf_probe_read_user(&owner, sizeof(owner),
+			    (void *)(header + tk_owner_off));
+	if (!owner) {
+		/* spawn_blocking's job; on a worker, its launch */
+		if (t->tk_role != OBS_TK_WORKER)
+			t->tk_role = OBS_TK_BLOCKING;
+		if (!t->tk_job_depth)
+			t->tk_job_depth = t->tk_depth;
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	t->tk_role = OBS_TK_WORKER;
+	t->tk_task = header;
+	t->tk_task_depth = t->tk_depth;
+	poll_reset(t, now);
+	tk_hold_segment(header, now, true);
+	return 0;
+}
+
+/* The worker's record: one poll of ns more. */
+static __always_inline void tk_count_poll(struct obs_thread *t, __u64 ns)
+{
+	struct rt_probe_worker *w;
+	__u64 slot = obs_log2(ns / 1000);	/* 64-bit: no zero-extension
+						 * that loses the bound */
+	bool created;
+
+	w = obs_lookup_or_init(&tk_workers, &t->tid, &zero_tk_worker, &created);
+	if (!w) {
+		drop(OBS_DROP_THREADS);
+		return;
+	}
+	if (created)
+		w->tid = t->tid;
+	w->polls++;
+	w->poll_ns += ns;
+	if (slot >= RT_PROBE_HIST_SLOTS)
+		slot = RT_PROBE_HIST_SLOTS - 1;
+	w->poll_hist[slot]++;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(tk_poll_exit)
+{
+	struct obs_thread *t = rt_current();
+	__u32 depth;
+	__u64 now, ns, start, task;
+
+	if (!t || !t->tk_depth)
+		return 0;	/* entered before attach */
+	depth = t->tk_depth--;
+	if (depth == t->tk_job_depth) {
+		t->tk_job_depth = 0;
+		if (t->tk_role == OBS_TK_BLOCKING) {
+			struct obs_blocking *b = blocking_of(t->tgid);
+
+			if (b)
+				__sync_fetch_and_add(&b->jobs, 1);
+		}
+		return 0;
+	}
+	if (!t->tk_task || depth != t->tk_task_depth)
+		return 0;
+	now = bpf_ktime_get_ns();
+	task = t->tk_task;
+	start = t->poll_start;
+	ns = now > start ? now - start : 0;
+	t->tk_task = 0;
+	tk_count_poll(t, ns);
+	tk_hold_segment(task, now, false);
+	if (ns >= OBS_SLOW_POLL_NS)
+		slow_poll_done(t, task, start, ns);
+	t->poll_start = 0;
+	return 0;
+}
+
+/* worker::run (a worker starts), worker::Context::park_timeout (a worker
+ * parks): the thread is a worker even if it polls nothing. */
+SEC("uprobe")
+int BPF_KPROBE(tk_worker_mark)
+{
+	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+
+	if (t)
+		t->tk_role = OBS_TK_WORKER;
+	return 0;
+}
+
+/* Semaphore::acquire(&self, n): the Acquire future is returned by value,
+ * so rdi is its slot and rsi the semaphore. */
+SEC("uprobe")
+int BPF_KPROBE(tk_sem_acquire, void *slot, __u64 sem)
+{
+	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+	struct tk_request req = {};
+
+	if (!t || !t->tk_task)
+		return 0;	/* outside a task: block_on, nothing to split */
+	req.sem = sem;
+	req.since = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&tk_requests, &t->tk_task, &req, BPF_ANY))
+		drop(OBS_DROP_FUTEX);
+	return 0;
+}
+
+/* The hold begins: one per task (a nested hold is not split). */
+static __always_inline void tk_hold_begin(struct obs_thread *t, __u64 sem,
+					  __u64 now)
+{
+	struct tk_hold h = { .sem = sem, .since = now, .seg_start = now };
+	struct tk_hold *old = bpf_map_lookup_elem(&tk_holds, &t->tk_task);
+
+	if (old && old->sem != sem)
+		return;
+	if (bpf_map_update_elem(&tk_holds, &t->tk_task, &h, BPF_ANY)) {
+		drop(OBS_DROP_FUTEX);
+		return;
+	}
+	if (!old)
+		__sync_fetch_and_add(&tk_nholds, 1);
+}
+
+/* <Acquire as Future>::poll returns Poll<Result<(), AcquireError>>:
+ * 0 Ready(Ok), 1 Ready(Err: closed), 2 Pending. */
+SEC("uretprobe")
+int BPF_KRETPROBE(tk_acquire_ret, __u64 ret)
+{
+	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+	struct tk_request *req;
+	struct obs_lock *l;
+	__u64 now;
+
+	if (!t || !t->tk_task ||
+	    !(req = bpf_map_lookup_elem(&tk_requests, &t->tk_task)))
+		return 0;
+	if ((__u8)ret == 2) {
+		req->waited = 1;
+		return 0;
+	}
+	if ((__u8)ret == 0) {
+		now = bpf_ktime_get_ns();
+		l = lock_of(t->tgid, req->sem, 1);
+		if (l)
+			lock_acquired(l, req->waited ? now - req->since : 0);
+		tk_hold_begin(t, req->sem, now);
+	}
+	bpf_map_delete_elem(&tk_requests, &t->tk_task);
+	return 0;
+}
+
+/* Semaphore::release(&self, n): the holder's guard drops (inside its poll). */
+SEC("uprobe")
+int BPF_KPROBE(tk_sem_release, __u64 sem)
+{
+	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+	struct tk_hold *h;
+	struct obs_lock *l;
+	__u64 now, running;
+
+	if (!t || !t->tk_task || !tk_nholds ||
+	    !(h = bpf_map_lookup_elem(&tk_holds, &t->tk_task)) || h->sem != sem)
+		return 0;	/* a permit returned by another task (mpsc) */
+	now = bpf_ktime_get_ns();
+	running = h->running_ns + (h->seg_start ? now - h->seg_start : 0);
+	l = lock_of(t->tgid, sem, 1);
+	if (l)
+		lock_released(l, now - h->since, running);
+	bpf_map_delete_elem(&tk_holds, &t->tk_task);
+	__sync_fetch_and_add(&tk_nholds, (__u32)-1);
+	return 0;
+}
+
+#endif /* OBS_TOKIO_BPF_H */
