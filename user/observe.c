@@ -206,6 +206,8 @@ static int load_bpf(struct session *s)
 		return err;
 	}
 	obs_kernel_configure(s->skel, &cfg);
+	if (!env.no_runtime)
+		obs_runtime_configure(s->skel);
 	err = observe_bpf__load(s->skel);
 	if (err)
 		fprintf(stderr, "observe: failed to load BPF programs: %s "

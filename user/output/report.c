@@ -287,10 +287,14 @@ static void print_rt_tier(FILE *f, const struct obs_run *run)
 		run->rt_binary, rs->nworkers);
 	if (rs->mode)
 		fprintf(f, "  mode: %s\n", rs->mode);
-	if (rs->probe_hits)
-		fprintf(f, "  cost: %llu uprobe hits (%.0f/s)\n",
+	if (rs->nprobes) {
+		char b[32];
+
+		fprintf(f, "  cost: %u uprobes attached in %s; %llu hits (%.0f/s)\n",
+			rs->nprobes, obs_fmt_ns(b, sizeof(b), rs->attach_ns),
 			(unsigned long long)rs->probe_hits,
 			run->duration_s > 0 ? rs->probe_hits / run->duration_s : 0);
+	}
 	if (rs->roles_untold)
 		fprintf(f, "  %u worker-named threads were neither seen polling "
 			"a task nor parking as a worker: roles from their names\n",

@@ -142,6 +142,8 @@ int obs_rt_snapshot_delta(struct obs_rt_snapshot *out,
 	out->mode = cur->mode;
 	out->roles_untold = cur->roles_untold;
 	out->parks_measured = cur->parks_measured;
+	out->nprobes = cur->nprobes;
+	out->attach_ns = cur->attach_ns;
 	out->probe_hits = cur->probe_hits > prev->probe_hits ?
 			  cur->probe_hits - prev->probe_hits : 0;
 	out->workers = calloc(cur->nworkers ? cur->nworkers : 1,
@@ -281,6 +283,13 @@ static void proc_binary(pid_t pid, char *buf, size_t len)
 		buf[n] = '\0';
 	if (n <= 0 || access(buf, R_OK))
 		snprintf(buf, len, "%s", proc);
+}
+
+void obs_runtime_configure(struct observe_bpf *skel)
+{
+	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++)
+		if (tiers[i]->configure)
+			tiers[i]->configure(skel);
 }
 
 int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,

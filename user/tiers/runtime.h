@@ -51,6 +51,8 @@ struct obs_rt_snapshot {
 	const char *kind;		/* "rt", "tokio" */
 	const char *mode;		/* how it ran, for the report */
 	uint64_t probe_hits;		/* its per-event uprobe hits, 0: none */
+	unsigned int nprobes;		/* uprobes it attached */
+	uint64_t attach_ns;		/* how long attaching them took */
 	unsigned int roles_untold;	/* threads it could not place */
 	bool parks_measured;		/* workers' parked time (rt only) */
 
@@ -119,6 +121,8 @@ void obs_rt_sum(const struct obs_rt_snapshot *s, struct obs_rt_sum *sum);
 struct obs_runtime_tier {
 	const char *kind;		/* "rt": the JSON's runtime.probes */
 	size_t state_size;		/* its private state, zeroed */
+	/* Optional, before the BPF object loads: program settings. */
+	void (*configure)(struct observe_bpf *skel);
 	/* Attaches to pid's binary (launched: the child is held before
 	 * exec, and binary is the path it will exec).  0: attached;
 	 * -ENOENT: not this runtime, or -ENODATA: no symbol table, nothing
@@ -147,6 +151,9 @@ struct obs_runtime {
 	void *state;
 	char binary[PATH_MAX];		/* where the tiers looked */
 };
+
+/* Before load: every runtime tier's program settings. */
+void obs_runtime_configure(struct observe_bpf *skel);
 
 /* Set while observe expects a libbpf failure (probing for probes). */
 extern bool obs_libbpf_quiet;

@@ -20,13 +20,16 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "observe.skel.h"
 #include "common/elfsym.h"
 #include "tiers/tokio.h"
 
-#define TK_MAX_LINKS		8192	/* uprobes: raw::poll instances x 2 + a few */
+#define TK_MAX_LINKS		8192	/* perf uprobes: raw::poll instances x 2 + a few */
 #define TK_PARK_WINDOW_MS	1000	/* attach mode: idle workers park by then */
 
 /* The functions the tier probes (demangled, without the hash). */
@@ -59,17 +62,65 @@ static const char *const tk_costs[TK_SYM__COUNT] = {
 	[TK_SEM_RELEASE] = "no tokio::sync lock figures",
 };
 
+/* The programs of each symbol: entry or return probes. */
+static const struct tk_probe {
+	enum tk_sym sym;
+	const char *prog;	/* in bpf/tokio.bpf.h */
+	bool ret;
+} tk_probes[] = {
+	{ TK_RAW_POLL, "tk_poll_enter", false },
+	{ TK_RAW_POLL, "tk_poll_exit", true },
+	{ TK_WORKER_RUN, "tk_worker_mark", false },
+	{ TK_PARK, "tk_worker_mark", false },
+	{ TK_SEM_ACQUIRE, "tk_sem_acquire", false },
+	{ TK_ACQUIRE_POLL, "tk_acquire_ret", true },
+	{ TK_SEM_RELEASE, "tk_sem_release", false },
+};
+
+#define TK_NPROBES	(sizeof(tk_probes) / sizeof(tk_probes[0]))
+
+/*
+ * uprobe_multi (Linux 6.6, commit 89ae89f53d20 "bpf: Add multi uprobe
+ * link"): one link holds every offset of one program in one file, and its
+ * detach waits for one grace period, where a perf uprobe waits for one
+ * each (~100 ms: 2,050 of them took 215 s to detach here).  libbpf 1.1
+ * predates it, so the attr is built here, laid out as union bpf_attr's
+ * link_create.uprobe_multi.
+ */
+#define TK_TRACE_UPROBE_MULTI	48	/* BPF_TRACE_UPROBE_MULTI */
+#define TK_UPROBE_MULTI_RETURN	1	/* BPF_F_UPROBE_MULTI_RETURN */
+
+struct tk_link_create {
+	__u32 prog_fd, target_fd, attach_type, flags;
+	__u64 path, offsets, ref_ctr_offsets, cookies;
+	__u32 cnt, multi_flags, pid, pad;
+};
+
+/* A link: a libbpf perf uprobe, or a uprobe_multi fd. */
+struct tk_link {
+	struct bpf_link *link;
+	int fd;
+	bool park;		/* dropped after the park window */
+};
+
 struct tk_tier {
 	pid_t pid;
 	struct observe_bpf *skel;
 	struct obs_rt_maps maps;
 	int workers_fd, hits_fd;
-	struct bpf_link *links[TK_MAX_LINKS];
+	struct tk_link links[TK_MAX_LINKS];
 	size_t nlinks;
-	struct bpf_link *park_links[8];	/* dropped after the window */
-	size_t npark;
-	uint64_t park_until_ns;		/* 0: kept (launch mode: none) */
+	unsigned int nprobes;		/* uprobes, counted once per offset */
+	bool multi;			/* as uprobe_multi links (tk_configure) */
+	uint64_t park_until_ns;		/* when the park probes go */
 	unsigned int nsyms[TK_SYM__COUNT];
+	uint64_t attach_ns;		/* symbols found and uprobes attached */
+};
+
+/* One file's offsets of each symbol, gathered before attaching. */
+struct tk_offsets {
+	uint64_t *off[TK_SYM__COUNT];
+	size_t n[TK_SYM__COUNT], cap[TK_SYM__COUNT];
 };
 
 static uint64_t mono_ns(void)
@@ -80,89 +131,104 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int add_link(struct tk_tier *tk, struct bpf_program *prog, bool ret,
-		    const char *binary, uint64_t offset, bool park)
+static bool uses_multi(const struct bpf_program *prog)
 {
-	struct bpf_link *link;
+	return bpf_program__expected_attach_type(prog) ==
+	       (enum bpf_attach_type)TK_TRACE_UPROBE_MULTI;
+}
 
-	if (tk->nlinks == TK_MAX_LINKS)
-		return -E2BIG;
-	link = bpf_program__attach_uprobe(prog, ret, tk->pid, binary,
-					  (size_t)offset);
-	if (!link)
-		return -errno;
-	if (park && tk->npark < sizeof(tk->park_links) / sizeof(tk->park_links[0]))
-		tk->park_links[tk->npark++] = link;
-	else
-		tk->links[tk->nlinks++] = link;
+static int multi_link(const struct bpf_program *prog, const char *path,
+		      const uint64_t *off, size_t n, bool ret, pid_t pid)
+{
+	struct tk_link_create attr = {
+		.prog_fd = (__u32)bpf_program__fd(prog),
+		.attach_type = TK_TRACE_UPROBE_MULTI,
+		.path = (__u64)(uintptr_t)path,
+		.offsets = (__u64)(uintptr_t)off,
+		.cnt = (__u32)n,
+		.multi_flags = ret ? TK_UPROBE_MULTI_RETURN : 0,
+		.pid = (__u32)pid,
+	};
+	long fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Attaches prog to the n offsets of path: one uprobe_multi link, or one
+ * perf uprobe each. */
+static int attach_offsets(struct tk_tier *tk, const struct tk_probe *pr,
+			  const char *path, const uint64_t *off, size_t n)
+{
+	struct bpf_program *prog =
+		bpf_object__find_program_by_name(tk->skel->obj, pr->prog);
+	bool multi = prog && uses_multi(prog);
+	size_t i;
+
+	if (!prog)
+		return -ENOENT;
+	tk->multi = multi;
+	for (i = 0; i < (multi ? 1 : n); i++) {
+		struct tk_link *l = &tk->links[tk->nlinks];
+
+		if (tk->nlinks == TK_MAX_LINKS)
+			return -E2BIG;
+		l->park = pr->sym == TK_PARK;
+		l->link = NULL;
+		l->fd = -1;
+		if (multi)
+			l->fd = multi_link(prog, path, off, n, pr->ret, tk->pid);
+		else
+			l->link = bpf_program__attach_uprobe(prog, pr->ret,
+							     tk->pid, path,
+							     (size_t)off[i]);
+		if (multi ? l->fd < 0 : !l->link)
+			return multi ? l->fd : -errno;
+		tk->nlinks++;
+	}
+	tk->nprobes += (unsigned int)n;
 	return 0;
 }
-
-/* The program(s) of one symbol: entry, return, or both. */
-static int attach_sym(struct tk_tier *tk, enum tk_sym sym, const char *binary,
-		      uint64_t offset)
-{
-	struct observe_bpf *sk = tk->skel;
-
-	switch (sym) {
-	case TK_RAW_POLL: {
-		int err = add_link(tk, sk->progs.tk_poll_enter, false, binary,
-				   offset, false);
-
-		return err ? err : add_link(tk, sk->progs.tk_poll_exit, true,
-					    binary, offset, false);
-	}
-	case TK_WORKER_RUN:
-		return add_link(tk, sk->progs.tk_worker_mark, false, binary,
-				offset, false);
-	case TK_PARK:
-		return add_link(tk, sk->progs.tk_worker_mark, false, binary,
-				offset, true);
-	case TK_SEM_ACQUIRE:
-		return add_link(tk, sk->progs.tk_sem_acquire, false, binary,
-				offset, false);
-	case TK_ACQUIRE_POLL:
-		return add_link(tk, sk->progs.tk_acquire_ret, true, binary,
-				offset, false);
-	case TK_SEM_RELEASE:
-		return add_link(tk, sk->progs.tk_sem_release, false, binary,
-				offset, false);
-	default:
-		return -EINVAL;
-	}
-}
-
-struct attach_ctx {
-	struct tk_tier *tk;
-	const char *binary;
-	int err;
-};
 
 static int on_symbol(const struct obs_elfsym_match *hit, void *arg)
 {
-	struct attach_ctx *cx = arg;
-	int err;
+	struct tk_offsets *o = arg;
+	unsigned int s = hit->pattern;
 
-	/* the lock probes need all three: checked after the scan */
-	err = attach_sym(cx->tk, (enum tk_sym)hit->pattern, cx->binary,
-			 hit->offset);
-	if (err) {
-		cx->err = err;
-		return err;
+	if (o->n[s] == o->cap[s]) {
+		size_t cap = o->cap[s] ? 2 * o->cap[s] : 16;
+		uint64_t *p = realloc(o->off[s], cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		o->off[s] = p;
+		o->cap[s] = cap;
 	}
-	cx->tk->nsyms[hit->pattern]++;
+	o->off[s][o->n[s]++] = hit->offset;
 	return 0;
+}
+
+static void drop_links(struct tk_tier *tk, bool park_only)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < tk->nlinks; i++) {
+		struct tk_link *l = &tk->links[i];
+
+		if (park_only && !l->park) {
+			tk->links[kept++] = *l;
+			continue;
+		}
+		if (l->link)
+			bpf_link__destroy(l->link);
+		else if (l->fd >= 0)
+			close(l->fd);
+	}
+	tk->nlinks = kept;
 }
 
 static void tk_detach(void *state)
 {
-	struct tk_tier *tk = state;
-
-	for (size_t i = 0; i < tk->nlinks; i++)
-		bpf_link__destroy(tk->links[i]);
-	for (size_t i = 0; i < tk->npark; i++)
-		bpf_link__destroy(tk->park_links[i]);
-	tk->nlinks = tk->npark = 0;
+	drop_links(state, false);
 }
 
 /* Appends ", what" to line (of size len, used n) unless it is there. */
@@ -197,23 +263,32 @@ static void say_missing(const struct tk_tier *tk, const char *binary)
  */
 static int attach_file(struct tk_tier *tk, const char *path)
 {
-	struct attach_ctx cx = { tk, path, 0 };
+	struct tk_offsets o = {};
 	struct obs_elfsym *es = NULL;
+	size_t i;
 	int n;
 
 	n = obs_elfsym_open(path, &es);
 	if (!n)
-		n = obs_elfsym_find(es, tk_patterns, TK_SYM__COUNT, on_symbol,
-				    &cx);
+		n = obs_elfsym_find(es, tk_patterns, TK_SYM__COUNT, on_symbol, &o);
 	obs_elfsym_close(es);
-	if (n == -ENODATA || n == -ENOEXEC)
-		return n == -ENODATA ? n : 0;	/* not an ELF: no Tokio */
-	if (n < 0) {
+	if (n == -ENOEXEC)
+		n = 0;	/* not an ELF: no Tokio */
+	for (i = 0; i < TK_NPROBES && n >= 0; i++) {
+		const struct tk_probe *pr = &tk_probes[i];
+
+		if (o.n[pr->sym])
+			n = attach_offsets(tk, pr, path, o.off[pr->sym],
+					   o.n[pr->sym]);
+	}
+	for (i = 0; i < TK_SYM__COUNT; i++) {
+		tk->nsyms[i] += (unsigned int)o.n[i];
+		free(o.off[i]);
+	}
+	if (n < 0 && n != -ENODATA)
 		fprintf(stderr, "observe: cannot attach the Tokio tier to %s: "
 			"%s\n", path, strerror(-n));
-		return n;
-	}
-	return 0;
+	return n < 0 ? n : 0;
 }
 
 /*
@@ -252,6 +327,7 @@ static int tk_attach(void *state, struct observe_bpf *skel, pid_t pid,
 		     const char *binary, bool launched)
 {
 	struct tk_tier *tk = state;
+	uint64_t t0 = mono_ns();
 	bool stripped;
 	int err;
 
@@ -265,9 +341,37 @@ static int tk_attach(void *state, struct observe_bpf *skel, pid_t pid,
 		return err;	/* the caller frees the tier */
 	if (!tk->nsyms[TK_RAW_POLL])
 		return stripped ? -ENODATA : -ENOENT;
+	tk->attach_ns = mono_ns() - t0;
 	tk->park_until_ns = mono_ns() + TK_PARK_WINDOW_MS * 1000000ULL;
 	say_missing(tk, binary);
 	return 0;
+}
+
+/* Does this kernel have uprobe_multi links (6.6+)? */
+static bool kernel_has_uprobe_multi(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 6);
+}
+
+/* Before load: the programs as uprobe_multi ones where the kernel has
+ * them (the expected attach type is fixed at load). */
+static void tk_configure(struct observe_bpf *skel)
+{
+	if (!kernel_has_uprobe_multi() || getenv("OBSERVE_PERF_UPROBES"))
+		return;
+	for (size_t i = 0; i < TK_NPROBES; i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(
+			skel->obj, tk_probes[i].prog);
+
+		if (prog)
+			bpf_program__set_expected_attach_type(prog,
+				(enum bpf_attach_type)TK_TRACE_UPROBE_MULTI);
+	}
 }
 
 /* Past the window, the park probe has marked the idle workers: drop it. */
@@ -275,11 +379,10 @@ static void tk_tick(void *state)
 {
 	struct tk_tier *tk = state;
 
-	if (!tk->npark || mono_ns() < tk->park_until_ns)
-		return;
-	for (size_t i = 0; i < tk->npark; i++)
-		bpf_link__destroy(tk->park_links[i]);
-	tk->npark = 0;
+	if (tk->park_until_ns && mono_ns() >= tk->park_until_ns) {
+		drop_links(tk, true);
+		tk->park_until_ns = 0;
+	}
 }
 
 /* The per-CPU hit counters, summed. */
@@ -313,8 +416,12 @@ static int tk_read(void *state, struct obs_rt_snapshot *s,
 	struct tk_tier *tk = state;
 	size_t i, n = 0;
 
-	s->mode = "uprobes on every task poll (raw::poll entry and return)";
+	s->mode = tk->multi ?
+		  "uprobe_multi links on every task poll (raw::poll entry and return)" :
+		  "perf uprobes on every task poll (raw::poll entry and return)";
 	s->probe_hits = read_hits(tk->hits_fd);
+	s->nprobes = tk->nprobes;
+	s->attach_ns = tk->attach_ns;
 	for (i = 0; i < ks->nthreads; i++) {
 		const struct obs_thread *k = &ks->threads[i].k;
 
@@ -362,6 +469,7 @@ static void tk_free(void *state)
 const struct obs_runtime_tier obs_tokio_tier = {
 	.kind = "tokio",
 	.state_size = sizeof(struct tk_tier),
+	.configure = tk_configure,
 	.attach = tk_attach,
 	.read = tk_read,
 	.roles = tk_roles,
