@@ -60,3 +60,10 @@ tokio-demos: $(TOKIO_HOME)/config.toml | $(DEPS_STAMP)
 check: tokio-test
 tokio-test: $(TOKIO_HOME)/config.toml | $(DEPS_STAMP)
 	$(call tokio_cargo,test --lib,cargo test demos/tokio)
+
+# A Tokio program with 1,025 raw::poll instances, for the Tokio tier's
+# attach time (docs/tokio-tier.md).  An example, not a demo: ~3 min to
+# build, so only on demand (bench-observer builds it).
+.PHONY: tokio-many
+tokio-many: $(TOKIO_HOME)/config.toml | $(DEPS_STAMP)
+	$(call tokio_cargo,build --example tokio_many,$(BUILD)/tokio/release/examples/tokio_many)
