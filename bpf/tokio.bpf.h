@@ -13,8 +13,8 @@
  *    Its duration goes into the worker's counters (the rt record's shape),
  *    its kernel spans are charged to it as for the rt tier, and a poll of
  *    >= 1 ms is a slow poll with that attribution.
- *  - worker::run and worker::Context::park_timeout: mark their thread a
- *    worker even when it polls nothing (an idle worker seen in attach mode).
+ *  - worker::run and worker::Context::park*: mark their thread a worker
+ *    even when it polls nothing (an idle worker seen in attach mode).
  *  - batch_semaphore (tokio::sync::Mutex, RwLock, Semaphore, bounded mpsc):
  *    Semaphore::acquire (the request: rsi = the semaphore), the return of
  *    <Acquire as Future>::poll (Ready: acquired; Pending: it waits), and
@@ -39,8 +39,9 @@
 #include "runtime.bpf.h"
 #include "rt_probe_abi.h"
 
-/* Header.owner_id (task/core.rs: state, queue_next, vtable, owner_id; the
- * same from 1.24 to today, docs/tokio-tier.md).  Set by the loader. */
+/* Header.owner_id (task/core.rs, repr(C): state, queue_next, vtable,
+ * owner_id, the same first four words from 1.24 to 1.53; u64, then
+ * Option<NonZeroU64> from 1.30: 0 is "no owner" in both). */
 __u32 tk_owner_off = 24;
 /* Holds in tk_holds: 0 spares every poll the lookup. */
 __u32 tk_nholds = 0;
@@ -215,8 +216,8 @@ int BPF_KRETPROBE(tk_poll_exit)
 	return 0;
 }
 
-/* worker::run (a worker starts), worker::Context::park_timeout (a worker
- * parks): the thread is a worker even if it polls nothing. */
+/* worker::run (a worker starts), worker::Context::park* (a worker parks):
+ * the thread is a worker even if it polls nothing. */
 SEC("uprobe")
 int BPF_KPROBE(tk_worker_mark)
 {

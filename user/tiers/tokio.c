@@ -46,7 +46,8 @@ enum tk_sym {
 static const char *const tk_patterns[TK_SYM__COUNT] = {
 	[TK_RAW_POLL] = "tokio::runtime::task::raw::poll",
 	[TK_WORKER_RUN] = "tokio::runtime::scheduler::multi_thread::worker::run",
-	[TK_PARK] = "tokio::runtime::scheduler::multi_thread::worker::Context::park_timeout",
+	/* park_timeout until 1.48, park_yield/park_internal from 1.49 */
+	[TK_PARK] = "tokio::runtime::scheduler::multi_thread::worker::Context::park*",
 	[TK_SEM_ACQUIRE] = "tokio::sync::batch_semaphore::Semaphore::acquire",
 	[TK_ACQUIRE_POLL] = "<tokio::sync::batch_semaphore::Acquire as "
 			    "core::future::future::Future>::poll",
