@@ -190,14 +190,13 @@ struct obs_thread {
 	__u32 in_poll;		/* the current blocked or run-queue span began
 				 * inside the poll at poll_start */
 	/*
-	 * Tokio tier: raw::poll frames on this thread, and the task (its
-	 * header) whose poll is innermost, with the depth of its frame.
+	 * Tokio tier: the task (its Header) this worker is polling, since
+	 * poll_start, until its next poll or park; and in which sampling
+	 * window that poll began.
 	 */
 	__u64 tk_task;		/* 0: not polling a runtime task */
-	__u32 tk_depth;
-	__u32 tk_task_depth;
-	__u32 tk_job_depth;	/* frame of a blocking-pool job, 0 if none */
 	__u32 tk_role;		/* obs_tk_role */
+	__u32 tk_epoch;
 	/*
 	 * Notable spans that ended inside a syscall, waiting for this thread's
 	 * sys_exit: the thread is current there and its user stack is the one

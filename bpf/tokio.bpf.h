@@ -7,14 +7,19 @@
  * BPF_UPROBE.)
  *
  *  - tokio::runtime::task::raw::poll (one instance per future type, called
- *    through the task vtable; rdi = the task's Header): entry and return.
- *    A poll of a task that a runtime owns (Header.owner_id != 0) runs on a
- *    worker; one of an unowned task (spawn_blocking) is a blocking-pool job.
- *    Its duration goes into the worker's counters (the rt record's shape),
- *    its kernel spans are charged to it as for the rt tier, and a poll of
- *    >= 1 ms is a slow poll with that attribution.
- *  - worker::run and worker::Context::park*: mark their thread a worker
- *    even when it polls nothing (an idle worker seen in attach mode).
+ *    through the task vtable; rdi = the task's Header): entry only.  A poll
+ *    of a task that a runtime owns (Header.owner_id != 0) runs on a worker;
+ *    one of an unowned task (spawn_blocking) is a blocking-pool job.  A
+ *    worker's poll lasts until its next poll or park begins: no return
+ *    probe, because a worker's own loop runs inside one poll that returns
+ *    only at shutdown, and a pending return probe makes every detach wait
+ *    (~2 s measured).  Its duration goes into the worker's counters (the rt
+ *    record's shape), its kernel spans are charged to it as for the rt
+ *    tier, and a poll of >= 1 ms is a slow poll with that attribution.
+ *  - worker::run and worker::Context::park*: a worker starts, or is about
+ *    to park (also between polls, for maintenance): its poll ends, and the
+ *    thread is a worker even when it polls nothing (an idle one seen in
+ *    attach mode).
  *  - batch_semaphore (tokio::sync::Mutex, RwLock, Semaphore, bounded mpsc):
  *    Semaphore::acquire (the request: rsi = the semaphore), the return of
  *    <Acquire as Future>::poll (Ready: acquired; Pending: it waits), and
@@ -23,10 +28,10 @@
  *    polls) and suspended (between them).
  *
  * Invariants:
- *  1. Per thread, tk_depth counts raw::poll frames entered and not yet
- *     returned; a return closes the task poll or blocking job only at the
- *     depth where it was entered (a worker's own loop runs inside an unowned
- *     "launch" job, and polls owned tasks one frame deeper).
+ *  1. t->tk_task is the poll in progress on a worker; it ends where the
+ *     next one on the same thread begins, at a park, or never if the
+ *     sampling window it began in has ended (tk_epoch): the probes were
+ *     off, so its end is unknown and it is not counted.
  *  2. A thread that ever polls an owned task is a worker, for good
  *     (tk_role); before that, one that polls an unowned task is a
  *     blocking-pool thread.
@@ -45,6 +50,12 @@
 __u32 tk_owner_off = 24;
 /* Holds in tk_holds: 0 spares every poll the lookup. */
 __u32 tk_nholds = 0;
+/*
+ * The sampling window: the loader detaches the raw::poll probes when polls
+ * come faster than its budget and attaches them again later, bumping this
+ * at both (invariant 1).
+ */
+__u32 tk_epoch = 0;
 
 static const struct rt_probe_worker zero_tk_worker;
 
@@ -131,34 +142,6 @@ static __always_inline void tk_hold_segment(__u64 task, __u64 now, bool enter)
 	}
 }
 
-SEC("uprobe")
-int BPF_KPROBE(tk_poll_enter, __u64 header)
-{
-	struct obs_thread *t = tk_current(OBS_TK_HIT_POLL);
-	__u64 owner = 0, now;
-
-	if (!t)
-		return 0;
-	t->tk_depth++;
-	bpf_probe_read_user(&owner, sizeof(owner),
-			    (void *)(header + tk_owner_off));
-	if (!owner) {
-		/* spawn_blocking's job; on a worker, its launch */
-		if (t->tk_role != OBS_TK_WORKER)
-			t->tk_role = OBS_TK_BLOCKING;
-		if (!t->tk_job_depth)
-			t->tk_job_depth = t->tk_depth;
-		return 0;
-	}
-	now = bpf_ktime_get_ns();
-	t->tk_role = OBS_TK_WORKER;
-	t->tk_task = header;
-	t->tk_task_depth = t->tk_depth;
-	poll_reset(t, now);
-	tk_hold_segment(header, now, true);
-	return 0;
-}
-
 /* The worker's record: one poll of ns more. */
 static __always_inline void tk_count_poll(struct obs_thread *t, __u64 ns)
 {
@@ -181,50 +164,66 @@ static __always_inline void tk_count_poll(struct obs_thread *t, __u64 ns)
 	w->poll_hist[slot]++;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(tk_poll_exit)
+/* The worker's poll in progress ends now (invariant 1). */
+static __always_inline void tk_poll_end(struct obs_thread *t, __u64 now)
 {
-	struct obs_thread *t = rt_current();
-	__u32 depth;
-	__u64 now, ns, start, task;
+	__u64 task = t->tk_task, start = t->poll_start, ns;
 
-	if (!t || !t->tk_depth)
-		return 0;	/* entered before attach */
-	depth = t->tk_depth--;
-	if (depth == t->tk_job_depth) {
-		t->tk_job_depth = 0;
-		if (t->tk_role == OBS_TK_BLOCKING) {
-			struct obs_blocking *b = blocking_of(t->tgid);
-
-			if (b)
-				__sync_fetch_and_add(&b->jobs, 1);
-		}
-		return 0;
-	}
-	if (!t->tk_task || depth != t->tk_task_depth)
-		return 0;
-	now = bpf_ktime_get_ns();
-	task = t->tk_task;
-	start = t->poll_start;
-	ns = now > start ? now - start : 0;
+	if (!task)
+		return;
 	t->tk_task = 0;
+	if (t->tk_epoch != tk_epoch)
+		return;		/* begun before the probes went off */
+	ns = now > start ? now - start : 0;
 	tk_count_poll(t, ns);
 	tk_hold_segment(task, now, false);
 	if (ns >= OBS_SLOW_POLL_NS)
 		slow_poll_done(t, task, start, ns);
 	t->poll_start = 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tk_poll_enter, __u64 header)
+{
+	struct obs_thread *t = tk_current(OBS_TK_HIT_POLL);
+	__u64 owner = 0, now;
+
+	if (!t)
+		return 0;
+	now = bpf_ktime_get_ns();
+	tk_poll_end(t, now);
+	bpf_probe_read_user(&owner, sizeof(owner),
+			    (void *)(header + tk_owner_off));
+	if (!owner) {
+		/* spawn_blocking's job (on a worker: its launch) */
+		if (t->tk_role != OBS_TK_WORKER) {
+			struct obs_blocking *b = blocking_of(t->tgid);
+
+			t->tk_role = OBS_TK_BLOCKING;
+			if (b)
+				__sync_fetch_and_add(&b->jobs, 1);
+		}
+		return 0;
+	}
+	t->tk_role = OBS_TK_WORKER;
+	t->tk_task = header;
+	t->tk_epoch = tk_epoch;
+	poll_reset(t, now);
+	tk_hold_segment(header, now, true);
 	return 0;
 }
 
 /* worker::run (a worker starts), worker::Context::park* (a worker parks):
- * the thread is a worker even if it polls nothing. */
+ * its poll ends, and the thread is a worker even if it polls nothing. */
 SEC("uprobe")
 int BPF_KPROBE(tk_worker_mark)
 {
 	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
 
-	if (t)
-		t->tk_role = OBS_TK_WORKER;
+	if (!t)
+		return 0;
+	tk_poll_end(t, bpf_ktime_get_ns());
+	t->tk_role = OBS_TK_WORKER;
 	return 0;
 }
 

@@ -67,3 +67,8 @@ tokio-test: $(TOKIO_HOME)/config.toml | $(DEPS_STAMP)
 .PHONY: tokio-many
 tokio-many: $(TOKIO_HOME)/config.toml | $(DEPS_STAMP)
 	$(call tokio_cargo,build --example tokio_many,$(BUILD)/tokio/release/examples/tokio_many)
+
+# rt_polls' twin on real Tokio, for bench-observer -S tokio.
+.PHONY: tokio-polls
+tokio-polls: $(TOKIO_HOME)/config.toml | $(DEPS_STAMP)
+	$(call tokio_cargo,build --example tokio_polls,$(BUILD)/tokio/release/examples/tokio_polls)

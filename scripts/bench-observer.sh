@@ -2,10 +2,11 @@
 # bench-observer.sh - what observing costs: throughput of a context-switch-heavy
 # workload bare, under observe, and under the libbpf-tools peers runqlat and
 # offcputime, plus the in-kernel cost of each tool's BPF programs; and the
-# cost of observe's runtime tier on a poll-heavy rt workload (~500k polls/s).
+# cost of observe's runtime tier on a poll-heavy rt workload (~500k polls/s),
+# and of the Tokio tier on a poll-heavy Tokio one (~50k polls/s).
 #
 # Usage: scripts/bench-observer.sh [-n RUNS] [-s SECS] [-c CPU] [-u US]
-#			[-p NS] [-S kernel|runtime|all] [-o FILE]
+#			[-p NS] [-P NS] [-S kernel|runtime|tokio|all] [-o FILE]
 #   -n RUNS  rounds (default 5); each round runs every configuration once, in a
 #            rotated order, so that drift of the shared box hits all alike
 #   -s SECS  measured seconds per run (default 2)
@@ -19,9 +20,13 @@
 #   -p NS    CPU work per poll of the rt workloads (default 1700: one worker
 #            makes ~500k polls/s bare on this box); 0: none, so that the CPU
 #            per poll shows what observing adds to each poll in ns
+#   -P NS    CPU work per poll of the Tokio workload (default 20000: one
+#            worker makes ~50k polls/s bare on this box, the Tokio tier's
+#            target point)
 #   -S WHICH sections: kernel (pingpong: observe vs the peers), runtime
-#            (rt_polls: bare vs observe --no-runtime vs observe), or all
-#            (default)
+#            (rt_polls: bare vs observe --no-runtime vs observe), tokio
+#            (examples/tokio_polls, the same three; make tokio-polls builds
+#            it), or all (default)
 #   -o FILE  also write the tables to FILE
 # Environment: BUILD (build folder, default build), OBSERVE (the observe
 # binary, default ./observe), OBSERVE_ARGS (extra options for observe, e.g.
@@ -43,6 +48,11 @@
 # "observe-kernel" (observe --no-runtime) and "observe" (both tiers); the
 # runtime tier's own cost is observe over observe-kernel, per round.
 #
+# Tokio section: build/tokio/release/examples/tokio_polls, rt_polls' twin
+# on real Tokio (one worker, two tasks doing -P of work and yielding): the
+# Tokio tier's uprobes fire on every poll until its sampler (docs/tokio-tier.md)
+# pauses them above 10k polls/s.
+#
 # Every tool attaches with -p PID while the workload sleeps before creating
 # its threads, so the whole measured run is observed (bare runs skip that
 # sleep).  Throughput runs keep kernel.bpf_stats_enabled as found (0: no
@@ -55,11 +65,13 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 PINGPONG=$BUILD/tests/targets/pingpong
 RT_POLLS=$BUILD/tests/targets/rt_polls
+TOKIO_POLLS=$BUILD/tokio/release/examples/tokio_polls
 OBSERVE=${OBSERVE:-$TOP/observe}
 RUNS=5
 SECS=2
 WORK_US=12
 POLL_NS=1700
+TOKIO_POLL_NS=20000
 SECTIONS=all
 CPU=$(($(nproc) - 1))
 OUTFILE=
@@ -67,17 +79,18 @@ WARMUP=2	# seconds a workload sleeps before starting: tools attach meanwhile
 
 die() { echo "bench-observer: $*" >&2; exit 1; }
 usage() {
-	echo "usage: $0 [-n RUNS] [-s SECS] [-c CPU] [-u US] [-p NS] [-S kernel|runtime|all] [-o FILE]" >&2
+	echo "usage: $0 [-n RUNS] [-s SECS] [-c CPU] [-u US] [-p NS] [-P NS] [-S kernel|runtime|tokio|all] [-o FILE]" >&2
 	exit 2
 }
 
-while getopts "n:s:c:u:p:S:o:" opt; do
+while getopts "n:s:c:u:p:P:S:o:" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	s) SECS=$OPTARG ;;
 	c) CPU=$OPTARG ;;
 	u) WORK_US=$OPTARG ;;
 	p) POLL_NS=$OPTARG ;;
+	P) TOKIO_POLL_NS=$OPTARG ;;
 	S) SECTIONS=$OPTARG ;;
 	o) OUTFILE=$OPTARG ;;
 	*) usage ;;
@@ -92,8 +105,8 @@ all) CPUSET=0-$(($(nproc) - 1)) ;;
    CPUSET=$CPU ;;
 esac
 case $SECTIONS in
-kernel | runtime | all) ;;
-*) die "-S takes kernel, runtime or all, not '$SECTIONS'" ;;
+kernel | runtime | tokio | all) ;;
+*) die "-S takes kernel, runtime, tokio or all, not '$SECTIONS'" ;;
 esac
 if [ "$RUNS" -lt 1 ] || [ "$SECS" -lt 1 ]; then die "-n and -s must be >= 1"; fi
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF)"
@@ -104,6 +117,10 @@ fi
 if want runtime; then
 	[ -x "$RT_POLLS" ] || die "workload not built: $RT_POLLS (run make)"
 	[ -x "$OBSERVE" ] || die "the runtime section needs observe: $OBSERVE not built"
+fi
+if want tokio; then
+	[ -x "$TOKIO_POLLS" ] || die "workload not built: $TOKIO_POLLS (make tokio-polls)"
+	[ -x "$OBSERVE" ] || die "the tokio section needs observe: $OBSERVE not built"
 fi
 command -v bpftool >/dev/null || die "bpftool not found"
 command -v jq >/dev/null || die "jq not found"
@@ -193,6 +210,16 @@ if want runtime; then
 		WORKLOADS+=("$wl")
 	done
 fi
+if want tokio; then
+	tk_loops=$(calibrate "$TOKIO_POLLS" -C "$TOKIO_POLL_NS" loops_per_work 3)
+	[ -n "$tk_loops" ] || die "tokio_polls -C $TOKIO_POLL_NS failed"
+	WL_CMD[tokio-yield]="$TOKIO_POLLS -W WAIT -s $SECS -w 1 -t 2 -l $tk_loops"
+	WL_TITLE[tokio-yield]="tokio_polls: 1 Tokio worker, 2 tasks, $TOKIO_POLL_NS ns CPU work per poll (-l $tk_loops), then yield"
+	WL_UNIT[tokio-yield]="polls"
+	WL_ONE[tokio-yield]="poll"
+	WL_CONFIGS[tokio-yield]="${RUNTIME_CONFIGS[*]}"
+	WORKLOADS+=(tokio-yield)
+fi
 
 # run_one WORKLOAD CONFIG [STATS_FILE]: one workload run; prints
 # "throughput/s switches/s cpu_ns/unit" (the workload's own figures).
@@ -240,7 +267,7 @@ run_one() {
 		kill -INT "$tpid" 2>/dev/null
 		wait "$tpid" 2>/dev/null
 	fi
-	awk '$1 == "pingpong" || $1 == "rt_polls" { print $5, $7, $9 }' "$out"
+	awk '$1 == "pingpong" || $1 == "rt_polls" || $1 == "tokio_polls" { print $5, $7, $9 }' "$out"
 }
 
 # mmm FORMAT: min, median and max of the numbers on stdin, each with FORMAT.
@@ -334,7 +361,7 @@ loss_mmm() { awk -v a="$1" -v m="$2" -v b="$3" 'BEGIN { if (m == "-") print "-"
 			echo "| $cfg | $cmin / $cmed / $cmax | $rmin / $rmed / $rmax | $(over "$rmed") | $(cpu_loss_mmm "$rmin" "$rmed" "$rmax") |"
 		done
 		echo
-		if [ "${wl#rt-}" != "$wl" ]; then
+		if [ "${wl#rt-}" != "$wl" ] || [ "${wl#tokio-}" != "$wl" ]; then
 			echo "## The runtime tier alone (observe over observe-kernel, per round)"
 			echo
 			echo "| figure | ratio min / median / max | runtime tier cost (median, min to max) |"

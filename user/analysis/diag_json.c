@@ -241,10 +241,14 @@ static void read_polls(struct diag_runtime *r, json_t *rt)
 	json_t *polls = json_object_get(rt, "polls"), *o, *v;
 	size_t i;
 
-	r->polls = jint(polls, "count");
-	r->polls_over_1ms = jint(polls, "over_1ms");
-	r->polls_over_10ms = jint(polls, "over_10ms");
-	r->poll_ns_over_10ms = jint(polls, "over_10ms_ns");
+	v = json_object_get(rt, "coverage");
+	/* absent (older documents): measured over the whole run */
+	r->coverage = json_is_number(v) ? json_number_value(v) : 1.0;
+	r->polls = diag_scaled(jint(polls, "count"), r->coverage);
+	r->polls_over_1ms = diag_scaled(jint(polls, "over_1ms"), r->coverage);
+	r->polls_over_10ms = diag_scaled(jint(polls, "over_10ms"), r->coverage);
+	r->poll_ns_over_10ms = diag_scaled(jint(polls, "over_10ms_ns"),
+					   r->coverage);
 	/* hist[] lists the slots from 0 up to the highest non-empty one */
 	json_array_foreach(json_object_get(polls, "hist"), i, o)
 		if (i < DIAG_HIST_SLOTS)

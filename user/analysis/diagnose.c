@@ -229,6 +229,11 @@ static double strength(double value, double threshold)
 	return clamp01(1.0 - 0.5 * threshold / value);
 }
 
+uint64_t diag_scaled(uint64_t count, double share)
+{
+	return share > 0 && share < 1 ? (uint64_t)(count / share + 0.5) : count;
+}
+
 bool diag_sys_is_park(const char *name)
 {
 	return !strcmp(name, "epoll_wait") || !strcmp(name, "epoll_pwait") ||
@@ -1056,6 +1061,11 @@ static void add_notes(struct diag_ctx *cx)
 		note(r, "blocking pool saturated: jobs queued p99 %s before a "
 		     "thread took them", obs_fmt_ns(a, sizeof(a),
 						  in->rt.blocking_queue_p99_ns));
+	if (in->has_runtime && in->rt.coverage > 0 && in->rt.coverage < 1)
+		note(r, "polls were sampled (probes on %.0f%% of the run, to "
+		     "bound their cost): poll counts are scaled estimates, and "
+		     "a slow poll outside the windows is not seen",
+		     100 * in->rt.coverage);
 	if (!in->ncpus)
 		note(r, "the CPU count is unknown: overload is judged from "
 		     "preemption alone, at low confidence");

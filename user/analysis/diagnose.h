@@ -124,6 +124,10 @@ struct diag_lock {
 };
 
 struct diag_runtime {
+	/* Share of the run the per-poll figures were measured over (a
+	 * sampled Tokio tier); the counts below are already scaled to the
+	 * whole run.  0 or 1: all of it. */
+	double coverage;
 	uint64_t polls;
 	uint64_t polls_over_1ms;
 	uint64_t polls_over_10ms;
@@ -203,6 +207,10 @@ int diag_run(const struct diag_input *in, struct diag_result *out);
 /* The shape in plain words: "executor starvation: workers are blocked or
  * busy inside polls, so queued tasks wait". */
 const char *diag_shape_words(enum diag_shape shape);
+
+/* A count measured over a share of the run, scaled to all of it (share 0
+ * or >= 1: as it is).  The one scaling both fillers apply. */
+uint64_t diag_scaled(uint64_t count, double share);
 
 /* Syscall classes (observe's names) that are a runtime's idle wait: the
  * epoll waits (parks) and the futex waits (parks, unless the convoy rule

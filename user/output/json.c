@@ -319,11 +319,12 @@ static json_t *runtime_json(const struct obs_run *run)
 	for (i = 0; i < rs->nlocks && i < OBS_TOP_FUTEX; i++)
 		json_array_append_new(locks, rt_lock_json(&rs->locks[i]));
 
-	return json_pack("{s:s,s:s,s:o,s:i,s:o,s:i,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+	return json_pack("{s:s,s:s,s:f,s:o,s:i,s:o,s:i,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 			 "s:{s:o,s:o,s:o,s:o}},s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o},"
 			 "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o,s:o,s:o,s:o}}",
 		"kind", rs->kind ? rs->kind : "?",
 		"mode", rs->mode ? rs->mode : "",
+		"coverage", rs->coverage,
 		"probe_hits", jint(rs->probe_hits),
 		"probes_attached", (int)rs->nprobes,
 		"attach_ns", jint(rs->attach_ns),

@@ -142,6 +142,7 @@ int obs_rt_snapshot_delta(struct obs_rt_snapshot *out,
 	out->mode = cur->mode;
 	out->roles_untold = cur->roles_untold;
 	out->parks_measured = cur->parks_measured;
+	out->coverage = cur->coverage;
 	out->nprobes = cur->nprobes;
 	out->attach_ns = cur->attach_ns;
 	out->probe_hits = cur->probe_hits > prev->probe_hits ?
@@ -337,6 +338,7 @@ int obs_runtime_read(struct obs_runtime *r, struct obs_rt_snapshot *s,
 	if (!r->tier)
 		return 0;
 	s->kind = r->tier->kind;
+	s->coverage = 1.0;
 	return r->tier->read(r->state, s, ks);
 }
 

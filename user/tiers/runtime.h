@@ -55,6 +55,8 @@ struct obs_rt_snapshot {
 	uint64_t attach_ns;		/* how long attaching them took */
 	unsigned int roles_untold;	/* threads it could not place */
 	bool parks_measured;		/* workers' parked time (rt only) */
+	double coverage;		/* share of the run its per-poll probes
+					 * were on (sampled); 1: all of it */
 
 	struct obs_rt_worker *workers;	/* by tid */
 	size_t nworkers;

@@ -11,10 +11,12 @@
  *     symbol is optional: its absence costs one figure and one line.
  *  2. Every link is kept in links[], so detach drops them all, whatever
  *     failed half way.
- *  3. The park probe only marks idle workers: in attach mode it stays for
- *     TK_PARK_WINDOW_MS and is then dropped, since it fires at every park.
+ *  3. Above TK_POLL_BUDGET polls/s the raw::poll probes are sampled
+ *     (struct tk_sampler); tk_epoch changes at every switch, so that no
+ *     poll is measured across a pause.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,6 @@
 #include "tiers/tokio.h"
 
 #define TK_MAX_LINKS		8192	/* perf uprobes: raw::poll instances x 2 + a few */
-#define TK_PARK_WINDOW_MS	1000	/* attach mode: idle workers park by then */
 
 /* The functions the tier probes (demangled, without the hash). */
 enum tk_sym {
@@ -70,7 +71,6 @@ static const struct tk_probe {
 	bool ret;
 } tk_probes[] = {
 	{ TK_RAW_POLL, "tk_poll_enter", false },
-	{ TK_RAW_POLL, "tk_poll_exit", true },
 	{ TK_WORKER_RUN, "tk_worker_mark", false },
 	{ TK_PARK, "tk_worker_mark", false },
 	{ TK_SEM_ACQUIRE, "tk_sem_acquire", false },
@@ -101,7 +101,40 @@ struct tk_link_create {
 struct tk_link {
 	struct bpf_link *link;
 	int fd;
-	bool park;		/* dropped after the park window */
+	enum tk_sym sym;	/* per-event ones go between sampling windows */
+};
+
+/* The probes that fire per poll (the sampled ones): raw::poll, and the
+ * park marker, which fires between polls too (maintenance, yields). */
+static bool per_event(enum tk_sym sym)
+{
+	return sym == TK_RAW_POLL || sym == TK_PARK;
+}
+
+/* A file's offsets of the per-event symbols, to attach again after a
+ * pause. */
+struct tk_polls_file {
+	char *path;
+	uint64_t *off[TK_SYM__COUNT];	/* per_event() ones only */
+	size_t n[TK_SYM__COUNT];
+};
+
+/*
+ * Sampling (invariant 1 of bpf/tokio.bpf.h): a raw::poll probe costs
+ * ~1 us a poll, so above TK_POLL_BUDGET polls/s they are on for windows of
+ * at least TK_WINDOW_MS and off in between, long enough that the polls
+ * probed stay within the budget.  coverage = on / (on + off).
+ */
+#define TK_POLL_BUDGET	10000	/* probed polls/s: ~1% of one CPU */
+#define TK_WINDOW_MS	100
+
+struct tk_sampler {
+	bool off;			/* the raw::poll probes are detached */
+	uint64_t since;			/* this window (on or off) began */
+	uint64_t hits_at;		/* poll hits when it began */
+	uint64_t off_until;
+	uint64_t on_ns, off_ns;		/* closed windows */
+	unsigned int epoch;
 };
 
 struct tk_tier {
@@ -113,9 +146,11 @@ struct tk_tier {
 	size_t nlinks;
 	unsigned int nprobes;		/* uprobes, counted once per offset */
 	bool multi;			/* as uprobe_multi links (tk_configure) */
-	uint64_t park_until_ns;		/* when the park probes go */
 	unsigned int nsyms[TK_SYM__COUNT];
 	uint64_t attach_ns;		/* symbols found and uprobes attached */
+	struct tk_polls_file *polls;	/* for re-attaching, one per file */
+	size_t npolls;
+	struct tk_sampler sampler;
 };
 
 /* One file's offsets of each symbol, gathered before attaching. */
@@ -173,7 +208,7 @@ static int attach_offsets(struct tk_tier *tk, const struct tk_probe *pr,
 
 		if (tk->nlinks == TK_MAX_LINKS)
 			return -E2BIG;
-		l->park = pr->sym == TK_PARK;
+		l->sym = pr->sym;
 		l->link = NULL;
 		l->fd = -1;
 		if (multi)
@@ -186,7 +221,6 @@ static int attach_offsets(struct tk_tier *tk, const struct tk_probe *pr,
 			return multi ? l->fd : -errno;
 		tk->nlinks++;
 	}
-	tk->nprobes += (unsigned int)n;
 	return 0;
 }
 
@@ -208,14 +242,15 @@ static int on_symbol(const struct obs_elfsym_match *hit, void *arg)
 	return 0;
 }
 
-static void drop_links(struct tk_tier *tk, bool park_only)
+/* Drops the per-event links (between sampling windows), or all. */
+static void drop_links(struct tk_tier *tk, bool per_event_only)
 {
 	size_t i, kept = 0;
 
 	for (i = 0; i < tk->nlinks; i++) {
 		struct tk_link *l = &tk->links[i];
 
-		if (park_only && !l->park) {
+		if (per_event_only && !per_event(l->sym)) {
 			tk->links[kept++] = *l;
 			continue;
 		}
@@ -258,6 +293,32 @@ static void say_missing(const struct tk_tier *tk, const char *binary)
 			"unused): %s\n", binary, syms, costs);
 }
 
+/* Keeps a file's per-event offsets (taken from o) for the sampler. */
+static int keep_polls(struct tk_tier *tk, const char *path,
+		      struct tk_offsets *o)
+{
+	struct tk_polls_file *p;
+
+	p = realloc(tk->polls, (tk->npolls + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	tk->polls = p;
+	p = &tk->polls[tk->npolls];
+	memset(p, 0, sizeof(*p));
+	p->path = strdup(path);
+	if (!p->path)
+		return -ENOMEM;
+	for (int i = 0; i < TK_SYM__COUNT; i++) {
+		if (!per_event(i))
+			continue;
+		p->off[i] = o->off[i];
+		p->n[i] = o->n[i];
+		o->off[i] = NULL;
+	}
+	tk->npolls++;
+	return 0;
+}
+
 /*
  * The Tokio functions of one file, attached.  0 (none there is fine),
  * -ENODATA (stripped), or -errno (printed).
@@ -278,10 +339,13 @@ static int attach_file(struct tk_tier *tk, const char *path)
 	for (i = 0; i < TK_NPROBES && n >= 0; i++) {
 		const struct tk_probe *pr = &tk_probes[i];
 
-		if (o.n[pr->sym])
-			n = attach_offsets(tk, pr, path, o.off[pr->sym],
-					   o.n[pr->sym]);
+		if (!o.n[pr->sym])
+			continue;
+		n = attach_offsets(tk, pr, path, o.off[pr->sym], o.n[pr->sym]);
+		tk->nprobes += (unsigned int)o.n[pr->sym];
 	}
+	if (n >= 0 && o.n[TK_RAW_POLL])
+		n = keep_polls(tk, path, &o);
 	for (i = 0; i < TK_SYM__COUNT; i++) {
 		tk->nsyms[i] += (unsigned int)o.n[i];
 		free(o.off[i]);
@@ -343,7 +407,7 @@ static int tk_attach(void *state, struct observe_bpf *skel, pid_t pid,
 	if (!tk->nsyms[TK_RAW_POLL])
 		return stripped ? -ENODATA : -ENOENT;
 	tk->attach_ns = mono_ns() - t0;
-	tk->park_until_ns = mono_ns() + TK_PARK_WINDOW_MS * 1000000ULL;
+	tk->sampler.since = mono_ns();
 	say_missing(tk, binary);
 	return 0;
 }
@@ -375,35 +439,103 @@ static void tk_configure(struct observe_bpf *skel)
 	}
 }
 
-/* Past the window, the park probe has marked the idle workers: drop it. */
-static void tk_tick(void *state)
-{
-	struct tk_tier *tk = state;
-
-	if (tk->park_until_ns && mono_ns() >= tk->park_until_ns) {
-		drop_links(tk, true);
-		tk->park_until_ns = 0;
-	}
-}
-
-/* The per-CPU hit counters, summed. */
-static uint64_t read_hits(int fd)
+/* One per-CPU hit counter (obs_tk_hit), summed. */
+static uint64_t read_hit(int fd, __u32 which)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	uint64_t sum = 0, *percpu;
-	__u32 k;
 
 	if (ncpus <= 0 || !(percpu = calloc(ncpus, sizeof(*percpu))))
 		return 0;
-	for (k = 0; k < OBS_TK_HIT__COUNT; k++) {
-		if (bpf_map_lookup_elem(fd, &k, percpu))
-			continue;
+	if (!bpf_map_lookup_elem(fd, &which, percpu))
 		for (int c = 0; c < ncpus; c++)
-			/* a poll hit is two traps: entry and return */
-			sum += percpu[c] * (k == OBS_TK_HIT_POLL ? 2 : 1);
-	}
+			sum += percpu[c];
 	free(percpu);
 	return sum;
+}
+
+/* The uprobe hits, all programs. */
+static uint64_t read_hits(int fd)
+{
+	return read_hit(fd, OBS_TK_HIT_POLL) + read_hit(fd, OBS_TK_HIT_OTHER);
+}
+
+static uint64_t poll_hits(const struct tk_tier *tk)
+{
+	return read_hit(tk->hits_fd, OBS_TK_HIT_POLL);
+}
+
+/* The raw::poll probes again, in a new sampling window. */
+static int reattach_polls(struct tk_tier *tk)
+{
+	int err = 0;
+
+	tk->skel->bss->tk_epoch = ++tk->sampler.epoch;
+	for (size_t f = 0; f < tk->npolls && !err; f++) {
+		const struct tk_polls_file *p = &tk->polls[f];
+
+		for (size_t i = 0; i < TK_NPROBES && !err; i++) {
+			enum tk_sym sym = tk_probes[i].sym;
+
+			if (per_event(sym) && p->n[sym])
+				err = attach_offsets(tk, &tk_probes[i], p->path,
+						     p->off[sym], p->n[sym]);
+		}
+	}
+	return err;
+}
+
+/*
+ * Every ~100 ms: past a sampling window, the raw::poll probes go off if
+ * polls came faster than the budget, and come back after a pause that
+ * keeps the average within it.
+ */
+static void tk_tick(void *state)
+{
+	struct tk_tier *tk = state;
+	struct tk_sampler *sm = &tk->sampler;
+	uint64_t now = mono_ns(), hits, dt = now - sm->since;
+	double rate;
+
+	if (sm->off) {
+		if (now < sm->off_until)
+			return;
+		sm->off_ns += dt;
+		sm->off = false;
+		sm->since = now;
+		sm->hits_at = poll_hits(tk);
+		if (reattach_polls(tk))
+			fprintf(stderr, "observe: Tokio tier: raw::poll probes "
+				"not attached again: poll figures stop here\n");
+		return;
+	}
+	if (dt < TK_WINDOW_MS * 1000000ULL)
+		return;
+	hits = poll_hits(tk);
+	rate = (hits - sm->hits_at) * 1e9 / dt;
+	sm->on_ns += dt;
+	sm->since = now;
+	sm->hits_at = hits;
+	if (rate <= TK_POLL_BUDGET)
+		return;
+	drop_links(tk, true);
+	tk->skel->bss->tk_epoch = ++sm->epoch;
+	sm->off = true;
+	sm->off_until = now + (uint64_t)(dt * (rate / TK_POLL_BUDGET - 1));
+}
+
+/* The share of the run the raw::poll probes were on. */
+static double coverage(const struct tk_sampler *sm)
+{
+	uint64_t on = sm->on_ns, off = sm->off_ns, open = mono_ns() - sm->since;
+
+	if (sm->off)
+		off += open;
+	else
+		on += open;
+	/* 4 decimals: the JSON prints it exactly, so that a saved run scales
+	 * its counts as the live one did */
+	return on + off ? round((double)on / (on + off) * 1e4) / 1e4 : 1.0;
 }
 
 static bool worker_named(const char *comm)
@@ -417,9 +549,17 @@ static int tk_read(void *state, struct obs_rt_snapshot *s,
 	struct tk_tier *tk = state;
 	size_t i, n = 0;
 
-	s->mode = tk->multi ?
-		  "uprobe_multi links on every task poll (raw::poll entry and return)" :
-		  "perf uprobes on every task poll (raw::poll entry and return)";
+	static const char *const modes[2][2] = {
+		{ "perf uprobes on every task poll (raw::poll entry)",
+		  "perf uprobes on task polls, sampled: off between windows "
+		  "while polls came faster than 10000/s" },
+		{ "uprobe_multi links on every task poll (raw::poll entry)",
+		  "uprobe_multi links on task polls, sampled: off between "
+		  "windows while polls came faster than 10000/s" },
+	};
+
+	s->mode = modes[tk->multi][tk->sampler.off || tk->sampler.off_ns];
+	s->coverage = coverage(&tk->sampler);
 	s->probe_hits = read_hits(tk->hits_fd);
 	s->nprobes = tk->nprobes;
 	s->attach_ns = tk->attach_ns;
@@ -464,7 +604,15 @@ static void tk_roles(void *state, struct obs_snapshot *ks)
 
 static void tk_free(void *state)
 {
-	tk_detach(state);
+	struct tk_tier *tk = state;
+
+	tk_detach(tk);
+	for (size_t i = 0; i < tk->npolls; i++) {
+		free(tk->polls[i].path);
+		for (int j = 0; j < TK_SYM__COUNT; j++)
+			free(tk->polls[i].off[j]);
+	}
+	free(tk->polls);
 }
 
 const struct obs_runtime_tier obs_tokio_tier = {
