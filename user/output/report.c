@@ -480,7 +480,8 @@ static void print_runtime(FILE *f, const struct obs_run *run)
 {
 	if (!run->rt) {
 		if (run->rt_binary && run->rt_binary[0])
-			fprintf(f, "\nruntime tier: off (no rt probes in %s)\n",
+			fprintf(f, "\nruntime tier: off (no rt probes or Tokio "
+				"symbols in %s)\n",
 				run->rt_binary);
 		else
 			fprintf(f, "\nruntime tier: off\n");
