@@ -17,10 +17,10 @@ for b in tokio_probe tokio_starvation tokio_convoy tokio_suspension; do
 done
 need_cmd jq
 
-plan 70
+plan 79
 
 W=2       # workers: the machine has 2 cores
-SECS=2    # per run: 16 timed runs, ~36 s in all
+SECS=2    # per run: 17 timed runs, ~40 s in all
 
 # run NAME BIN ARGS...: runs a demo with --json into $TMPDIR_T/NAME.json;
 # checks that it exited 0 and printed one valid JSON object.
@@ -213,6 +213,73 @@ pa=$(j susp .peer_acq_per_s)
 paf=$(j susp_fixed .peer_acq_per_s)
 cmp_num "$paf" ">" "$(awk -v a="$pa" 'BEGIN { print 3 * a }')" \
 	"suspension --fixed: peers acquire >3x as often ($paf vs $pa /s)"
+
+# ---- threads: which tid is a worker, which a blocking-pool thread ----------
+# Ground truth for an observer that classifies threads (src/threads.rs): every
+# report has "threads": {"main", "workers", "blocking"}.  In every run above:
+# W distinct workers, apart from main and the blocking threads; blocking
+# threads exactly in the runs that call spawn_blocking.
+bad_runs=
+with_blocking=
+for f in "$TMPDIR_T"/*.json; do
+	name=$(basename "$f" .json)
+	jq -e --argjson w "$W" '.threads as $t
+		| ($t.main | type) == "number"
+		and ($t.workers | length) == $w
+		and ([$t.main] + $t.workers + $t.blocking | unique | length)
+			== 1 + $w + ($t.blocking | length)' "$f" >/dev/null 2>&1 ||
+		bad_runs="$bad_runs $name"
+	[ "$(j "$name" '.threads.blocking | length')" = 0 ] || with_blocking="$with_blocking $name"
+done
+is "$bad_runs" "" "threads: every run lists $W distinct workers, apart from main and blocking"
+is "$with_blocking" " aconvoy_fixed starve_fixed" \
+	"threads: blocking threads only where spawn_blocking runs"
+
+# Against the kernel, as an observer attaching with -p PID would: with
+# TOKIO_DEMO_TIDS=1 the demo prints the main thread and the runtime threads
+# (the workers, once started) on stderr at start; mid-run /proc/PID/task is
+# read; the final JSON must match both.
+TOKIO_DEMO_TIDS=1 timeout -k 5 60 "$BIN/tokio_starvation" --workers "$W" --secs "$SECS" \
+	--json "${STARVE[@]}" --fixed >"$TMPDIR_T/tids.json" 2>"$TMPDIR_T/tids.err" &
+tpid=$!
+pid=
+start=
+for _ in $(seq 100); do # up to 10 s
+	[ -n "$pid" ] || pid=$(pgrep -P "$tpid")
+	start=$(sed -n 's/^threads  *main \([0-9]*\), runtime threads \[\(.*\)\]$/\1 \2/p' \
+		"$TMPDIR_T/tids.err" | tr -d ,)
+	[ -n "$pid" ] && [ -n "$start" ] && break
+	sleep 0.1
+done
+sleep 1 # mid-run: the blockers are on the blocking pool from the first tick (P)
+tasks=$(cd "/proc/${pid:-none}/task" 2>/dev/null && printf '%s\n' * | sort -n | tr '\n' ' ')
+wait "$tpid"
+rc=$?
+if [ "$rc" = 0 ] && [ -n "$start" ] && jq -e '.threads' "$TMPDIR_T/tids.json" >/dev/null 2>&1; then
+	ok 1 "threads: TOKIO_DEMO_TIDS=1 run: exit 0, start line, JSON"
+else
+	ok 0 "threads: TOKIO_DEMO_TIDS=1 run: exit 0, start line, JSON (rc=$rc)"
+	diag "stderr: $(head -c 500 "$TMPDIR_T/tids.err")"
+fi
+main=$(j tids .threads.main)
+workers=$(j tids '.threads.workers | join(" ")')
+blocking=$(j tids '.threads.blocking | join(" ")')
+is "${start%% *} $main" "$pid $pid" "threads: main is the process's pid (start line, JSON)"
+sorted=$(printf '%s\n' ${start#* } | sort -n | tr '\n' ' ')
+is "$sorted" "$(printf '%s ' $workers)" "threads: the runtime threads at start are the workers"
+is "$(j tids '.threads.workers | length')" "$W" "threads: --workers $W, $W workers ($workers)"
+ok "$([ -n "$blocking" ] && [ "$(j tids '.threads.workers - (.threads.blocking) | length')" = "$W" ] &&
+	echo 1 || echo 0)" "threads: starvation --fixed: blocking threads, apart from workers ($blocking)"
+missing=
+for t in $main $workers $blocking; do
+	case " $tasks" in *" $t "*) ;; *) missing="$missing $t" ;; esac
+done
+is "$missing" "" "threads: every listed tid was a thread of the process mid-run"
+other=
+for t in $tasks; do
+	case " $main $workers $blocking " in *" $t "*) ;; *) other="$other $t" ;; esac
+done
+is "$other" "" "threads: every thread of the process is main, a worker or blocking"
 
 # ---- bad input: one line on stderr, exit 2 ----------------------------------
 # bad NAME ARGS...: a usage error of tokio_ARGS[0].

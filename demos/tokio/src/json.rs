@@ -66,6 +66,17 @@ impl Obj {
 		self
 	}
 
+	/// An array of integers, "[1, 2]".
+	pub fn uints(mut self, k: &str, v: &[u64]) -> Obj {
+		self.key(k);
+		self.buf.push('[');
+		for (i, n) in v.iter().enumerate() {
+			let _ = write!(self.buf, "{}{n}", if i > 0 { ", " } else { "" });
+		}
+		self.buf.push(']');
+		self
+	}
+
 	pub fn bool(mut self, k: &str, v: bool) -> Obj {
 		self.key(k);
 		self.buf.push_str(if v { "true" } else { "false" });
@@ -99,10 +110,12 @@ mod tests {
 			.real("s", 3.0)
 			.float("f", 1.25, 1)
 			.obj("o", Obj::new().bool("t", true))
-			.obj("e", Obj::new());
+			.obj("e", Obj::new())
+			.uints("a", &[1, 22])
+			.uints("z", &[]);
 		assert_eq!(
 			o.finish(),
-			r#"{"a\"b": "x\ny", "n": 3, "s": 3.0, "f": 1.2, "o": {"t": true}, "e": {}}"#
+			r#"{"a\"b": "x\ny", "n": 3, "s": 3.0, "f": 1.2, "o": {"t": true}, "e": {}, "a": [1, 22], "z": []}"#
 		);
 	}
 }

@@ -12,6 +12,9 @@
 //!  3. Every task stops at the next loop turn once `Run::stop` is set; the
 //!     report is built only from what the tasks returned after that.
 //!  4. Bad input is one line on stderr and exit status 2 (cli::die).
+//!  5. Every blocking closure runs through threads::spawn_blocking, and the
+//!     runtime only through Run, so that the report's thread ids (which tid is
+//!     a worker, which a blocking-pool thread) are right.
 
 pub mod cli;
 pub mod json;
@@ -20,4 +23,5 @@ pub mod probe;
 pub mod report;
 pub mod run;
 pub mod stats;
+pub mod threads;
 pub mod work;

@@ -8,6 +8,9 @@
 //!
 //! Latency distributions have the probe's shape ({"count", "p50_us",
 //! "p99_us", "max_us"}); durations are microseconds with 0.1 us resolution.
+//! Run::finish adds, last, the thread ids (src/threads.rs):
+//!
+//!   "threads": {"main": tid, "workers": [tids], "blocking": [tids]}
 
 use std::io::{self, Write};
 
@@ -30,6 +33,11 @@ fn stats_json(s: &Summary) -> Obj {
 		.float("p50_us", s.p50_us, 1)
 		.float("p99_us", s.p99_us, 1)
 		.float("max_us", s.max_us, 1)
+}
+
+/// A human line as the report prints it (also for the demos' stderr).
+pub fn line(label: &str, text: &str) -> String {
+	format!("{label:<LABEL_W$} {text}")
 }
 
 impl Report {
@@ -82,6 +90,22 @@ impl Report {
 		self.line(label, &format!("{v:.1}{}{unit}", if unit.is_empty() { "" } else { " " }));
 	}
 
+	/// The kernel thread ids under "threads" (ground truth for an observer
+	/// that classifies threads, see src/threads.rs), with a human line.
+	pub fn threads(&mut self, main: i32, workers: &[i32], blocking: &[i32]) {
+		let ids = |v: &[i32]| v.iter().map(|&t| t as u64).collect::<Vec<u64>>();
+		self.set(|o| {
+			o.obj(
+				"threads",
+				Obj::new()
+					.uint("main", main as u64)
+					.uints("workers", &ids(workers))
+					.uints("blocking", &ids(blocking)),
+			)
+		});
+		self.line("threads", &format!("main {main}, workers {workers:?}, blocking {blocking:?}"));
+	}
+
 	/// JSON fields without a human line.
 	pub fn set(&mut self, f: impl FnOnce(Obj) -> Obj) {
 		let o = self.json.take().unwrap_or_default();
@@ -90,7 +114,7 @@ impl Report {
 
 	/// A human-only line: `label` padded to the label column, then `text`.
 	pub fn line(&mut self, label: &str, text: &str) {
-		self.lines.push(format!("{label:<LABEL_W$} {text}"));
+		self.lines.push(line(label, text));
 	}
 
 	/// Writes the report to stdout (see Run::finish).

@@ -10,12 +10,17 @@ use tokio::task::JoinHandle;
 
 use crate::cli::Common;
 use crate::probe;
-use crate::report::Report;
+use crate::report::{self, Report};
 use crate::stats::Summary;
+use crate::threads;
 
 /// How long shutdown waits for blocking-pool jobs (a blocked read, a sleep)
 /// still running after stop: longer than any block a demo allows.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
+
+/// How long Run::start waits for the workers' threads to start
+/// (threads::settle): they start in microseconds on an idle machine.
+const SETTLE_MAX: Duration = Duration::from_secs(1);
 
 pub struct Run {
 	prog: String,
@@ -24,6 +29,11 @@ pub struct Run {
 	pub stop: Arc<AtomicBool>,
 	probe: Option<JoinHandle<Vec<u64>>>,
 	started: Instant,
+	/// The thread that built the runtime and runs the report.
+	main_tid: i32,
+	/// Runtime threads started when the workers were all up, None if they
+	/// were not within SETTLE_MAX (see threads.rs).
+	settled: Option<usize>,
 }
 
 impl Run {
@@ -35,9 +45,15 @@ impl Run {
 
 	/// As start; `no_lifo` disables Tokio's LIFO slot (an unstable Builder
 	/// option: the build passes --cfg tokio_unstable, see mk/tokio.mk).
+	///
+	/// Records the thread ids for the report (src/threads.rs) and, when the
+	/// environment has TOKIO_DEMO_TIDS=1, prints on stderr the main thread
+	/// and the runtime threads started so far (the workers, once settled):
+	///   threads                  main 4242, runtime threads [4243, 4244]
 	pub fn start_with(prog: &str, c: &Common, no_lifo: bool) -> Run {
+		let main_tid = threads::tid();
 		let mut b = Builder::new_multi_thread();
-		b.worker_threads(c.workers).enable_time();
+		b.worker_threads(c.workers).enable_time().on_thread_start(threads::on_runtime_thread);
 		if no_lifo {
 			b.disable_lifo_slot();
 		}
@@ -45,9 +61,19 @@ impl Run {
 			eprintln!("{prog}: cannot build the Tokio runtime: {e}");
 			std::process::exit(1);
 		});
+		// Before anything can call spawn_blocking: see threads.rs.
+		let settled = if threads::settle(c.workers, SETTLE_MAX) {
+			Some(threads::runtime_threads().len())
+		} else {
+			None
+		};
+		if std::env::var_os("TOKIO_DEMO_TIDS").map_or(false, |v| v == "1") {
+			let text = format!("main {main_tid}, runtime threads {:?}", threads::runtime_threads());
+			eprintln!("{}", report::line("threads", &text));
+		}
 		let stop = Arc::new(AtomicBool::new(false));
 		let probe = Some(probe::spawn(rt.handle(), stop.clone()));
-		Run { prog: prog.to_string(), rt, stop, probe, started: Instant::now() }
+		Run { prog: prog.to_string(), rt, stop, probe, started: Instant::now(), main_tid, settled }
 	}
 
 	pub fn handle(&self) -> &Handle {
@@ -89,10 +115,12 @@ impl Run {
 		Summary::from_ns(self.join(h))
 	}
 
-	/// Prints the report, then shuts the runtime down, waiting a bounded time
-	/// for blocking jobs.  Exits 1 if stdout cannot be written (as the C
-	/// demos' -EIO), never with a panic.
-	pub fn finish(self, r: Report) {
+	/// Adds the thread ids, prints the report, then shuts the runtime down,
+	/// waiting a bounded time for blocking jobs.  Exits 1 if stdout cannot be
+	/// written (as the C demos' -EIO), never with a panic.
+	pub fn finish(self, mut r: Report) {
+		let (workers, blocking) = threads::split(self.settled);
+		r.threads(self.main_tid, &workers, &blocking);
 		let res = r.print();
 		self.rt.shutdown_timeout(SHUTDOWN_GRACE);
 		if let Err(e) = res {

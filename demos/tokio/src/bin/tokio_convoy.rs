@@ -31,6 +31,7 @@ use tokio_demos::cli::{self, Opt};
 use tokio_demos::report::Report;
 use tokio_demos::run::Run;
 use tokio_demos::stats::Summary;
+use tokio_demos::threads;
 use tokio_demos::work;
 
 const PROG: &str = "tokio_convoy";
@@ -164,7 +165,7 @@ async fn contender_async(m: Arc<tokio::sync::Mutex<u64>>, cfg: Cfg, stop: Arc<At
 async fn hog(spin: Duration, fixed: bool, stop: Arc<AtomicBool>) {
 	while !stop.load(Ordering::Relaxed) {
 		if fixed {
-			if tokio::task::spawn_blocking(move || work::spin(spin)).await.is_err() {
+			if threads::spawn_blocking(move || work::spin(spin)).await.is_err() {
 				break;
 			}
 		} else {

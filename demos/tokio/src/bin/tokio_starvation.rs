@@ -36,6 +36,7 @@ use tokio_demos::polls::CountPolls;
 use tokio_demos::report::Report;
 use tokio_demos::run::Run;
 use tokio_demos::stats::Summary;
+use tokio_demos::threads;
 use tokio_demos::work;
 
 const PROG: &str = "tokio_starvation";
@@ -201,7 +202,7 @@ async fn blocker(
 			drain(&mut rx, &tx, b.block, fixed, &mut inj.items).await
 		} else if fixed {
 			let b = b.clone();
-			match tokio::task::spawn_blocking(move || b.block()).await {
+			match threads::spawn_blocking(move || b.block()).await {
 				Ok(d) => d,
 				Err(_) => break, // the runtime is shutting down
 			}
