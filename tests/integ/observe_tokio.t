@@ -5,7 +5,7 @@
 # what each demo says it did (its --json): the blocks it injected, its lock
 # acquisitions, its thread count.  Also: the verdict of every demo and its
 # fixed twin, attach mode, --no-runtime, and a stripped copy (one line,
-# kernel tier only).  ~50 s: fourteen runs of 2-3 s.
+# kernel tier only).  ~50 s: fifteen runs of 1-3 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
@@ -15,11 +15,11 @@ for d in tokio_starvation tokio_convoy tokio_suspension tokio_probe; do
 	[ -x "$TOKIO/$d" ] || skip_all "$TOKIO/$d not built (no cargo: mk/tokio.mk)"
 done
 
-plan 39
+plan 43
 
 W=(--workers 2 --secs 3)
-j() { jq -r "$2" "$TMPDIR_T/$1.json" 2>/dev/null; }	# observe's document
-d() { jq -r "$2" "$TMPDIR_T/$1.out" 2>/dev/null; }	# the demo's own JSON
+j() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.json" 2>/dev/null; }	# observe's document
+d() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.out" 2>/dev/null; }	# the demo's own JSON
 f() { awk "BEGIN { print ($1) ? 1 : 0 }" 2>/dev/null || echo 0; }
 
 # trun NAME DEMO ARGS...: observe launches the demo, which prints its JSON.
@@ -78,8 +78,13 @@ jobs=$(j starv_fixed .runtime.blocking_pool.jobs)
 blocks=$(d starv_fixed .injected.blocks)
 ok "$(f "$jobs >= $blocks - 4 && $jobs <= $blocks + 4")" \
 	"tokio_starvation --fixed: blocking-pool jobs ($jobs) = blocks injected ($blocks) +-4"
-ok "$(f "$(j starv_fixed .roles.blocking.threads) >= 1 && $(j starv_fixed .roles.worker.threads) == 2")" \
-	"tokio_starvation --fixed: pool threads told from the 2 workers, though all are named tokio-runtime-w"
+# Thread roles against the demo's own lists (its "threads"): all are named
+# tokio-runtime-w, so only what they did tells them apart.
+roles() { jq -c --arg r "$2" '[.threads[] | select(.role == $r) | .tid] | sort' "$TMPDIR_T/$1.json" 2>/dev/null; }
+is "$(roles starv_fixed worker)" "$(d starv_fixed -c '.threads.workers | sort')" \
+	"tokio_starvation --fixed: observe's workers are the demo's workers"
+is "$(roles starv_fixed blocking)" "$(d starv_fixed -c '.threads.blocking | sort')" \
+	"tokio_starvation --fixed: observe's blocking-pool threads are the demo's"
 
 # ---- suspension convoy: tokio::sync::Mutex held across an await ------------------
 trun susp tokio_suspension "${W[@]}"
@@ -102,7 +107,8 @@ is "$(has_finding susp_fixed suspension_convoy)" 0 "tokio_suspension --fixed: no
 # ---- mutex convoy: std::sync::Mutex, pressure threads preempt the holders -------
 trun convoy tokio_convoy --workers 4 --pressure 2 --secs 3
 expect_shape convoy mutex_convoy "tokio_convoy, 4 workers and 2 pressure threads: mutex_convoy"
-is "$(j convoy '.runtime.workers | length')" 4 "tokio_convoy: the 4 workers, from the tier"
+is "$(j convoy -c '[.runtime.workers[].tid] | sort')" "$(d convoy -c '.threads.workers | sort')" \
+	"tokio_convoy: the tier's 4 workers are the demo's"
 trun convoy2 tokio_convoy "${W[@]}"
 expect_shape convoy2 mutex_convoy "tokio_convoy at its default setting (2 workers): mutex_convoy"
 
@@ -123,7 +129,7 @@ is "$(grep -c '^observe: Tokio tier on .*: no tokio::sync::batch_semaphore' "$TM
 	"a demo without tokio::sync locks: one line says which figures are absent"
 
 # ---- attach mode: a demo that has run for a while ----------------------------------
-"$TOKIO/tokio_starvation" --workers 2 --secs 5 --json >"$TMPDIR_T/att.out" 2>/dev/null &
+"$TOKIO/tokio_starvation" --workers 2 --secs 5 --fixed --json >"$TMPDIR_T/att.out" 2>/dev/null &
 tpid=$!
 sleep 1
 timeout -k 5 30 "$OBSERVE" --json -o "$TMPDIR_T/att.json" -p "$tpid" -d 2 2>"$TMPDIR_T/att.err"
@@ -132,12 +138,23 @@ wait "$tpid"
 is "$RC" 0 "attach: observe -p -d 2 exits 0"
 is "$(j att '"\(.target.mode) \(.runtime.kind) \(.runtime.workers | length)"')" "attach tokio 2" \
 	"attach: the Tokio tier on, both workers told apart within the window"
-expect_shape att executor_starvation "attach: executor_starvation"
-o10=$(j att .runtime.polls.over_10ms)
+expect_shape att healthy "attach: tokio_starvation --fixed is healthy"
+is "$(roles att worker)" "$(d att -c '.threads.workers | sort')" \
+	"attach: the workers told apart from the pool within the run are the demo's"
+is "$(roles att blocking)" "$(d att -c '.threads.blocking | sort')" \
+	"attach: so are the blocking-pool threads (they take a job every 25 ms)"
+# and a starving one, attached to: the slow polls at the demo's rate
+"$TOKIO/tokio_starvation" --workers 2 --secs 5 --json >"$TMPDIR_T/att2.out" 2>/dev/null &
+tpid=$!
+sleep 1
+timeout -k 5 30 "$OBSERVE" --json -o "$TMPDIR_T/att2.json" -p "$tpid" -d 2 2>"$TMPDIR_T/att2.err"
+wait "$tpid"
+expect_shape att2 executor_starvation "attach: tokio_starvation is executor_starvation"
+o10=$(j att2 .runtime.polls.over_10ms)
 # 2 blockers, a 20 ms block each every 25 ms: 80 per second of the window
-want=$(j att '.duration_s * 80')
+want=$(j att2 '.duration_s * 80')
 ok "$(f "$o10 >= $want * 0.8 && $o10 <= $want * 1.2")" \
-	"attach: polls over 10 ms ($o10) = the demo's rate x duration_s, 80/s x $(j att .duration_s) s, +-20%"
+	"attach: polls over 10 ms ($o10) = the demo's rate x duration_s, 80/s x $(j att2 .duration_s) s, +-20%"
 
 # ---- no Tokio tier: asked for, or no symbols ---------------------------------------
 timeout -k 5 30 "$OBSERVE" --no-runtime --json -o "$TMPDIR_T/nort.json" -- \
@@ -153,6 +170,6 @@ is "$(grep -c 'no rt probes or Tokio symbols in .*tokio_probe_stripped (stripped
 is "$(j strip .runtime)" null "stripped copy: the document's runtime is null"
 notes_need_probes "stripped copy: the notes say a suspension convoy needs runtime probes" strip
 
-verdict_summary starv starv_io starv_spin starv_fixed susp susp_fixed convoy convoy2 convoy_fixed probe att strip
+verdict_summary starv starv_io starv_spin starv_fixed susp susp_fixed convoy convoy2 convoy_fixed probe att att2 strip
 
 done_testing
