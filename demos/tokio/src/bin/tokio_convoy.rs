@@ -54,6 +54,9 @@ the workers (async: hogs on the blocking pool; sync: threads at SCHED_IDLE).
                   rounds sleeps up to its 1 ms tick)
   --lock KIND     sync (std::sync::Mutex) or async (tokio::sync::Mutex)
                   (default sync)
+  --no-pin        sync: leave the pressure threads unpinned (by default
+                  thread i is pinned to the i-th allowed CPU, as the C
+                  demo's are)
 
 Common options:
   --workers N     worker threads (default: online CPUs)
@@ -68,13 +71,14 @@ Examples:
   tokio_convoy --workers 2 --lock async --json
 ";
 
-const OPTS: [Opt; 6] = [
+const OPTS: [Opt; 7] = [
 	Opt { name: "contenders", value: true },
 	Opt { name: "hold-us", value: true },
 	Opt { name: "pressure", value: true },
 	Opt { name: "pressure-ms", value: true },
 	Opt { name: "await-us", value: true },
 	Opt { name: "lock", value: true },
+	Opt { name: "no-pin", value: false },
 ];
 
 #[derive(Clone, Copy)]
@@ -175,13 +179,42 @@ async fn hog(spin: Duration, fixed: bool, stop: Arc<AtomicBool>) {
 	}
 }
 
+/// Pins the calling thread to the i-th CPU it may run on (round robin), so
+/// that every core has a pressure thread whatever the load balancer does
+/// with the workers: left free, it may put both workers on one core and
+/// the pressure on the other, where a holder is only ever preempted by its
+/// own waiter and no convoy forms (the C demo does the same).  Best
+/// effort: without the affinity the demo still runs.
+fn pin_round_robin(i: usize) {
+	// SAFETY: cpu_set_t is plain data; the calls get valid pointers.
+	unsafe {
+		let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+		let size = std::mem::size_of::<libc::cpu_set_t>();
+		if libc::sched_getaffinity(0, size, &mut allowed) != 0 {
+			return;
+		}
+		let cpus: Vec<usize> =
+			(0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &allowed)).collect();
+		if cpus.is_empty() {
+			return;
+		}
+		let mut one: libc::cpu_set_t = std::mem::zeroed();
+		libc::CPU_SET(cpus[i % cpus.len()], &mut one);
+		libc::sched_setaffinity(0, size, &one);
+	}
+}
+
 /// Sync-mode pressure: a CPU-bound thread outside the runtime, the rest of a
-/// busy machine.  Fixed: under SCHED_IDLE it gets only CPU time the workers
-/// leave idle and never preempts a worker (a lock holder).
-fn pressure_thread(i: usize, fixed: bool, stop: Arc<AtomicBool>) -> thread::JoinHandle<()> {
+/// busy machine, pinned unless --no-pin.  Fixed: under SCHED_IDLE it gets
+/// only CPU time the workers leave idle and never preempts a worker (a lock
+/// holder).
+fn pressure_thread(i: usize, fixed: bool, pin: bool, stop: Arc<AtomicBool>) -> thread::JoinHandle<()> {
 	thread::Builder::new()
 		.name(format!("pressure-{i}"))
 		.spawn(move || {
+			if pin {
+				pin_round_robin(i);
+			}
 			if fixed {
 				let param = libc::sched_param { sched_priority: 0 };
 				// SAFETY: pid 0 is the calling thread; param is valid.
@@ -209,6 +242,7 @@ fn main() {
 	let pressure_ms = cli.uint("pressure-ms", 5, 1, 10_000);
 	let await_us = cli.uint("await-us", 100, 1, 1_000_000);
 	let lock = cli.choice("lock", "sync", &["sync", "async"]);
+	let pin = !cli.has("no-pin");
 	let cfg = Cfg {
 		work: Duration::from_micros(hold_us),
 		wait: Duration::from_micros(await_us),
@@ -221,7 +255,7 @@ fn main() {
 	let mut tasks = Vec::with_capacity(contenders);
 	if lock == "sync" {
 		for i in 0..pressure {
-			threads.push(pressure_thread(i, c.fixed, run.stop.clone()));
+			threads.push(pressure_thread(i, c.fixed, pin, run.stop.clone()));
 		}
 		let m = Arc::new(Mutex::new(0u64));
 		for _ in 0..contenders {
@@ -269,13 +303,14 @@ fn main() {
 	r.line(
 		"setup",
 		&format!(
-			"{lock} lock, M={contenders} contenders, H={hold_us} us, K={pressure} {}",
+			"{lock} lock, M={contenders} contenders, H={hold_us} us, K={pressure} {}{}",
 			match (lock, c.fixed) {
 				("sync", false) => "CPU threads",
 				("sync", true) => "CPU threads at SCHED_IDLE",
 				(_, false) => "worker hogs",
 				(_, true) => "hogs on the blocking pool",
-			}
+			},
+			if lock == "sync" && !pin { ", unpinned" } else { "" }
 		),
 	);
 	r.set(|o| {
@@ -284,6 +319,7 @@ fn main() {
 			.uint("pressure", pressure as u64)
 			.uint("pressure_ms", pressure_ms)
 			.uint("await_us", await_us)
+			.bool("pinned", lock == "sync" && pin)
 	});
 	run.finish(r);
 }
