@@ -31,7 +31,7 @@
 #include "common/elfsym.h"
 #include "tiers/tokio.h"
 
-#define TK_MAX_LINKS		8192	/* perf uprobes: raw::poll instances x 2 + a few */
+#define TK_MAX_LINKS		8192	/* perf uprobes: one per symbol instance */
 
 /* The functions the tier probes (demangled, without the hash). */
 enum tk_sym {
@@ -126,6 +126,8 @@ struct tk_polls_file {
  * probed stay within the budget.  coverage = on / (on + off).
  */
 #define TK_POLL_BUDGET	10000	/* probed polls/s: ~1% of one CPU */
+#define TK_STR(x)	TK_STR_(x)
+#define TK_STR_(x)	#x
 #define TK_WINDOW_MS	100
 
 struct tk_sampler {
@@ -552,10 +554,11 @@ static int tk_read(void *state, struct obs_rt_snapshot *s,
 	static const char *const modes[2][2] = {
 		{ "perf uprobes on every task poll (raw::poll entry)",
 		  "perf uprobes on task polls, sampled: off between windows "
-		  "while polls came faster than 10000/s" },
+		  "while polls came faster than " TK_STR(TK_POLL_BUDGET) "/s" },
 		{ "uprobe_multi links on every task poll (raw::poll entry)",
 		  "uprobe_multi links on task polls, sampled: off between "
-		  "windows while polls came faster than 10000/s" },
+		  "windows while polls came faster than " TK_STR(TK_POLL_BUDGET)
+		  "/s" },
 	};
 
 	s->mode = modes[tk->multi][tk->sampler.off || tk->sampler.off_ns];
