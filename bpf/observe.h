@@ -332,8 +332,8 @@ enum obs_tk_role {
 
 /* Per-CPU counters of the tier's uprobe hits, for its cost (tk_hits). */
 enum obs_tk_hit {
-	OBS_TK_HIT_POLL = 0,	/* raw::poll entries (a return probe each too) */
-	OBS_TK_HIT_OTHER,	/* worker marks, semaphore probes */
+	OBS_TK_HIT_EVENT = 0,	/* the per-event probes: raw::poll, park marks */
+	OBS_TK_HIT_LOCK,	/* the semaphore probes */
 	OBS_TK_HIT__COUNT,
 };
 

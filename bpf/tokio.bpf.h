@@ -185,7 +185,7 @@ static __always_inline void tk_poll_end(struct obs_thread *t, __u64 now)
 SEC("uprobe")
 int BPF_KPROBE(tk_poll_enter, __u64 header)
 {
-	struct obs_thread *t = tk_current(OBS_TK_HIT_POLL);
+	struct obs_thread *t = tk_current(OBS_TK_HIT_EVENT);
 	__u64 owner = 0, now;
 
 	if (!t)
@@ -218,7 +218,7 @@ int BPF_KPROBE(tk_poll_enter, __u64 header)
 SEC("uprobe")
 int BPF_KPROBE(tk_worker_mark)
 {
-	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+	struct obs_thread *t = tk_current(OBS_TK_HIT_EVENT);
 
 	if (!t)
 		return 0;
@@ -232,7 +232,7 @@ int BPF_KPROBE(tk_worker_mark)
 SEC("uprobe")
 int BPF_KPROBE(tk_sem_acquire, void *slot, __u64 sem)
 {
-	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+	struct obs_thread *t = tk_current(OBS_TK_HIT_LOCK);
 	struct tk_request req = {};
 
 	if (!t || !t->tk_task)
@@ -266,7 +266,7 @@ static __always_inline void tk_hold_begin(struct obs_thread *t, __u64 sem,
 SEC("uretprobe")
 int BPF_KRETPROBE(tk_acquire_ret, __u64 ret)
 {
-	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+	struct obs_thread *t = tk_current(OBS_TK_HIT_LOCK);
 	struct tk_request *req;
 	struct obs_lock *l;
 	__u64 now;
@@ -293,7 +293,7 @@ int BPF_KRETPROBE(tk_acquire_ret, __u64 ret)
 SEC("uprobe")
 int BPF_KPROBE(tk_sem_release, __u64 sem)
 {
-	struct obs_thread *t = tk_current(OBS_TK_HIT_OTHER);
+	struct obs_thread *t = tk_current(OBS_TK_HIT_LOCK);
 	struct tk_hold *h;
 	struct obs_lock *l;
 	__u64 now, running;
