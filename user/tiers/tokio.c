@@ -339,8 +339,8 @@ static int attach_file(struct tk_tier *tk, const char *path)
 	if (!n)
 		n = obs_elfsym_find(es, tk_patterns, TK_SYM__COUNT, on_symbol, &o);
 	obs_elfsym_close(es);
-	if (n == -ENOEXEC)
-		n = 0;	/* not an ELF: no Tokio */
+	if (n == -ENOEXEC || n == -ENOENT)
+		n = 0;	/* not an ELF, or gone with its process: no Tokio */
 	for (i = 0; i < TK_NPROBES && n >= 0; i++) {
 		const struct tk_probe *pr = &tk_probes[i];
 
