@@ -16,31 +16,11 @@
 #include <libgen.h>
 #include <unistd.h>
 #include "../tap.h"
+#include "diag_fixtures.h"
 #include "analysis/diag_json.h"
 #include "analysis/diagnose.h"
 #include "output/verdict.h"
 
-static const char *fixture_dir(void)
-{
-	static char dir[4096];
-	char src[] = __FILE__;
-
-	snprintf(dir, sizeof(dir), "%s/fixtures/diag", dirname(src));
-	return dir;
-}
-
-static json_t *load_json(const char *name)
-{
-	json_error_t jerr;
-	char path[4200];
-	json_t *root;
-
-	snprintf(path, sizeof(path), "%s/%s.json", fixture_dir(), name);
-	root = json_load_file(path, 0, &jerr);
-	if (!root)
-		TAP_FAIL("%s: %s (line %d)", path, jerr.text, jerr.line);
-	return root;
-}
 
 /* JSON equality where a number is its value: a jq-trimmed fixture prints
  * the real 1.0 as 1. */

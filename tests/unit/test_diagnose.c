@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include "../tap.h"
+#include "diag_fixtures.h"
 #include "analysis/diag_json.h"
 #include "analysis/diagnose.h"
 #include "output/verdict.h"
@@ -80,27 +81,6 @@ static void diag_runtime_from_bpftrace(json_t *rt, struct diag_input *in)
 	}
 }
 
-static const char *fixture_dir(void)
-{
-	static char dir[4096];
-	char src[] = __FILE__;
-
-	snprintf(dir, sizeof(dir), "%s/fixtures/diag", dirname(src));
-	return dir;
-}
-
-static json_t *load_json(const char *name)
-{
-	json_error_t jerr;
-	char path[4200];
-	json_t *root;
-
-	snprintf(path, sizeof(path), "%s/%s.json", fixture_dir(), name);
-	root = json_load_file(path, 0, &jerr);
-	if (!root)
-		TAP_FAIL("%s: %s (line %d)", path, jerr.text, jerr.line);
-	return root;
-}
 
 enum tier {
 	TIER_KERNEL,	/* the kernel tier alone: "runtime" ignored */

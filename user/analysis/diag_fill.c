@@ -129,31 +129,10 @@ static void thread_delta(struct diag_thread *t, const struct obs_thread *k,
 	t->futex_wait_ns = sub(k->futex_wait_ns, p->futex_wait_ns);
 }
 
-struct thread_rank {
-	size_t idx;			/* in cur->threads */
-	uint64_t wall;			/* on-CPU + run-queue + blocked */
-};
-
-static int cmp_rank_wall_desc(const void *a, const void *b)
-{
-	const struct thread_rank *x = a, *y = b;
-
-	if (x->wall != y->wall)
-		return x->wall < y->wall ? 1 : -1;
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-static int cmp_rank_idx(const void *a, const void *b)
-{
-	const struct thread_rank *x = a, *y = b;
-
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
 static int fill_threads(struct diag_input *in, const struct obs_snapshot *cur,
 			const struct obs_snapshot *prev)
 {
-	struct thread_rank *rank;
+	struct diag_thread_rank *rank;
 	size_t i, n = cur->nthreads, keep;
 
 	rank = calloc(n ? n : 1, sizeof(*rank));
@@ -168,16 +147,12 @@ static int fill_threads(struct diag_input *in, const struct obs_snapshot *cur,
 				   p ? p->k.on_cpu_ns + p->k.rq_total_ns +
 				       p->k.off_cpu_ns : 0);
 	}
-	keep = n;
-	if (n > DIAG_MAX_THREADS) {
-		/* the threads with most time; the role counts say how many */
+	keep = diag_keep_busiest(rank, n);
+	if (keep < n) {
+		/* the role counts say how many there were */
 		for (i = 0; i < n; i++)
 			in->nthreads_by_role[diag_role_of(cur->threads[i].role)]++;
 		in->truncated = true;
-		qsort(rank, n, sizeof(*rank), cmp_rank_wall_desc);
-		keep = DIAG_MAX_THREADS;
-		/* back to (tgid, tid) order, as the JSON lists them */
-		qsort(rank, keep, sizeof(*rank), cmp_rank_idx);
 	}
 	for (i = 0; i < keep; i++) {
 		const struct obs_thread_view *tv = &cur->threads[rank[i].idx];

@@ -92,28 +92,6 @@ static void read_thread(struct diag_thread *t, json_t *o)
 	t->futex_wait_ns = jint(o, "futex_wait_ns");
 }
 
-/* A thread's observed time, as diag_fill.c ranks threads past the bound. */
-struct thread_rank {
-	size_t idx;
-	uint64_t wall;
-};
-
-static int cmp_rank_wall_desc(const void *a, const void *b)
-{
-	const struct thread_rank *x = a, *y = b;
-
-	if (x->wall != y->wall)
-		return x->wall < y->wall ? 1 : -1;
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-static int cmp_rank_idx(const void *a, const void *b)
-{
-	const struct thread_rank *x = a, *y = b;
-
-	return (x->idx > y->idx) - (x->idx < y->idx);
-}
-
 /*
  * Every thread, or past DIAG_MAX_THREADS those with most observed time
  * (on-CPU + run-queue + blocked) in the document's order, with the role
@@ -122,30 +100,27 @@ static int cmp_rank_idx(const void *a, const void *b)
 static int read_threads(struct diag_input *in, json_t *root)
 {
 	json_t *arr = json_object_get(root, "threads"), *o;
-	size_t i, n = json_array_size(arr);
-	struct thread_rank *rank;
+	size_t i, n = json_array_size(arr), keep;
+	struct diag_thread_rank *rank;
 
-	if (n <= DIAG_MAX_THREADS) {
-		json_array_foreach(arr, i, o)
-			read_thread(&in->threads[in->nthreads++], o);
-		return 0;
-	}
-	rank = calloc(n, sizeof(*rank));
+	rank = calloc(n ? n : 1, sizeof(*rank));
 	if (!rank)
 		return -ENOMEM;
 	json_array_foreach(arr, i, o) {
-		in->nthreads_by_role[role_of(o)]++;
 		rank[i].idx = i;
 		rank[i].wall = jint(o, "on_cpu_ns") +
 			jint(json_object_get(o, "rq_delay_ns"), "total") +
 			jint(json_object_get(o, "off_cpu_ns"), "total");
 	}
-	qsort(rank, n, sizeof(*rank), cmp_rank_wall_desc);
-	qsort(rank, DIAG_MAX_THREADS, sizeof(*rank), cmp_rank_idx);
-	for (i = 0; i < DIAG_MAX_THREADS; i++)
+	keep = diag_keep_busiest(rank, n);
+	if (keep < n) {
+		json_array_foreach(arr, i, o)
+			in->nthreads_by_role[role_of(o)]++;
+		in->truncated = true;
+	}
+	for (i = 0; i < keep; i++)
 		read_thread(&in->threads[in->nthreads++],
 			    json_array_get(arr, rank[i].idx));
-	in->truncated = true;
 	free(rank);
 	return 0;
 }

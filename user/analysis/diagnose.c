@@ -229,6 +229,32 @@ static double strength(double value, double threshold)
 	return clamp01(1.0 - 0.5 * threshold / value);
 }
 
+static int cmp_rank_wall_desc(const void *a, const void *b)
+{
+	const struct diag_thread_rank *x = a, *y = b;
+
+	if (x->wall != y->wall)
+		return x->wall < y->wall ? 1 : -1;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int cmp_rank_idx(const void *a, const void *b)
+{
+	const struct diag_thread_rank *x = a, *y = b;
+
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+size_t diag_keep_busiest(struct diag_thread_rank *rank, size_t n)
+{
+	if (n <= DIAG_MAX_THREADS)
+		return n;
+	qsort(rank, n, sizeof(*rank), cmp_rank_wall_desc);
+	/* back to list order: (tgid, tid), as the JSON lists them */
+	qsort(rank, DIAG_MAX_THREADS, sizeof(*rank), cmp_rank_idx);
+	return DIAG_MAX_THREADS;
+}
+
 uint64_t diag_scaled(uint64_t count, double share)
 {
 	return share > 0 && share < 1 ? (uint64_t)(count / share + 0.5) : count;

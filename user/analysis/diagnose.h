@@ -208,6 +208,18 @@ int diag_run(const struct diag_input *in, struct diag_result *out);
  * busy inside polls, so queued tasks wait". */
 const char *diag_shape_words(enum diag_shape shape);
 
+/* One thread for diag_keep_busiest: its index in a filler's list, and its
+ * observed time (on-CPU + run-queue + blocked). */
+struct diag_thread_rank {
+	size_t idx;
+	uint64_t wall;
+};
+
+/* Of n ranked threads (rank[i].idx == i), the DIAG_MAX_THREADS with most
+ * observed time (ties: the earlier) in list order at the front of rank;
+ * returns how many are kept.  The one selection both fillers apply. */
+size_t diag_keep_busiest(struct diag_thread_rank *rank, size_t n);
+
 /* A count measured over a share of the run, scaled to all of it (share 0
  * or >= 1: as it is).  The one scaling both fillers apply. */
 uint64_t diag_scaled(uint64_t count, double share);
