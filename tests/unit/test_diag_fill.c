@@ -294,6 +294,22 @@ TEST(bad_arguments)
 
 /* ---- bounds: what is kept ---------------------------------------------------- */
 
+/* n threads of pid 1, tids 1000..: every 10th a worker; time grows with
+ * the tid, but the first thread is the busiest of all. */
+static void many_threads_snapshot(struct obs_snapshot *s, unsigned int n)
+{
+	snap_init(s, n, 0, 0);
+	for (unsigned int i = 0; i < n; i++) {
+		char comm[16];
+		struct obs_thread *k;
+
+		snprintf(comm, sizeof(comm), i % 10 ? "conn-%u" : "rt-worker-%u", i);
+		k = add_thread(s, 1, 1000 + i, comm,
+			       i % 10 ? OBS_ROLE_OTHER : OBS_ROLE_WORKER);
+		k->on_cpu_ns = i ? (uint64_t)i * MS : 10000 * MS;
+	}
+}
+
 TEST(threads_beyond_the_bound_keep_the_busiest)
 {
 	const unsigned int n = DIAG_MAX_THREADS + 44;
@@ -302,18 +318,7 @@ TEST(threads_beyond_the_bound_keep_the_busiest)
 	struct diag_input *in;
 	unsigned int sum = 0;
 
-	snap_init(&s, n, 0, 0);
-	for (unsigned int i = 0; i < n; i++) {
-		char comm[16];
-		struct obs_thread *k;
-
-		/* every 10th is a worker; time grows with the tid, but the
-		 * first thread is the busiest of all */
-		snprintf(comm, sizeof(comm), i % 10 ? "conn-%u" : "rt-worker-%u", i);
-		k = add_thread(&s, 1, 1000 + i, comm,
-			       i % 10 ? OBS_ROLE_OTHER : OBS_ROLE_WORKER);
-		k->on_cpu_ns = i ? (uint64_t)i * MS : 10000 * MS;
-	}
+	many_threads_snapshot(&s, n);
 	run = run_of(&s, NULL, 3.0);
 	in = fill(&run);
 	ASSERT_EQ(in->nthreads, DIAG_MAX_THREADS);
@@ -712,16 +717,7 @@ TEST(the_json_path_gives_the_live_input)
 	obs_snapshot_free(&s);
 
 	/* past the thread bound: the busiest kept, both ways */
-	snap_init(&s, n, 0, 0);
-	for (unsigned int i = 0; i < n; i++) {
-		char comm[16];
-		struct obs_thread *k;
-
-		snprintf(comm, sizeof(comm), i % 10 ? "conn-%u" : "rt-worker-%u", i);
-		k = add_thread(&s, 1, 1000 + i, comm,
-			       i % 10 ? OBS_ROLE_OTHER : OBS_ROLE_WORKER);
-		k->on_cpu_ns = i ? (uint64_t)i * MS : 10000 * MS;
-	}
+	many_threads_snapshot(&s, n);
 	run = run_of(&s, NULL, 3.0);
 	same_input_from_json(&run);
 	obs_snapshot_free(&s);
