@@ -132,6 +132,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBSERVE) $(LIBDEMO) $(LIBRT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(OBSERVE_LIBS) $(LDLIBS) -o $@
 
+# An LD_PRELOAD library, not a target program (tests/targets/preload/).
+MAPCOPY := $(BUILD)/tests/targets/libmapcopy.so
+all: $(MAPCOPY)
+$(MAPCOPY): tests/targets/preload/mapcopy.c | $(DEPS_STAMP)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -shared -fPIC $< -o $@
+
 $(BUILD)/tests/targets/%: $(BUILD)/tests/targets/%.o $(LIBRT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

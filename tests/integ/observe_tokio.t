@@ -15,7 +15,7 @@ for d in tokio_starvation tokio_convoy tokio_suspension tokio_probe; do
 	[ -x "$TOKIO/$d" ] || skip_all "$TOKIO/$d not built (no cargo: mk/tokio.mk)"
 done
 
-plan 43
+plan 45
 
 W=(--workers 2 --secs 3)
 j() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.json" 2>/dev/null; }	# observe's document
@@ -155,6 +155,22 @@ o10=$(j att2 .runtime.polls.over_10ms)
 want=$(j att2 '.duration_s * 80')
 ok "$(f "$o10 >= $want * 0.8 && $o10 <= $want * 1.2")" \
 	"attach: polls over 10 ms ($o10) = the demo's rate x duration_s, 80/s x $(j att2 .duration_s) s, +-20%"
+
+# ---- two copies of Tokio in one process (a cdylib with its own runtime):
+# tests/targets/preload/mapcopy.c maps a copy of the binary executable.
+MAPCOPY=$BUILD/tests/targets/libmapcopy.so
+cp "$TOKIO/tokio_probe" "$TMPDIR_T/tokio_copy"
+MAPCOPY_FILE=$TMPDIR_T/tokio_copy LD_PRELOAD=$MAPCOPY \
+	"$TOKIO/tokio_probe" --workers 2 --secs 3 >/dev/null 2>&1 &
+tpid=$!
+sleep 1
+grep -q "$TMPDIR_T/tokio_copy" "/proc/$tpid/maps" 2>/dev/null && mapped=1 || mapped=0
+timeout -k 5 30 "$OBSERVE" --json -o "$TMPDIR_T/two.json" -p "$tpid" -d 1 2>"$TMPDIR_T/two.err"
+RC=$?
+wait "$tpid"
+ok "$(f "$RC == 0 && $mapped == 1")" "two copies: observe -p exits 0 on a process that maps a second Tokio copy"
+is "$(j two .runtime.probes_attached)" "$((2 * $(j probe .runtime.probes_attached)))" \
+	"two copies: the Tokio tier probes both files (twice the uprobes of one)"
 
 # ---- no Tokio tier: asked for, or no symbols ---------------------------------------
 timeout -k 5 30 "$OBSERVE" --no-runtime --json -o "$TMPDIR_T/nort.json" -- \
