@@ -5,7 +5,7 @@
 # what each demo says it did (its --json): the blocks it injected, its lock
 # acquisitions, its thread count.  Also: the verdict of every demo and its
 # fixed twin, attach mode, --no-runtime, and a stripped copy (one line,
-# kernel tier only).  ~50 s: fifteen runs of 1-3 s.
+# kernel tier only).  ~55 s: sixteen runs of 1-3 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
