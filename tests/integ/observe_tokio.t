@@ -5,7 +5,7 @@
 # what each demo says it did (its --json): the blocks it injected, its lock
 # acquisitions, its thread count.  Also: the verdict of every demo and its
 # fixed twin, attach mode, --no-runtime, and a stripped copy (one line,
-# kernel tier only).  ~55 s: sixteen runs of 1-3 s.
+# kernel tier only).  ~65 s: eighteen runs of 1-3 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
@@ -15,7 +15,7 @@ for d in tokio_starvation tokio_convoy tokio_suspension tokio_probe; do
 	[ -x "$TOKIO/$d" ] || skip_all "$TOKIO/$d not built (no cargo: mk/tokio.mk)"
 done
 
-plan 45
+plan 47
 
 W=(--workers 2 --secs 3)
 j() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.json" 2>/dev/null; }	# observe's document
@@ -156,6 +156,17 @@ want=$(j att2 '.duration_s * 80')
 ok "$(f "$o10 >= $want * 0.8 && $o10 <= $want * 1.2")" \
 	"attach: polls over 10 ms ($o10) = the demo's rate x duration_s, 80/s x $(j att2 .duration_s) s, +-20%"
 
+# the other shapes, attached to: the same verdicts as launched
+for demo in "tokio_suspension suspension_convoy" "tokio_convoy mutex_convoy"; do
+	set -- $demo
+	"$TOKIO/$1" --workers 2 --secs 4 >/dev/null 2>&1 &
+	tpid=$!
+	sleep 1
+	timeout -k 5 30 "$OBSERVE" --json -o "$TMPDIR_T/att_$1.json" -p "$tpid" -d 2 2>/dev/null
+	wait "$tpid"
+	expect_shape "att_$1" "$2" "attach: $1 is $2, as launched"
+done
+
 # ---- two copies of Tokio in one process (a cdylib with its own runtime):
 # tests/targets/preload/mapcopy.c maps a copy of the binary executable.
 MAPCOPY=$BUILD/tests/targets/libmapcopy.so
@@ -186,6 +197,6 @@ is "$(grep -c 'no rt probes or Tokio symbols in .*tokio_probe_stripped (stripped
 is "$(j strip .runtime)" null "stripped copy: the document's runtime is null"
 notes_need_probes "stripped copy: the notes say a suspension convoy needs runtime probes" strip
 
-verdict_summary starv starv_io starv_spin starv_fixed susp susp_fixed convoy convoy2 convoy_fixed probe att att2 strip
+verdict_summary starv starv_io starv_spin starv_fixed susp susp_fixed convoy convoy2 convoy_fixed probe att att2 att_tokio_suspension att_tokio_convoy strip
 
 done_testing
