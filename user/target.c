@@ -234,6 +234,25 @@ static pid_t proc_tgid(pid_t pid)
 	return tgid;
 }
 
+/* Is pid a kernel thread (PF_KTHREAD in the flags of /proc/PID/stat)? */
+static bool is_kernel_thread(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	unsigned long flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	/* after "comm)": state ppid pgrp session tty_nr tpgid flags */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x00200000;	/* PF_KTHREAD, include/linux/sched.h */
+}
+
 int obs_target_attach(struct obs_target *t, pid_t pid)
 {
 	pid_t tgid;
@@ -247,6 +266,11 @@ int obs_target_attach(struct obs_target *t, pid_t pid)
 	if (tgid <= 0) {
 		fprintf(stderr, "observe: no process with PID %d\n", pid);
 		return -ESRCH;
+	}
+	if (is_kernel_thread(tgid)) {
+		fprintf(stderr, "observe: PID %d is a kernel thread: nothing to "
+			"observe in user space\n", pid);
+		return -EINVAL;
 	}
 	t->pid = tgid;
 	t->pidfd = pidfd_open(tgid);

@@ -1,14 +1,16 @@
 #!/bin/bash
 # observe_errors.t - bad input gives one clear line on stderr and the
 # contract's exit code:
-#	no such PID 1, not root (names CAP_BPF/CAP_PERFMON) non-zero,
-#	command not found 127, bad option 2, -p together with -- 2.
+#	no such PID 1, a kernel thread 1, not root (names CAP_BPF/CAP_PERFMON)
+#	non-zero, command not found 127, bad option 2, -p together with -- 2;
+#	and a target whose binary cannot be read (PID 1 here) runs with the
+#	kernel tier, one line saying why the runtime tier is off.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
 need_observe
 
-plan 18
+plan 23
 
 # expect_error NAME WANT_RC CMD...: checks exit code and a single stderr line.
 expect_error() {
@@ -32,6 +34,26 @@ dead=$!
 wait "$dead"
 expect_error "no such pid" 1 "$OBSERVE" -p "$dead" -d 1
 ok "$(grep -qw -- "$dead" <<<"$LAST_ERR" && echo 1 || echo 0)" "no such pid: the message names the pid ($LAST_ERR)"
+
+# A kernel thread: refused before anything is loaded (kthreadd is PID 2).
+if grep -q '^2 (kthreadd)' /proc/2/stat 2>/dev/null; then
+	expect_error "kernel thread" 1 "$OBSERVE" -p 2 -d 1
+	ok "$(grep -q 'kernel thread' <<<"$LAST_ERR" && echo 1 || echo 0)" \
+		"kernel thread: the line says so ($LAST_ERR)"
+else
+	for _ in 1 2 3; do skip "PID 2 is not kthreadd here"; done
+fi
+
+# A binary observe cannot read (PID 1's from this namespace): the kernel
+# tier runs and exits 0; one line says why the runtime tier is off.
+if ! readlink /proc/1/exe >/dev/null 2>&1 || ! [ -r "$(readlink /proc/1/exe)" ]; then
+	timeout -k 5 30 "$OBSERVE" -p 1 -d 1 >"$TMPDIR_T/out" 2>"$TMPDIR_T/err"
+	is "$?" 0 "unreadable binary: observe -p 1 -d 1 exits 0 (kernel tier)"
+	ok "$(grep -c '^observe: cannot read /proc/1/exe (.*): runtime tier off, kernel tier only$' "$TMPDIR_T/err")" \
+		"unreadable binary: one line says why the runtime tier is off"
+else
+	for _ in 1 2; do skip "PID 1's binary is readable here"; done
+fi
 
 expect_error "command not found (path)" 127 "$OBSERVE" -- /nonexistent/tbb-no-such-cmd
 expect_error "command not found (PATH lookup)" 127 "$OBSERVE" -- tbb-no-such-cmd-xyz

@@ -323,6 +323,13 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		free(r->state);
 		r->state = NULL;
 		stripped |= err == -ENODATA;
+		if (err == -EACCES || err == -EPERM) {
+			/* PID 1, another user's binary in another namespace */
+			fprintf(stderr, "observe: cannot read %s (%s): runtime "
+				"tier off, kernel tier only\n", r->binary,
+				strerror(-err));
+			return 0;
+		}
 		if (err != -ENOENT && err != -ENODATA)
 			return err;
 	}
