@@ -10,12 +10,13 @@
 . "$(dirname "$0")/observe_lib.sh"
 need_root
 need_observe
+need_cmd bpftool
 TOKIO=$BUILD/tokio/release
 for d in tokio_starvation tokio_convoy tokio_suspension tokio_probe; do
 	[ -x "$TOKIO/$d" ] || skip_all "$TOKIO/$d not built (no cargo: mk/tokio.mk)"
 done
 
-plan 47
+plan 50
 
 W=(--workers 2 --secs 3)
 j() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.json" 2>/dev/null; }	# observe's document
@@ -166,6 +167,31 @@ for demo in "tokio_suspension suspension_convoy" "tokio_convoy mutex_convoy"; do
 	wait "$tpid"
 	expect_shape "att_$1" "$2" "attach: $1 is $2, as launched"
 done
+
+# A target that exits while observe attaches: one line, exit 1, and none of
+# observe's programs left (a link holds its program, so none of its links
+# either).  The demo lives ~50 ms; observe takes longer to start, so it is
+# gone during or before the attach.  The kernel frees a closed program
+# after a grace period: wait for that, up to 5 s.
+obs_progs() {
+	local n i
+	for i in $(seq 50); do
+		n=$(bpftool prog show -j 2>/dev/null |
+			jq '[.[] | select((.name // "") | test("^(obs|tk|rt)_"))] | length' 2>/dev/null)
+		[ "$n" = 0 ] && break
+		sleep 0.1
+	done
+	echo "${n:--1}"
+}
+is "$(obs_progs)" 0 "before: no program of observe's loaded"
+"$TOKIO/tokio_probe" --workers 2 --secs 0.05 >/dev/null 2>&1 &
+tpid=$!
+timeout -k 5 30 "$OBSERVE" -p "$tpid" -d 1 >/dev/null 2>"$TMPDIR_T/gone.err"
+RC=$?
+wait "$tpid"
+ok "$(f "$RC == 1 && $(stderr_lines "$TMPDIR_T/gone.err") == 1")" \
+	"target gone during attach: exit 1 and one line ($(head -c 200 "$TMPDIR_T/gone.err"))"
+is "$(obs_progs)" 0 "target gone during attach: no program (or link) of observe's left"
 
 # ---- two copies of Tokio in one process (a cdylib with its own runtime):
 # tests/targets/preload/mapcopy.c maps a copy of the binary executable.
