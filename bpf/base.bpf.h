@@ -69,10 +69,7 @@ struct {
 
 static __always_inline void drop(__u32 which)
 {
-	__u64 *cnt = bpf_map_lookup_elem(&drops, &which);
-
-	if (cnt)
-		(*cnt)++;
+	obs_percpu_inc(&drops, which);
 }
 
 static __always_inline bool followed(__u32 tgid)

@@ -38,6 +38,15 @@ static __always_inline void *obs_lookup_or_init(void *map, const void *key,
 	return bpf_map_lookup_elem(map, key);
 }
 
+/* Adds one to counter key of a per-CPU array (drops, hits). */
+static __always_inline void obs_percpu_inc(void *map, __u32 key)
+{
+	__u64 *cnt = bpf_map_lookup_elem(map, &key);
+
+	if (cnt)
+		(*cnt)++;
+}
+
 /* floor(log2(v)) for v > 0, 0 for v == 0. */
 static __always_inline __u32 obs_log2(__u64 v)
 {

@@ -104,18 +104,10 @@ struct {
 	__type(value, __u64);
 } tk_hits SEC(".maps");
 
-static __always_inline void tk_hit(__u32 which)
-{
-	__u64 *cnt = bpf_map_lookup_elem(&tk_hits, &which);
-
-	if (cnt)
-		(*cnt)++;
-}
-
 /* The hit's thread, if followed; counts the hit either way. */
 static __always_inline struct obs_thread *tk_current(__u32 which)
 {
-	tk_hit(which);
+	obs_percpu_inc(&tk_hits, which);
 	return rt_current();
 }
 

@@ -546,11 +546,11 @@ static void fill_runtime(struct diag_input *in, const struct obs_rt_snapshot *rs
 	obs_rt_sum(rs, &sum);
 	in->has_runtime = true;
 	in->nworkers = sum.workers;
-	r->coverage = rs->coverage;
-	r->polls = diag_scaled(sum.polls, rs->coverage);
-	r->polls_over_1ms = diag_scaled(sum.slow.slow, rs->coverage);
-	r->polls_over_10ms = diag_scaled(sum.slow.over_10ms, rs->coverage);
-	r->poll_ns_over_10ms = diag_scaled(sum.slow.over_10ms_ns, rs->coverage);
+	r->coverage = rs->tier.coverage;
+	r->polls = diag_scaled(sum.polls, rs->tier.coverage);
+	r->polls_over_1ms = diag_scaled(sum.slow.slow, rs->tier.coverage);
+	r->polls_over_10ms = diag_scaled(sum.slow.over_10ms, rs->tier.coverage);
+	r->poll_ns_over_10ms = diag_scaled(sum.slow.over_10ms_ns, rs->tier.coverage);
 	memcpy(r->poll_hist, sum.poll_hist, sizeof(r->poll_hist));
 	for (i = 0; longest && i < longest->n && i < DIAG_MAX_POLLS; i++)
 		fill_poll(&r->longest[r->nlongest++], &longest->items[i]);

@@ -310,7 +310,7 @@ static json_t *runtime_json(const struct obs_run *run)
 	workers = json_array();
 	for (i = 0; i < rs->nworkers; i++)
 		json_array_append_new(workers, rt_worker_json(&rs->workers[i],
-							     rs->parks_measured));
+							     rs->tier.parks_measured));
 	longest = json_array();
 	for (i = 0; run->longest && i < run->longest->n; i++)
 		json_array_append_new(longest,
@@ -322,13 +322,13 @@ static json_t *runtime_json(const struct obs_run *run)
 	return json_pack("{s:s,s:s,s:f,s:o,s:i,s:o,s:i,s:s,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 			 "s:{s:o,s:o,s:o,s:o}},s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o},"
 			 "s:{s:o,s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o,s:o,s:o,s:o}}",
-		"kind", rs->kind ? rs->kind : "?",
-		"mode", rs->mode ? rs->mode : "",
-		"coverage", rs->coverage,
-		"probe_hits", jint(rs->probe_hits),
-		"probes_attached", (int)rs->nprobes,
-		"attach_ns", jint(rs->attach_ns),
-		"roles_untold", (int)rs->roles_untold,
+		"kind", rs->tier.kind ? rs->tier.kind : "?",
+		"mode", rs->tier.mode ? rs->tier.mode : "",
+		"coverage", rs->tier.coverage,
+		"probe_hits", jint(rs->tier.probe_hits),
+		"probes_attached", (int)rs->tier.nprobes,
+		"attach_ns", jint(rs->tier.attach_ns),
+		"roles_untold", (int)rs->tier.roles_untold,
 		"binary", run->rt_binary ? run->rt_binary : "",
 		"workers", workers,
 		"polls", "count", jint(sum.polls), "ns", jint(sum.poll_ns),
@@ -345,7 +345,7 @@ static json_t *runtime_json(const struct obs_run *run)
 		"off_by_syscall", by_sys_json(sum.slow.off_by_sys),
 		"longest_polls", longest,
 		"longest_polls_seen", jint(run->longest ? run->longest->seen : 0),
-		"parked_ns", jint_if(rs->parks_measured, sum.parked_ns),
+		"parked_ns", jint_if(rs->tier.parks_measured, sum.parked_ns),
 		"sched_delay", "count", jint(sum.sched_count),
 		"ns", jint(sum.sched_ns),
 		"p50", jpctl(sum.sched_hist, RT_PROBE_HIST_SLOTS, 50, 0),

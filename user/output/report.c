@@ -283,22 +283,22 @@ static void print_rt_tier(FILE *f, const struct obs_run *run)
 {
 	const struct obs_rt_snapshot *rs = run->rt;
 
-	fprintf(f, "\nruntime tier: %s in %s, %zu workers\n", rs->kind,
+	fprintf(f, "\nruntime tier: %s in %s, %zu workers\n", rs->tier.kind,
 		run->rt_binary, rs->nworkers);
-	if (rs->mode)
-		fprintf(f, "  mode: %s\n", rs->mode);
-	if (rs->nprobes) {
+	if (rs->tier.mode)
+		fprintf(f, "  mode: %s\n", rs->tier.mode);
+	if (rs->tier.nprobes) {
 		char b[32];
 
 		fprintf(f, "  cost: %u uprobes attached in %s; %llu hits (%.0f/s)\n",
-			rs->nprobes, obs_fmt_ns(b, sizeof(b), rs->attach_ns),
-			(unsigned long long)rs->probe_hits,
-			run->duration_s > 0 ? rs->probe_hits / run->duration_s : 0);
+			rs->tier.nprobes, obs_fmt_ns(b, sizeof(b), rs->tier.attach_ns),
+			(unsigned long long)rs->tier.probe_hits,
+			run->duration_s > 0 ? rs->tier.probe_hits / run->duration_s : 0);
 	}
-	if (rs->roles_untold)
+	if (rs->tier.roles_untold)
 		fprintf(f, "  %u worker-named threads were neither seen polling "
 			"a task nor parking as a worker: roles from their names\n",
-			rs->roles_untold);
+			rs->tier.roles_untold);
 	if (!rs->nworkers)
 		fprintf(f, "(no worker seen: an rt worker announces itself at its "
 			"next scheduler tick, a Tokio worker when it polls or "
@@ -322,7 +322,7 @@ static void print_rt_worker(FILE *f, const struct obs_run *run,
 		fprintf(f, "%-16.16s (record not readable)\n", w->comm);
 		return;
 	}
-	if (run->rt->parks_measured)
+	if (run->rt->tier.parks_measured)
 		snprintf(parked, sizeof(parked), "%.1f%%",
 			 pct_of(r->parked_ns, run->duration_s));
 	fprintf(f, "%-16.16s %9llu %5.1f%% %7s %9s %9s %6llu %6llu %9s %9s\n",
@@ -346,7 +346,7 @@ static void print_rt_sum(FILE *f, const struct obs_run *run)
 	obs_rt_sum(run->rt, &sum);
 	fprintf(f, "all: %llu polls, %s in polls", (unsigned long long)sum.polls,
 		obs_fmt_ns(b[0], 32, sum.poll_ns));
-	if (run->rt->parks_measured)
+	if (run->rt->tier.parks_measured)
 		fprintf(f, "; parked %s (%llu parks)",
 			obs_fmt_ns(b[1], 32, sum.parked_ns),
 			(unsigned long long)sum.parks);

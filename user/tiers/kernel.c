@@ -297,33 +297,38 @@ static int read_threads(struct obs_snapshot *s, int fd,
 	return 0;
 }
 
-/* The per-CPU drop counters, summed. */
-static int read_drops(struct obs_snapshot *s, int fd)
+int obs_read_percpu(int fd, __u32 key, uint64_t *sum)
 {
 	int ncpus = libbpf_num_possible_cpus(), err = 0;
 	__u64 *percpu;
-	__u32 k;
 
+	*sum = 0;
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
 	percpu = calloc(ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	for (k = 0; k < OBS_COUNTERS__COUNT && !err; k++) {
-		uint64_t sum = 0;
+	if (bpf_map_lookup_elem(fd, &key, percpu))
+		err = -errno;
+	for (int c = 0; c < ncpus && !err; c++)
+		*sum += percpu[c];
+	free(percpu);
+	return err;
+}
 
-		if (bpf_map_lookup_elem(fd, &k, percpu)) {
-			err = -errno;
-			break;
-		}
-		for (int c = 0; c < ncpus; c++)
-			sum += percpu[c];
+/* The per-CPU drop counters, summed. */
+static int read_drops(struct obs_snapshot *s, int fd)
+{
+	uint64_t sum;
+	int err = 0;
+
+	for (__u32 k = 0; k < OBS_COUNTERS__COUNT && !err; k++) {
+		err = obs_read_percpu(fd, k, &sum);
 		if (k < OBS_DROP__COUNT)
 			s->drops[k] = sum;
 		else if (k == OBS_DIAG_MISSED_WAKEUP)
 			s->missed_wakeups = sum;
 	}
-	free(percpu);
 	return err;
 }
 

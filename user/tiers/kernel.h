@@ -111,6 +111,9 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 int obs_read_hash(int fd, size_t key_size, size_t val_off, size_t rec_size,
 		  size_t max, void **out, size_t *n);
 
+/* Counter key of a per-CPU array map, summed over the CPUs; 0 or -errno. */
+int obs_read_percpu(int fd, __u32 key, uint64_t *sum);
+
 /* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(). */
 uint64_t obs_now_ns(void);
 void obs_snapshot_free(struct obs_snapshot *s);

@@ -193,9 +193,9 @@ static int rt_read(void *state, struct obs_rt_snapshot *s,
 	struct rt_tier *rt = state;
 	size_t i, n = 0;
 
-	s->mode = "USDT probes on rare events; per-poll counters from the "
+	s->tier.mode = "USDT probes on rare events; per-poll counters from the "
 		  "workers' published records";
-	s->parks_measured = true;
+	s->tier.parks_measured = true;
 	for (i = 0; i < ks->nthreads; i++)
 		n += ks->threads[i].k.rt_state != 0;
 	s->workers = calloc(n ? n : 1, sizeof(*s->workers));

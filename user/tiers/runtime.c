@@ -139,15 +139,10 @@ int obs_rt_snapshot_delta(struct obs_rt_snapshot *out,
 	size_t i, j;
 
 	memset(out, 0, sizeof(*out));
-	out->kind = cur->kind;
-	out->mode = cur->mode;
-	out->roles_untold = cur->roles_untold;
-	out->parks_measured = cur->parks_measured;
-	out->coverage = cur->coverage;
-	out->nprobes = cur->nprobes;
-	out->attach_ns = cur->attach_ns;
-	out->probe_hits = cur->probe_hits > prev->probe_hits ?
-			  cur->probe_hits - prev->probe_hits : 0;
+	/* the tier's account: the run's so far, but for its hits */
+	out->tier = cur->tier;
+	out->tier.probe_hits = cur->tier.probe_hits > prev->tier.probe_hits ?
+			       cur->tier.probe_hits - prev->tier.probe_hits : 0;
 	out->workers = calloc(cur->nworkers ? cur->nworkers : 1,
 			      sizeof(*out->workers));
 	out->locks = calloc(cur->nlocks ? cur->nlocks : 1, sizeof(*out->locks));
@@ -348,8 +343,8 @@ int obs_runtime_read(struct obs_runtime *r, struct obs_rt_snapshot *s,
 	memset(s, 0, sizeof(*s));
 	if (!r->tier)
 		return 0;
-	s->kind = r->tier->kind;
-	s->coverage = 1.0;
+	s->tier.kind = r->tier->kind;
+	s->tier.coverage = 1.0;
 	return r->tier->read(r->state, s, ks);
 }
 

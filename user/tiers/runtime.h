@@ -46,8 +46,8 @@ struct obs_lock_view {
 	struct obs_lock v;
 };
 
-struct obs_rt_snapshot {
-	/* the tier that read it */
+/* Which tier read a runtime snapshot, how it ran, and what it cost. */
+struct obs_rt_tier_info {
 	const char *kind;		/* "rt", "tokio" */
 	const char *mode;		/* how it ran, for the report */
 	uint64_t probe_hits;		/* its per-event uprobe hits, 0: none */
@@ -57,6 +57,10 @@ struct obs_rt_snapshot {
 	bool parks_measured;		/* workers' parked time (rt only) */
 	double coverage;		/* share of the run its per-poll probes
 					 * were on (sampled); 1: all of it */
+};
+
+struct obs_rt_snapshot {
+	struct obs_rt_tier_info tier;
 
 	struct obs_rt_worker *workers;	/* by tid */
 	size_t nworkers;

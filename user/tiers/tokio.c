@@ -444,19 +444,12 @@ static void tk_configure(struct observe_bpf *skel)
 	}
 }
 
-/* One per-CPU hit counter (obs_tk_hit), summed. */
+/* One per-CPU hit counter (obs_tk_hit), summed; 0 if unreadable. */
 static uint64_t read_hit(int fd, __u32 which)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	uint64_t sum = 0, *percpu;
+	uint64_t sum;
 
-	if (ncpus <= 0 || !(percpu = calloc(ncpus, sizeof(*percpu))))
-		return 0;
-	if (!bpf_map_lookup_elem(fd, &which, percpu))
-		for (int c = 0; c < ncpus; c++)
-			sum += percpu[c];
-	free(percpu);
-	return sum;
+	return obs_read_percpu(fd, which, &sum) ? 0 : sum;
 }
 
 /* The uprobe hits, all programs. */
@@ -565,16 +558,16 @@ static int tk_read(void *state, struct obs_rt_snapshot *s,
 		  TK_STR(TK_EVENT_BUDGET) "/s" },
 	};
 
-	s->mode = modes[tk->multi][tk->sampler.off || tk->sampler.off_ns];
-	s->coverage = coverage(&tk->sampler);
-	s->probe_hits = read_hits(tk->hits_fd);
-	s->nprobes = tk->nprobes;
-	s->attach_ns = tk->attach_ns;
+	s->tier.mode = modes[tk->multi][tk->sampler.off || tk->sampler.off_ns];
+	s->tier.coverage = coverage(&tk->sampler);
+	s->tier.probe_hits = read_hits(tk->hits_fd);
+	s->tier.nprobes = tk->nprobes;
+	s->tier.attach_ns = tk->attach_ns;
 	for (i = 0; i < ks->nthreads; i++) {
 		const struct obs_thread *k = &ks->threads[i].k;
 
 		n += k->tk_role == OBS_TK_WORKER;
-		s->roles_untold += k->tk_role == OBS_TK_UNKNOWN &&
+		s->tier.roles_untold += k->tk_role == OBS_TK_UNKNOWN &&
 				   worker_named(k->comm);
 	}
 	s->workers = calloc(n ? n : 1, sizeof(*s->workers));
