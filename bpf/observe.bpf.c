@@ -27,10 +27,10 @@
  *     with; the stack is taken there, once, and the record sent.
  *  4. Which syscall a thread blocked in comes, on x86_64 with
  *     bpf_task_pt_regs (5.15+), from its saved user registers at switch-out
- *     (regs_sys): no sys_enter program at all, and sys_exit returns after
- *     one load while no thread holds spans (pend_threads), or two when
- *     none hashing to its pend_slots[] slot does.  Elsewhere sys_enter
- *     records it per thread (the fallback).
+ *     (regs_sys): no sys_enter program at all.  Elsewhere sys_enter records
+ *     it per thread (the fallback).  sys_exit always runs for a followed
+ *     thread: it ends the thread's CPU run (cpu_run_end), and sends its
+ *     held spans.
  */
 #include "base.bpf.h"
 #include "core_fixes.bpf.h"
@@ -51,14 +51,6 @@ const volatile __s32 futex2_wake_nr = -1;	/* futex_wake(2), 6.7+ */
 const volatile __u8 sys_class[OBS_SYSCALL_NRS] = {};	/* nr -> obs_sys_class */
 /* Syscall state from saved user registers, not sys_enter (x86_64, 5.15+). */
 const volatile bool regs_sys = false;
-
-/*
- * Threads with held spans per tid & (OBS_PEND_SLOTS - 1): sys_exit of any
- * other thread returns after one load.  A count, not a flag, so that two
- * threads sharing a slot are both flushed.
- */
-__u32 pend_slots[OBS_PEND_SLOTS] = {};
-__u32 pend_threads = 0;	/* their sum: 0 nearly always, no helper call then */
 
 static const struct obs_futex zero_futex;
 
@@ -130,11 +122,6 @@ static __always_inline void notable(struct obs_thread *t, __u32 kind, __u64 ns,
 	__u32 n = t->npend;
 
 	if (t->sys_nr1 && n < OBS_PENDING_MAX) {
-		if (!n) {
-			__sync_fetch_and_add(&pend_slots[t->tid &
-					     (OBS_PEND_SLOTS - 1)], 1);
-			__sync_fetch_and_add(&pend_threads, 1);
-		}
 		t->pend[n].ns = ns;
 		t->pend[n].uaddr = uaddr;
 		t->pend[n].kind = kind;
@@ -152,9 +139,6 @@ static __always_inline void flush_pending(struct obs_thread *t, long stack_id)
 
 	if (!n)
 		return;
-	__sync_fetch_and_add(&pend_slots[t->tid & (OBS_PEND_SLOTS - 1)],
-			     (__u32)-1);	/* no atomic sub before -mcpu=v3 */
-	__sync_fetch_and_add(&pend_threads, (__u32)-1);
 	for (i = 0; i < OBS_PENDING_MAX; i++) {
 		if (i >= n)
 			break;
@@ -409,6 +393,10 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	if (regs_sys)	/* the wait is over (sys_exit clears it otherwise) */
 		t->cur_uaddr = 0;
 	t->ts_in = now;
+	if (!t->run_ok) {	/* a thread that never returns from a syscall */
+		t->run_base = t->on_cpu_ns;
+		t->run_ok = 1;
+	}
 	if (!t->exec_ok) {
 		t->exec_base = next->se.sum_exec_runtime;
 		t->exec_ok = 1;
@@ -574,6 +562,38 @@ int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
 
 /* ---- syscalls: which one each followed thread is in ---------------------- */
 
+/*
+ * A syscall return ends a CPU run (struct obs_thread): its on-CPU time is
+ * what the kernel charged up to the last switch-out plus the current slice.
+ * Without a known slice start (first seen running) the base restarts.
+ */
+static __always_inline void cpu_run_end(struct obs_thread *t)
+{
+	__u64 now, cpu, d;
+
+	if (!t->ts_in) {
+		t->run_ok = 0;
+		return;
+	}
+	now = bpf_ktime_get_ns();
+	cpu = t->on_cpu_ns + (now > t->ts_in ? now - t->ts_in : 0);
+	if (t->run_ok && cpu > t->run_base) {
+		d = cpu - t->run_base;
+		t->cpu_run_hist[obs_slot(d)]++;
+		if (d >= OBS_CPU_RUN_LONG_NS) {
+			t->cpu_runs_long++;
+			t->cpu_run_long_ns += d;
+		}
+		if (d > t->cpu_run_max_ns)
+			t->cpu_run_max_ns = d;
+		/* no stack: the syscall that ended it is not where it ran */
+		if (threshold_ns && d >= threshold_ns)
+			emit(t, OBS_EV_CPU_RUN, d, OBS_SYS_NONE, 0, -1);
+	}
+	t->run_base = cpu;
+	t->run_ok = 1;
+}
+
 /* The fallback (no regs_sys): these programs are not loaded otherwise. */
 static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 {
@@ -605,18 +625,14 @@ static __always_inline void on_sys_exit(void *ctx)
 	__u32 tid;
 	long id;
 
-	/* regs_sys: nothing to reset, only held spans to send */
-	if (regs_sys && !pend_threads)
-		return;
 	pid_tgid = bpf_get_current_pid_tgid();
 	tid = (__u32)pid_tgid;
-	if (regs_sys && !pend_slots[tid & (OBS_PEND_SLOTS - 1)])
-		return;
 	if (!followed(pid_tgid >> 32))
 		return;
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t)
 		return;
+	cpu_run_end(t);
 	if (t->npend) {
 		/* current is the thread: the user stack it blocked with */
 		id = bpf_get_stackid(ctx, &stacks,

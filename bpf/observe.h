@@ -25,6 +25,7 @@
 #define OBS_STACK_DEPTH		32	/* frames kept per stack */
 
 #define OBS_MAX_SLOTS		27	/* 2^26 us = 67 s; longer goes in the last */
+#define OBS_CPU_RUN_LONG_NS	10000000ULL	/* a long CPU run: 10 ms */
 #define OBS_COMM_LEN		16
 #define OBS_SYSCALL_NRS		512	/* syscall numbers classified by sys_class */
 
@@ -123,9 +124,6 @@ static inline int obs_futex_cmd_wakes(__u32 op)
 
 /* A notable span held until its thread leaves the syscall (struct obs_thread). */
 #define OBS_PENDING_MAX		2	/* a third one is sent at once, stackless */
-#define OBS_PEND_SLOTS		4096	/* pend_slots[]: power of 2 */
-_Static_assert((OBS_PEND_SLOTS & (OBS_PEND_SLOTS - 1)) == 0,
-	       "pend_slots[] is indexed by tid & (OBS_PEND_SLOTS - 1)");
 
 struct obs_pending {
 	__u64 ns;
@@ -157,6 +155,16 @@ struct obs_thread {
 	__u64 off_by_sys[OBS_SYS__COUNT];
 	__u64 futex_waits;
 	__u64 futex_wait_ns;
+	/*
+	 * CPU runs: on-CPU time between two syscall returns (user code, and
+	 * the kernel time of the syscall that ends the run).  A poll that
+	 * computes without yielding is one long run; an event loop enters the
+	 * kernel often (epoll, futex, socket I/O).
+	 */
+	__u64 cpu_run_hist[OBS_MAX_SLOTS];
+	__u64 cpu_runs_long;		/* runs >= OBS_CPU_RUN_LONG_NS */
+	__u64 cpu_run_long_ns;
+	__u64 cpu_run_max_ns;
 
 	/* state machine, written on this thread's switches and wakeups */
 	__u64 ts_in;		/* switch-in time; 0 while off a CPU or unknown */
@@ -173,6 +181,9 @@ struct obs_thread {
 	__u32 in_futex_wake;	/* current syscall is a futex wake op */
 	__u32 exec_ok;		/* exec_base is valid */
 	__u32 npend;		/* used entries of pend[] */
+	__u64 run_base;		/* on-CPU time at the last syscall return */
+	__u32 run_ok;		/* run_base is valid */
+	__u32 pad_run;
 	/*
 	 * Runtime tier (rt workers only): the poll and the sync lock hold the
 	 * thread's blocked and run-queue spans are charged to.
@@ -245,6 +256,7 @@ enum obs_event_kind {
 	OBS_EV_OFF_CPU = 1,
 	OBS_EV_RQ_DELAY = 2,
 	OBS_EV_SLOW_POLL = 3,	/* struct obs_poll_event */
+	OBS_EV_CPU_RUN = 4,	/* on a CPU that long with no syscall return */
 };
 
 /* ring buffer record: one span over --threshold-ms */

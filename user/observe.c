@@ -35,6 +35,7 @@
 #include "target.h"
 #include "run.h"
 #include "analysis/diag_fill.h"
+#include "analysis/roles.h"
 #include "analysis/diag_json.h"
 #include "output/json.h"
 #include "output/report.h"
@@ -127,10 +128,12 @@ static int read_tiers(struct session *s, struct obs_snapshot *ks,
 {
 	int err = obs_snapshot_read(ks, &s->fds, &s->roles, now_ns);
 
-	/* roles from names, then from the runtime tier unless named ones
-	 * were given */
-	if (!err && !env.roles_given)
+	/* roles from names; unless named ones were given, then from the
+	 * runtime tier, then from behaviour */
+	if (!err && !env.roles_given) {
 		obs_runtime_roles(&s->runtime, ks);
+		obs_roles_decide(ks);
+	}
 	if (!err)
 		err = obs_runtime_read(&s->runtime, rs, ks);
 	if (err)
@@ -556,6 +559,7 @@ int main(int argc, char **argv)
 	s.roles = (struct obs_roles_cfg){
 		.worker = env.worker_globs, .nworker = env.nworker_globs,
 		.blocking = env.blocking_globs, .nblocking = env.nblocking_globs,
+		.given = env.roles_given,
 	};
 
 	err = prepare(&s);

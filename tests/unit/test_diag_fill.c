@@ -497,7 +497,8 @@ TEST(spans_the_starvation_rule_reads_go_first)
 	for (unsigned int i = 0; i < in->nspans; i++) {
 		const struct diag_span *sp = &in->spans[i];
 
-		if (!sp->rq_delay && !strcmp(sp->syscall, "clock_nanosleep")) {
+		if (sp->kind == DIAG_SPAN_OFF_CPU &&
+		    !strcmp(sp->syscall, "clock_nanosleep")) {
 			ASSERT_EQ(sp->tid, 102);
 			nblock++;
 		}

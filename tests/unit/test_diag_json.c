@@ -262,7 +262,7 @@ TEST(spans_blocking_a_worker_go_first)
 	ASSERT_STR_EQ(in->spans[DIAG_MAX_SPANS - 2].syscall, "read");
 	ASSERT_EQ(in->spans[DIAG_MAX_SPANS - 1].tid, 10);
 	ASSERT_STR_EQ(in->spans[DIAG_MAX_SPANS - 1].syscall, "clock_nanosleep");
-	ASSERT(!in->spans[DIAG_MAX_SPANS - 1].rq_delay);
+	ASSERT(in->spans[DIAG_MAX_SPANS - 1].kind == DIAG_SPAN_OFF_CPU);
 	json_decref(doc);
 	free(in);
 }

@@ -127,6 +127,19 @@ static void thread_delta(struct diag_thread *t, const struct obs_thread *k,
 	}
 	t->futex_waits = sub(k->futex_waits, p->futex_waits);
 	t->futex_wait_ns = sub(k->futex_wait_ns, p->futex_wait_ns);
+	t->cpu_runs_long = sub(k->cpu_runs_long, p->cpu_runs_long);
+	t->cpu_run_long_ns = sub(k->cpu_run_long_ns, p->cpu_run_long_ns);
+	/* an interval's longest run is at most the run's, and within the top
+	 * slot of its own runs */
+	for (i = 0; i < OBS_MAX_SLOTS; i++)
+		hist[i] = sub(k->cpu_run_hist[i], p->cpu_run_hist[i]);
+	t->cpu_run_max_ns = k->cpu_run_max_ns;
+	if (p != &zero) {
+		uint64_t top = obs_hist_percentile(hist, OBS_MAX_SLOTS, 100);
+
+		if (top < t->cpu_run_max_ns && !t->cpu_run_long_ns)
+			t->cpu_run_max_ns = top;
+	}
 }
 
 static int fill_threads(struct diag_input *in, const struct obs_snapshot *cur,
@@ -454,7 +467,9 @@ static bool notable_span(void *ctx, size_t i, struct diag_span *sp)
 	const struct obs_thread_view *t;
 
 	sp->tid = ev->tid;
-	sp->rq_delay = ev->kind == OBS_EV_RQ_DELAY;
+	sp->kind = ev->kind == OBS_EV_RQ_DELAY ? DIAG_SPAN_RQ_DELAY :
+		   ev->kind == OBS_EV_CPU_RUN ? DIAG_SPAN_CPU_RUN :
+						DIAG_SPAN_OFF_CPU;
 	snprintf(sp->syscall, DIAG_NAME_LEN, "%s",
 		 obs_sys_class_name(ev->sys_class));
 	sp->ns = ev->ns;
@@ -486,6 +501,7 @@ static int fill_common(struct diag_input *in, const struct obs_snapshot *cur,
 	in->nworkers = 0;
 	for (i = 0; i < OBS_DROP__COUNT; i++)
 		in->drops += sub(cur->drops[i], prev ? prev->drops[i] : 0);
+	in->has_cpu_runs = true;
 	err = fill_threads(in, cur, prev);
 	if (!err)
 		err = fill_futexes(in, cur, prev);

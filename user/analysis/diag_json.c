@@ -71,6 +71,7 @@ static void read_thread(struct diag_thread *t, json_t *o)
 {
 	json_t *rq = json_object_get(o, "rq_delay_ns");
 	json_t *off = json_object_get(o, "off_cpu_ns");
+	json_t *runs;
 	const char *k;
 	json_t *v;
 
@@ -90,6 +91,10 @@ static void read_thread(struct diag_thread *t, json_t *o)
 	}
 	t->futex_waits = jint(o, "futex_waits");
 	t->futex_wait_ns = jint(o, "futex_wait_ns");
+	runs = json_object_get(o, "cpu_runs");	/* absent in older documents */
+	t->cpu_runs_long = jint(runs, "long");
+	t->cpu_run_long_ns = jint(runs, "long_ns");
+	t->cpu_run_max_ns = jint(runs, "max_ns");
 }
 
 /*
@@ -162,7 +167,9 @@ static bool json_span(void *ctx, size_t i, struct diag_span *s)
 	size_t j;
 
 	s->tid = (uint32_t)jint(o, "tid");
-	s->rq_delay = kind && !strcmp(kind, "rq_delay");
+	s->kind = !kind ? DIAG_SPAN_OFF_CPU :
+		  !strcmp(kind, "rq_delay") ? DIAG_SPAN_RQ_DELAY :
+		  !strcmp(kind, "cpu_run") ? DIAG_SPAN_CPU_RUN : DIAG_SPAN_OFF_CPU;
 	copy_name(s->syscall, json_object_get(o, "syscall"));
 	s->ns = jint(o, "ns");
 	json_array_foreach(json_object_get(root, "threads"), j, t) {
@@ -197,6 +204,9 @@ static int read_kernel(struct diag_input *in, json_t *root, const char **why)
 		*why = "out of memory";
 		return -ENOMEM;
 	}
+	/* documents from before CPU runs have none: the rules then do without */
+	in->has_cpu_runs = json_object_get(json_array_get(
+		json_object_get(root, "threads"), 0), "cpu_runs") != NULL;
 	json_array_foreach(json_object_get(root, "futex"), i, o) {
 		if (in->nfutex == DIAG_MAX_FUTEX)
 			break;

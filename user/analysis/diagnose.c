@@ -101,6 +101,20 @@
 #define CONVOY_HOLD_INFLATION	5.0
 
 /*
+ * A pool's idle queue (diag_idle_queue), measured on tokio_starvation
+ * --fixed (sleep, spin, io; 3 s, 2 workers, 2 pool threads): the pool's
+ * condvar had 238-239 waits ended by 239-254 wakes, 0-0.4% of them by the
+ * idle threads.  Not queues: Tokio's shared timer park (its waits end by
+ * timeout: 0.09 wakes per wait; 33-39% of wakes by its waiters) and
+ * tokio_convoy's lock (50% of wakes by its waiters, as a lock is handed
+ * on).  An address with 7 waits at startup passed the two shares, hence a
+ * floor on the waits as the convoy rule has.
+ */
+#define QUEUE_MIN_WAITS		20
+#define QUEUE_WOKEN_SHARE	0.6	/* wakes per wait, at least */
+#define QUEUE_IDLER_WAKE_SHARE	0.1	/* wakes by the idle threads, at most */
+
+/*
  * Suspension convoy, runtime tier only: hold time dominated by time the
  * holder spent suspended (in no poll).  demo_suspension: ~100% (20 ms
  * sleeps under the guard); its fix 0%.  Half is a wide middle.
@@ -271,6 +285,26 @@ bool diag_sys_is_futex(const char *name)
 	return !strcmp(name, "futex") || !strcmp(name, "futex_waitv");
 }
 
+unsigned int diag_idle_queue(const struct diag_futex_use *u, size_t n)
+{
+	uint64_t waits = 0, wakes = 0, idler_wakes = 0;
+	unsigned int idlers = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		waits += u[i].waits;
+		wakes += u[i].wakes;
+		if (diag_futex_use_idles(&u[i])) {
+			idlers++;
+			idler_wakes += u[i].wakes;
+		}
+	}
+	if (idlers < 2 || waits < QUEUE_MIN_WAITS ||
+	    ratio(wakes, waits) < QUEUE_WOKEN_SHARE ||
+	    ratio(idler_wakes, wakes) > QUEUE_IDLER_WAKE_SHARE)
+		return 0;
+	return idlers;
+}
+
 static int cmp_span_desc(const void *a, const void *b)
 {
 	const struct diag_span *x = a, *y = b;
@@ -300,7 +334,8 @@ void diag_pick_spans(struct diag_input *in, size_t n,
 
 		memset(&s, 0, sizeof(s));
 		on_worker = span_at(ctx, i, &s);
-		if (on_worker && !s.rq_delay && !diag_sys_is_park(s.syscall) &&
+		if (on_worker && s.kind == DIAG_SPAN_OFF_CPU &&
+		    !diag_sys_is_park(s.syscall) &&
 		    !diag_sys_is_futex(s.syscall))
 			in->spans[in->nspans++] = s;
 		else if (nothers < DIAG_MAX_SPANS)
@@ -497,6 +532,12 @@ static uint64_t val_on(const struct diag_thread *t, const void *arg)
 	return t->on_cpu_ns;
 }
 
+static uint64_t val_runs(const struct diag_thread *t, const void *arg)
+{
+	(void)arg;
+	return t->cpu_run_long_ns;
+}
+
 static uint64_t val_preempt(const struct diag_thread *t, const void *arg)
 {
 	(void)arg;
@@ -515,10 +556,15 @@ static bool name_ambiguous(const char *comm)
  * Workers, minus worker-named threads that are probably a blocking pool:
  * when there are more worker-named threads than workers (the runtime's
  * count, else the CPU count, Tokio's default), the surplus threads that
- * block the most are taken as pool threads: blocking there is the remedy,
- * not the fault.  With no worker at all, every thread is analysed (for the
- * convoy rule; starvation is then not judged).
+ * block the most, and block outside parking at least POOL_GUESS_BLOCK_SHARE
+ * of their time, are taken as pool threads: blocking there is the remedy,
+ * not the fault.  A pool of two or more threads is found from behaviour
+ * first (analysis/roles.h); this guess is for a pool of one.  The floor
+ * keeps workers that barely block (tokio_convoy, 4 workers on 2 CPUs) as
+ * workers.  With no worker at all, every thread is analysed (for the convoy
+ * rule; starvation is then not judged).
  */
+#define POOL_GUESS_BLOCK_SHARE	0.2
 static void pick_workers(struct diag_ctx *cx)
 {
 	const struct diag_input *in = cx->in;
@@ -536,9 +582,11 @@ static void pick_workers(struct diag_ctx *cx)
 		uint64_t bv = 0;
 
 		for (unsigned int i = 0; i < in->nthreads; i++) {
-			uint64_t v = thread_block_ns(&in->threads[i]);
+			const struct diag_thread *t = &in->threads[i];
+			uint64_t v = thread_block_ns(t);
 
-			if (cx->worker[i] && v > bv) {
+			if (cx->worker[i] && name_ambiguous(t->comm) && v > bv &&
+			    ratio(v, thread_wall(t)) >= POOL_GUESS_BLOCK_SHARE) {
 				bv = v;
 				best = (int)i;
 			}
@@ -596,6 +644,13 @@ static uint64_t set_sys_ns(const struct diag_ctx *cx, const char *name)
 	return sum;
 }
 
+/* Time the analysed threads waited in epoll (parked on an I/O driver). */
+static uint64_t set_park_ns(const struct diag_ctx *cx)
+{
+	return set_sys_ns(cx, "epoll_wait") + set_sys_ns(cx, "epoll_pwait") +
+	       set_sys_ns(cx, "epoll_pwait2");
+}
+
 /* The blocking syscall class with the most time on analysed threads, of
  * those with less than `below` ns (to walk them in order; classes with
  * exactly equal times are skipped: harmless in evidence lines). */
@@ -642,7 +697,7 @@ static void starvation_kernel(struct diag_ctx *cx)
 	for (unsigned int i = 0; i < in->nspans; i++) {
 		const struct diag_span *s = &in->spans[i];
 
-		if (s->rq_delay || s->ns < STARV_LONG_SPAN_NS ||
+		if (s->kind != DIAG_SPAN_OFF_CPU || s->ns < STARV_LONG_SPAN_NS ||
 		    diag_sys_is_park(s->syscall) || diag_sys_is_futex(s->syscall) ||
 		    !in_set(cx, s->tid))
 			continue;
@@ -695,7 +750,73 @@ static void starvation_kernel(struct diag_ctx *cx)
 			 thread_label(in, longest->tid, lbl, sizeof(lbl)));
 }
 
-/* Kernel tier only: workers on a CPU most of the time, not preempted. */
+/*
+ * Kernel tier: long CPU runs on workers, on a CPU with no syscall return
+ * for 10 ms or more.  An event loop or a worker enters the kernel often
+ * (epoll, futex, socket I/O), so such a run is a poll that computes without
+ * yielding, and every task queued behind it waits as long.  Scored as
+ * blocking is, share of worker time and the count of long ones.  But a
+ * runtime with no I/O driver polls task after task with no syscall in
+ * between (tokio_starvation --mode greedy: 20 ms runs of short polls that
+ * yield to the coop budget); when no worker waited in epoll, a run may be
+ * many polls, and the confidence stays at STARV_RUN_NO_DRIVER_CONF.
+ */
+#define STARV_RUN_NO_DRIVER_CONF	0.6
+static void starvation_cpu_runs(struct diag_ctx *cx)
+{
+	const struct diag_input *in = cx->in;
+	const struct diag_thread *top = NULL;
+	uint64_t ns = 0, n = 0;
+	double share, conf = 0;
+	struct diag_finding *f;
+	bool driver;
+	char line[DIAG_LINE_LEN], a[32], b[32], lbl[48];
+
+	for (unsigned int i = 0; i < in->nthreads; i++) {
+		const struct diag_thread *t = &in->threads[i];
+
+		if (!cx->worker[i])
+			continue;
+		ns += t->cpu_run_long_ns;
+		n += t->cpu_runs_long;
+		if (t->cpu_runs_long &&
+		    (!top || t->cpu_run_max_ns > top->cpu_run_max_ns))
+			top = t;
+	}
+	share = ratio(ns, cx->wall);
+	if (ns >= STARV_BLOCK_MIN_NS)
+		conf = strength(share, STARV_BLOCK_SHARE);
+	if (conf > 0 && n >= STARV_LONG_SPANS && conf < STARV_SPAN_CONF)
+		conf = STARV_SPAN_CONF;
+	if (conf <= 0)
+		return;
+	driver = set_park_ns(cx) > 0;
+	if (!driver && conf > STARV_RUN_NO_DRIVER_CONF)
+		conf = STARV_RUN_NO_DRIVER_CONF;
+	f = finding(cx->out, DIAG_EXECUTOR_STARVATION);
+	if (conf > f->confidence)
+		f->confidence = conf;
+	snprintf(line, sizeof(line), "%llu CPU runs >= 10 ms on workers with "
+		 "no syscall (%s, %.1f%% of their wall time): polls that "
+		 "compute without yielding",
+		 (unsigned long long)n, obs_fmt_ns(a, sizeof(a), ns),
+		 100 * share);
+	append_threads(cx, line, val_runs, NULL);
+	evidence(f, "%s", line);
+	if (top && top->cpu_run_max_ns)
+		evidence(f, "the longest ran %s on %s%s",
+			 obs_fmt_ns(b, sizeof(b), top->cpu_run_max_ns),
+			 thread_label(in, top->tid, lbl, sizeof(lbl)),
+			 driver ? ": every task queued on that worker waited as "
+				  "long" : "");
+	if (!driver)
+		note(cx->out, "a CPU run may hold many short polls: no worker "
+		     "waited in epoll (no I/O driver seen), and a runtime without "
+		     "one polls task after task with no syscall between");
+}
+
+/* Kernel tier only, without CPU runs (documents from before them): workers
+ * on a CPU most of the time, not preempted. */
 static void starvation_cpu_hint(struct diag_ctx *cx)
 {
 	struct diag_finding *f;
@@ -821,17 +942,41 @@ struct convoy_pick {
 	const struct diag_futex *fx;
 	double conf, share, peer;	/* confidence, wait share, peer wakes */
 	uint64_t wait, waits;		/* the analysed workers' */
+	unsigned int idlers;		/* an idle queue's idle threads, or 0 */
+	double queue_conf;		/* an idle queue: the conf it would have */
 };
+
+/* The waiters and wakers of fx, one use per thread; returns how many. */
+static size_t futex_uses(const struct diag_futex *fx,
+			 struct diag_futex_use u[2 * DIAG_MAX_FUTEX_TIDS])
+{
+	size_t n = 0, j, k;
+
+	for (j = 0; j < fx->nwaiters && j < DIAG_MAX_FUTEX_TIDS; j++)
+		u[n++] = (struct diag_futex_use){
+			.tid = fx->waiters[j].tid, .waits = fx->waiters[j].n,
+		};
+	for (j = 0; j < fx->nwakers && j < DIAG_MAX_FUTEX_TIDS; j++) {
+		for (k = 0; k < n && u[k].tid != fx->wakers[j].tid; k++)
+			;
+		if (k == n)
+			u[n++] = (struct diag_futex_use){ .tid = fx->wakers[j].tid };
+		u[k].wakes += fx->wakers[j].n;
+	}
+	return n;
+}
 
 /* Scores fx into p; 0 when it is not a lock handed between workers. */
 static double convoy_score(const struct diag_ctx *cx,
 			   const struct diag_futex *fx, struct convoy_pick *p)
 {
+	struct diag_futex_use uses[2 * DIAG_MAX_FUTEX_TIDS];
 	unsigned int waiters = 0, wakers = 0, j;
 	uint64_t peer = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->fx = fx;
+	p->idlers = diag_idle_queue(uses, futex_uses(fx, uses));
 	for (j = 0; j < fx->nwaiters && j < DIAG_MAX_FUTEX_TIDS; j++)
 		if (in_set(cx, fx->waiters[j].tid)) {
 			waiters++;
@@ -849,6 +994,10 @@ static double convoy_score(const struct diag_ctx *cx,
 	    p->waits < CONVOY_MIN_WAITS || p->peer < CONVOY_PEER_WAKE_SHARE)
 		return 0;
 	p->conf = strength(p->share, CONVOY_WAIT_SHARE);
+	if (p->idlers) {	/* parking; convoy_rule says so if it mattered */
+		p->queue_conf = p->conf;
+		p->conf = 0;
+	}
 	if (p->conf && ratio(fx->rq_after_wake_ns, fx->wait_ns) >=
 		       CONVOY_RQ_AFTER_SHARE)
 		p->conf = clamp01(p->conf + 0.1);
@@ -904,9 +1053,16 @@ static void convoy_rule(struct diag_ctx *cx)
 	struct convoy_pick best = {}, cand;
 	struct diag_finding *f;
 
-	for (unsigned int i = 0; i < cx->in->nfutex && i < DIAG_MAX_FUTEX; i++)
+	for (unsigned int i = 0; i < cx->in->nfutex && i < DIAG_MAX_FUTEX; i++) {
 		if (convoy_score(cx, &cx->in->futex[i], &cand) > best.conf)
 			best = cand;
+		if (cand.queue_conf)
+			note(cx->out, "futex 0x%llx is a pool's idle queue, not a "
+			     "lock: %u threads idle on it and others wake them "
+			     "(%.1f%% of worker time): parking",
+			     (unsigned long long)cand.fx->uaddr, cand.idlers,
+			     100 * cand.share);
+	}
 	if (!best.fx)
 		return;
 	f = finding(cx->out, DIAG_MUTEX_CONVOY);
@@ -1071,7 +1227,8 @@ static void add_notes(struct diag_ctx *cx)
 	if (!in->has_runtime) {
 		note(r, "a suspension convoy is invisible to the kernel: no runtime "
 		     "probes found, so it cannot be ruled out");
-		if (!cx->no_workers && ratio(cx->on, cx->wall) >= 0.3)
+		if (!cx->no_workers && !in->has_cpu_runs &&
+		    ratio(cx->on, cx->wall) >= 0.3)
 			note(r, "poll lengths are unknown without runtime probes: "
 			     "workers on a CPU %.0f%% of the time may run long "
 			     "CPU-bound polls", 100 * ratio(cx->on, cx->wall));
@@ -1152,6 +1309,7 @@ int diag_run(const struct diag_input *in, struct diag_result *out)
 	pick_workers(cx);
 	if (!cx->no_workers) {
 		starvation_kernel(cx);
+		starvation_cpu_runs(cx);
 		if (in->has_runtime)
 			starvation_runtime(cx);
 	}
@@ -1164,7 +1322,7 @@ int diag_run(const struct diag_input *in, struct diag_result *out)
 	/* Busy workers on an overloaded box are explained by the load: the
 	 * fixed convoys keep their workers 91-95% on a CPU once the pressure
 	 * is demoted, and the kernel cannot tell that from long polls. */
-	if (!cx->no_workers && !in->has_runtime &&
+	if (!cx->no_workers && !in->has_runtime && !in->has_cpu_runs &&
 	    !find_const(out, DIAG_CPU_OVERLOAD))
 		starvation_cpu_hint(cx);
 

@@ -65,6 +65,10 @@ struct diag_thread {
 	unsigned int noff;
 	uint64_t futex_waits;
 	uint64_t futex_wait_ns;
+	/* CPU runs (on a CPU with no syscall return) of 10 ms or more */
+	uint64_t cpu_runs_long;
+	uint64_t cpu_run_long_ns;
+	uint64_t cpu_run_max_ns;	/* the longest run; 0: unknown */
 };
 
 /* One waiter (n = waits) or waker (n = wakes, wait_ns unused) of a futex. */
@@ -88,10 +92,16 @@ struct diag_futex {
 	unsigned int nwakers;
 };
 
+enum diag_span_kind {
+	DIAG_SPAN_OFF_CPU = 0,		/* blocked */
+	DIAG_SPAN_RQ_DELAY,		/* runnable, waiting for a CPU */
+	DIAG_SPAN_CPU_RUN,		/* on a CPU with no syscall return */
+};
+
 /* A single long span (observe's notable spans, >= its --threshold-ms). */
 struct diag_span {
 	uint32_t tid;
-	bool rq_delay;			/* run-queue wait; else blocked (off-CPU) */
+	enum diag_span_kind kind;
 	char syscall[DIAG_NAME_LEN];	/* as diag_sys_ns.name */
 	uint64_t ns;
 };
@@ -163,6 +173,7 @@ struct diag_input {
 	unsigned int nspans;
 	uint64_t span_threshold_ns;	/* spans below it are not reported; 0: off */
 	uint64_t drops;			/* events observe lost (all drops.*) */
+	bool has_cpu_runs;		/* threads[].cpu_run_* were measured */
 	bool truncated;			/* a filler dropped threads or futexes */
 	bool has_runtime;		/* the runtime tier below is valid */
 	struct diag_runtime rt;
@@ -230,6 +241,30 @@ uint64_t diag_scaled(uint64_t count, double share);
  * counts blocking in every other class. */
 bool diag_sys_is_park(const char *name);
 bool diag_sys_is_futex(const char *name);
+
+/* One thread's use of one futex address: its contended waits there, and
+ * the waits of others it ended (its wakes). */
+struct diag_futex_use {
+	uint32_t tid;
+	uint64_t waits;
+	uint64_t wakes;
+};
+
+/* A thread that idles on the address: it waits there more than it wakes. */
+static inline bool diag_futex_use_idles(const struct diag_futex_use *u)
+{
+	return u->waits > u->wakes;
+}
+
+/*
+ * A pool's idle queue, which is parking and not a lock: at least two threads
+ * idle on the address, others wake them (the idlers end few of the wakes
+ * themselves, where a lock's waiters hand it to each other), and wakes end
+ * most waits (not a timeout).  n uses of one address, any order.  Returns
+ * how many threads idle on it (diag_futex_use_idles), 0 if it is not one.
+ * The roles (analysis/roles.h) and the convoy rule apply this one test.
+ */
+unsigned int diag_idle_queue(const struct diag_futex_use *u, size_t n);
 
 /*
  * For the fillers (analysis/diag_fill.c, analysis/diag_json.c): sets

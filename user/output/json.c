@@ -72,10 +72,12 @@ static json_t *thread_json(const struct obs_thread_view *tv)
 			     k->rq_hist[i] - k->rq_hist_preempt[i] : 0;
 		pre_count += k->rq_hist_preempt[i];
 	}
-	return json_pack("{s:I,s:I,s:o,s:s,s:b,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
-			 "s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o},s:o,s:o}",
+	return json_pack("{s:I,s:I,s:o,s:s,s:s,s:b,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+			 "s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o},s:o,s:o,"
+			 "s:{s:o,s:o,s:o,s:o}}",
 		"tid", (json_int_t)k->tid, "pid", (json_int_t)k->tgid,
 		"comm", jcomm(k->comm), "role", obs_role_name(tv->role),
+		"role_by", obs_role_by_name(tv->role_by),
 		"exited", (int)!!k->exited, "on_cpu_ns", jint(k->on_cpu_ns),
 		"rq_delay_ns",
 		"total", jint(k->rq_total_ns), "wakeup", jint(k->rq_wakeup_ns),
@@ -92,7 +94,18 @@ static json_t *thread_json(const struct obs_thread_view *tv)
 		"rq_hist", hist_json(k->rq_hist, OBS_MAX_SLOTS),
 		"off_cpu_ns", "total", jint(k->off_cpu_ns), "by_syscall", by_sys,
 		"futex_waits", jint(k->futex_waits),
-		"futex_wait_ns", jint(k->futex_wait_ns));
+		"futex_wait_ns", jint(k->futex_wait_ns),
+		"cpu_runs", "long", jint(k->cpu_runs_long),
+			"long_ns", jint(k->cpu_run_long_ns),
+			"max_ns", jint(k->cpu_run_max_ns),
+			"hist", hist_json(k->cpu_run_hist, OBS_MAX_SLOTS));
+}
+
+/* notable[].kind: the contract's names (analysis/diag_json.c reads them) */
+static const char *event_kind_name(__u32 kind)
+{
+	return kind == OBS_EV_OFF_CPU ? "off_cpu" :
+	       kind == OBS_EV_CPU_RUN ? "cpu_run" : "rq_delay";
 }
 
 static json_t *roles_json(const struct obs_snapshot *s)
@@ -197,7 +210,7 @@ static json_t *notable_json(const struct obs_notables *nb)
 			json_array_append_new(stack, jaddr(n->ustack[j]));
 		item = json_pack("{s:I,s:I,s:s,s:o,s:s,s:o}",
 			"tid", (json_int_t)n->ev.tid, "pid", (json_int_t)n->ev.tgid,
-			"kind", n->ev.kind == OBS_EV_OFF_CPU ? "off_cpu" : "rq_delay",
+			"kind", event_kind_name(n->ev.kind),
 			"ns", jint(n->ev.ns),
 			"syscall", obs_sys_class_name(n->ev.sys_class),
 			"ustack", stack);

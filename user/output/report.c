@@ -155,6 +155,49 @@ static void print_roles(FILE *f, const struct obs_run *run)
 	}
 }
 
+/* One line per process: how many threads of each role, and what decided
+ * them (analysis/roles.h). */
+static void print_role_sources(FILE *f, const struct obs_snapshot *s)
+{
+	unsigned int n[OBS_ROLE__COUNT][OBS_ROLE_BY__COUNT];
+	size_t i = 0, j;
+
+	if (s->nthreads)
+		fprintf(f, "  decided by (epoll: waits in epoll, an event loop; "
+			"idle_queue: idles with others on a futex that other "
+			"threads wake, a pool):\n");
+	while (i < s->nthreads) {
+		uint32_t tgid = s->threads[i].k.tgid;
+
+		memset(n, 0, sizeof(n));
+		for (j = i; j < s->nthreads && s->threads[j].k.tgid == tgid; j++)
+			n[s->threads[j].role][s->threads[j].role_by]++;
+		fprintf(f, "    pid %u (%s):", tgid, obs_snapshot_comm(s, tgid));
+		for (int r = 0, roles = 0; r < OBS_ROLE__COUNT; r++) {
+			unsigned int all = 0, shown = 0;
+
+			for (int b = 0; b < OBS_ROLE_BY__COUNT; b++)
+				all += n[r][b];
+			if (!all)
+				continue;
+			fprintf(f, "%s %u %s", roles++ ? "," : "", all,
+				obs_role_name(r));
+			/* "2 worker (name)", "3 worker (1 epoll, 2 name)" */
+			for (int b = OBS_ROLE_BY_NONE + 1; b < OBS_ROLE_BY__COUNT; b++) {
+				if (!n[r][b])
+					continue;
+				fprintf(f, "%s", shown++ ? ", " : " (");
+				if (n[r][b] < all)
+					fprintf(f, "%u ", n[r][b]);
+				fprintf(f, "%s", obs_role_by_name(b));
+			}
+			fprintf(f, "%s", shown ? ")" : "");
+		}
+		fprintf(f, "\n");
+		i = j;
+	}
+}
+
 static void print_futexes(FILE *f, const struct obs_run *run)
 {
 	const struct obs_snapshot *s = run->snap;
@@ -245,7 +288,8 @@ static void print_notables(FILE *f, const struct obs_run *run)
 		const struct obs_notable *n = &nb->items[i];
 
 		fprintf(f, "  %7u %-16s %-8s %9s in %s", n->ev.tid, n->ev.comm,
-			n->ev.kind == OBS_EV_OFF_CPU ? "off-CPU" : "rq-delay",
+			n->ev.kind == OBS_EV_OFF_CPU ? "off-CPU" :
+			n->ev.kind == OBS_EV_CPU_RUN ? "cpu-run" : "rq-delay",
 			obs_fmt_ns(b, sizeof(b), n->ev.ns),
 			obs_sys_class_name(n->ev.sys_class));
 		if (n->ev.uaddr)
@@ -509,6 +553,7 @@ void obs_report_print(FILE *f, const struct obs_run *run)
 	print_runtime(f, run);
 	print_threads(f, run);
 	print_roles(f, run);
+	print_role_sources(f, run->snap);
 	print_hist(f, run);
 	print_futexes(f, run);
 	print_notables(f, run);

@@ -138,6 +138,20 @@ const char *obs_role_name(enum obs_role role)
 	return role < OBS_ROLE__COUNT ? role_names[role] : "other";
 }
 
+static const char *const role_by_names[OBS_ROLE_BY__COUNT] = {
+	[OBS_ROLE_BY_NONE] = "none",
+	[OBS_ROLE_BY_GLOB] = "glob",
+	[OBS_ROLE_BY_RUNTIME] = "runtime",
+	[OBS_ROLE_BY_EPOLL] = "epoll",
+	[OBS_ROLE_BY_QUEUE] = "idle_queue",
+	[OBS_ROLE_BY_NAME] = "name",
+};
+
+const char *obs_role_by_name(enum obs_role_by by)
+{
+	return by < OBS_ROLE_BY__COUNT ? role_by_names[by] : "none";
+}
+
 enum obs_role obs_role_of(const struct obs_roles_cfg *cfg, const char *comm)
 {
 	int i;
@@ -232,8 +246,9 @@ void obs_snapshot_sum_roles(struct obs_snapshot *s)
 
 /*
  * Spans still open at now_ns are charged to the totals (not to counts other
- * than futex_waits, nor to histograms): a thread running, or blocked, through
- * the whole window must not read as idle.  The dead never run again.
+ * than futex_waits and long CPU runs, nor to histograms): a thread running,
+ * or blocked, through the whole window must not read as idle.  The dead
+ * never run again.
  */
 static void add_in_progress(struct obs_thread *k, uint64_t now_ns)
 {
@@ -242,6 +257,16 @@ static void add_in_progress(struct obs_thread *k, uint64_t now_ns)
 
 	if (k->ts_in && now_ns > k->ts_in)
 		k->on_cpu_ns += now_ns - k->ts_in;
+	/* a CPU run not ended yet: a poll still spinning is a long run now */
+	if (k->run_ok && k->on_cpu_ns > k->run_base) {
+		d = k->on_cpu_ns - k->run_base;
+		if (d >= OBS_CPU_RUN_LONG_NS) {
+			k->cpu_runs_long++;
+			k->cpu_run_long_ns += d;
+		}
+		if (d > k->cpu_run_max_ns)
+			k->cpu_run_max_ns = d;
+	}
 	if (!k->ts_in && k->ts_off && now_ns > k->ts_off) {
 		d = now_ns - k->ts_off;
 		cls = k->off_class < OBS_SYS__COUNT ? k->off_class : OBS_SYS_OTHER;
@@ -289,6 +314,9 @@ static int read_threads(struct obs_snapshot *s, int fd,
 			add_in_progress(k, now_ns);
 		k->comm[OBS_COMM_LEN - 1] = '\0';
 		s->threads[i].role = obs_role_of(cfg, k->comm);
+		s->threads[i].role_by = s->threads[i].role == OBS_ROLE_OTHER ?
+			OBS_ROLE_BY_NONE : cfg->given ? OBS_ROLE_BY_GLOB :
+			OBS_ROLE_BY_NAME;
 	}
 	free(tv);
 	s->nthreads = n;

@@ -26,11 +26,26 @@ enum obs_role {
 
 const char *obs_role_name(enum obs_role role);
 
+/* What decided a thread's role, strongest first (analysis/roles.h). */
+enum obs_role_by {
+	OBS_ROLE_BY_NONE = 0,	/* nothing: other */
+	OBS_ROLE_BY_GLOB,	/* --workers / --blocking, given: names only */
+	OBS_ROLE_BY_RUNTIME,	/* the runtime tier saw what it runs */
+	OBS_ROLE_BY_EPOLL,	/* it waits in epoll: an event loop, a worker */
+	OBS_ROLE_BY_QUEUE,	/* it idles on a futex others wake: a pool */
+	OBS_ROLE_BY_NAME,	/* the default names */
+	OBS_ROLE_BY__COUNT,
+};
+
+/* "glob", "runtime", "epoll", "idle_queue", "name", "none" */
+const char *obs_role_by_name(enum obs_role_by by);
+
 struct obs_roles_cfg {
 	const char *const *worker;
 	int nworker;
 	const char *const *blocking;
 	int nblocking;
+	bool given;			/* the globs were given: they decide */
 };
 
 /* The role of a thread name: worker globs first, then blocking, else other. */
@@ -39,6 +54,7 @@ enum obs_role obs_role_of(const struct obs_roles_cfg *cfg, const char *comm);
 struct obs_thread_view {
 	struct obs_thread k;		/* the kernel's counters */
 	enum obs_role role;
+	enum obs_role_by role_by;
 };
 
 struct obs_futex_view {

@@ -214,11 +214,23 @@ static int rt_read(void *state, struct obs_rt_snapshot *s,
 	return obs_rt_read_maps(s, &rt->maps);
 }
 
+/* rt:worker_start named the workers exactly. */
+static void rt_roles(void *state, struct obs_snapshot *ks)
+{
+	(void)state;
+	for (size_t i = 0; i < ks->nthreads; i++)
+		if (ks->threads[i].k.rt_state) {
+			ks->threads[i].role = OBS_ROLE_WORKER;
+			ks->threads[i].role_by = OBS_ROLE_BY_RUNTIME;
+		}
+}
+
 const struct obs_runtime_tier obs_rt_usdt_tier = {
 	.kind = "rt",
 	.state_size = sizeof(struct rt_tier),
 	.attach = rt_attach,
 	.read = rt_read,
+	.roles = rt_roles,
 	.detach = rt_detach,
 	.free = rt_free,
 };

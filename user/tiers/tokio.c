@@ -595,10 +595,11 @@ static void tk_roles(void *state, struct obs_snapshot *ks)
 	for (size_t i = 0; i < ks->nthreads; i++) {
 		struct obs_thread_view *t = &ks->threads[i];
 
-		if (t->k.tk_role == OBS_TK_WORKER)
-			t->role = OBS_ROLE_WORKER;
-		else if (t->k.tk_role == OBS_TK_BLOCKING)
-			t->role = OBS_ROLE_BLOCKING;
+		if (t->k.tk_role == OBS_TK_UNKNOWN)
+			continue;
+		t->role = t->k.tk_role == OBS_TK_WORKER ? OBS_ROLE_WORKER :
+							  OBS_ROLE_BLOCKING;
+		t->role_by = OBS_ROLE_BY_RUNTIME;
 	}
 }
 
