@@ -15,6 +15,8 @@
 #    in every one of CONVOY_RUNS runs, all four workers kept.
 #  - demo_starvation --mode spin (rt, with its epoll I/O driver): workers by
 #    epoll, executor_starvation from CPU runs.
+#  - the same with --workers 'tokio-runtime-w*': the pool threads are then
+#    workers, and the convoy rule itself sees their idle queue as parking.
 #  - demo_server --fixed at 15000 requests/s: busy, many short polls and
 #    frequent epoll: healthy, no long CPU run.
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +30,7 @@ done
 
 CONVOY_RUNS=${CONVOY_RUNS:-10}	# the issue's bar: 10 of 10
 REPEAT=${REPEAT:-2}		# runs of every other case
-plan $((REPEAT * 9 + 3 + 4))
+plan $((REPEAT * 9 + 3 + 4 + 3))
 
 j() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.json" 2>/dev/null; }	# observe's
 d() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.out" 2>/dev/null; }	# the demo's
@@ -37,7 +39,8 @@ d() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.out" 2>/dev/null; }	# the demo
 krun() {
 	local name=$1
 	shift
-	timeout -k 5 60 "$OBSERVE" --no-runtime --json -o "$TMPDIR_T/$name.json" -- \
+	# shellcheck disable=SC2086 # KFLAGS: zero or more options
+	timeout -k 5 60 "$OBSERVE" --no-runtime ${KFLAGS:-} --json -o "$TMPDIR_T/$name.json" -- \
 		"$@" --json >"$TMPDIR_T/$name.out" 2>"$TMPDIR_T/$name.err"
 	RC=$?
 }
@@ -98,6 +101,15 @@ is "$pass" "$CONVOY_RUNS" "tokio_convoy, 4 workers, 2 pressure threads, 2 CPUs: 
 diag "tokio_convoy verdicts:$all"
 is "$(d tk_convoy_1 '.threads.workers | length')" 4 "tokio_convoy: the demo ran 4 workers"
 is "$(roles_of tk_convoy_1 workers)" "worker:name" "tokio_convoy: all 4 are workers"
+
+# told the pool threads are workers, the convoy rule still sees parking
+n=tk_glob
+KFLAGS="--workers tokio-runtime-w*" krun "$n" "$TOKIO/tokio_starvation" \
+	--workers 2 --secs 2 --mode spin --fixed
+is "$(roles_of "$n" blocking)" "worker:glob" "$n: --workers makes the pool threads workers"
+is "$(has_finding "$n" mutex_convoy)" 0 "$n: still no mutex_convoy" || explain "$n"
+is "$(j "$n" '[.notes[] | select(test("is a pool.s idle queue, not a lock"))] | length')" 1 \
+	"$n: a note says the pool's idle queue is parking"
 
 n=busy
 krun "$n" "$TOP/demos/demo_server" --workers 2 --secs 2 --fixed --rate 15000

@@ -390,6 +390,89 @@ TEST(convoy_needs_peer_wakes)
 	free(in);
 }
 
+/* The uses of one futex address as observe measured them (3 s runs, tids
+ * renamed): tokio_starvation --mode spin --fixed, the pool's condvar and
+ * Tokio's shared timer park; tokio_convoy's lock; a startup address. */
+TEST(idle_queue_measured)
+{
+	const struct diag_futex_use pool[] = {
+		{ 1, 118, 0 }, { 2, 119, 0 }, { 3, 1, 106 }, { 4, 0, 129 },
+		{ 5, 0, 3 },
+	};
+	const struct diag_futex_use timer_park[] = {
+		{ 3, 739, 36 }, { 4, 878, 23 }, { 1, 0, 58 }, { 2, 0, 62 },
+		{ 5, 0, 1 },
+	};
+	const struct diag_futex_use lock[] = {
+		{ 1, 1167, 1192 }, { 2, 1259, 1224 }, { 3, 1146, 1207 },
+		{ 4, 1232, 1181 },
+	};
+	const struct diag_futex_use startup[] = {
+		{ 1, 2, 0 }, { 2, 2, 2 }, { 3, 2, 2 }, { 4, 1, 0 }, { 5, 0, 3 },
+	};
+
+	ASSERT_EQ(diag_idle_queue(pool, 5), 2);
+	ASSERT_EQ(diag_idle_queue(timer_park, 5), 0);
+	ASSERT_EQ(diag_idle_queue(lock, 4), 0);
+	ASSERT_EQ(diag_idle_queue(startup, 5), 0);
+	ASSERT_EQ(diag_idle_queue(pool, 0), 0);
+}
+
+/* Four workers; two wait on one address 100 times each, 2 s in all, woken
+ * by waker_a and waker_b. */
+static struct diag_input *handoff(uint32_t waker_a, uint32_t waker_b)
+{
+	struct diag_input *in = calloc(1, sizeof(*in));
+	struct diag_futex *fx = &in->futex[0];
+
+	in->duration_ns = 3000 * MS;
+	in->ncpus = 4;
+	in->has_cpu_runs = true;
+	in->nthreads = 4;
+	for (unsigned int i = 0; i < 4; i++) {
+		struct diag_thread *t = &in->threads[i];
+
+		t->tid = 100 + i;
+		snprintf(t->comm, sizeof(t->comm), "w%u", i);
+		t->role = DIAG_ROLE_WORKER;
+		t->on_cpu_ns = 1000 * MS;
+		t->off_cpu_ns = i < 2 ? 2000 * MS : 0;
+		t->noff = i < 2;
+		snprintf(t->off_by_sys[0].name, DIAG_NAME_LEN, "futex");
+		t->off_by_sys[0].ns = t->off_cpu_ns;
+	}
+	in->nfutex = 1;
+	fx->uaddr = 0x1000;
+	fx->waits = 200;
+	fx->wait_ns = 4000 * MS;
+	fx->max_ns = 30 * MS;
+	fx->nwaiters = 2;
+	fx->waiters[0] = (struct diag_futex_tid){ 100, 100, 2000 * MS };
+	fx->waiters[1] = (struct diag_futex_tid){ 101, 100, 2000 * MS };
+	fx->nwakers = 2;
+	fx->wakers[0] = (struct diag_futex_tid){ waker_a, 100, 0 };
+	fx->wakers[1] = (struct diag_futex_tid){ waker_b, 100, 0 };
+	return in;
+}
+
+TEST(convoy_skips_an_idle_queue)
+{
+	struct diag_result r;
+	struct diag_input *in = handoff(100, 101);
+
+	/* the waiters wake each other: a lock handed on */
+	ASSERT_EQ(diag_run(in, &r), 0);
+	ASSERT_SHAPE(&r, DIAG_MUTEX_CONVOY);
+	free(in);
+
+	/* the same waits ended by two other threads: a pool idling */
+	in = handoff(102, 103);
+	ASSERT_EQ(diag_run(in, &r), 0);
+	ASSERT_NULL(has(&r, DIAG_MUTEX_CONVOY));
+	ASSERT(any_line(r.notes, r.nnotes, "futex 0x1000 is a pool's idle queue"));
+	free(in);
+}
+
 TEST(bad_input)
 {
 	struct diag_result r;
