@@ -25,6 +25,7 @@ librust-tokio-dev Tokio's source for offline cargo builds
 libjansson-dev  JSON output of observe and the demos
 libiberty-dev   the demangler for the Tokio tier's symbol names
 gnuplot-nox     SVG figures from the sweep CSVs (make figures)
+nodejs          the Node.js demo (demos/node)
 "
 
 missing=""
