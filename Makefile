@@ -82,7 +82,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 USER_SRCS := $(filter-out user/observe.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
 LIBOBSERVE := $(BUILD)/libobserve.a
-OBSERVE_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -ljansson -liberty
+OBSERVE_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz -ljansson -liberty
 
 # ---- tests: tests/unit/test_*.c, tests/targets/*.c, tests/integ/*.t ----------
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
@@ -99,7 +99,13 @@ all: $(BINS)
 
 # Include paths per part of the tree: the observer and its tests see user/,
 # the runtime, demos and their tests see demos/; both see abi/.
-$(BUILD)/user/%.o $(BUILD)/tests/unit/test_diag%.o $(BUILD)/tests/unit/test_elfsym.o: CPPFLAGS += $(USER_CPPFLAGS)
+$(BUILD)/user/%.o $(BUILD)/tests/unit/test_diag%.o $(BUILD)/tests/unit/test_elfsym.o \
+$(BUILD)/tests/unit/test_unwind.o: CPPFLAGS += $(USER_CPPFLAGS)
+# test_unwind's call chains must unwind by CFI alone: no frame pointers,
+# even under SAN (last flag wins), and no sibling calls to skip a frame;
+# -g for the file:line it checks.
+$(BUILD)/tests/unit/test_unwind.o: CFLAGS += -g -fomit-frame-pointer \
+	-fno-optimize-sibling-calls
 $(BUILD)/demos/%.o $(BUILD)/bench/%.o $(BUILD)/tests/targets/%.o: CPPFLAGS += $(DEMO_CPPFLAGS)
 $(BUILD)/tests/unit/test_rt_%.o $(BUILD)/tests/unit/test_stats.o: CPPFLAGS += $(DEMO_CPPFLAGS)
 

@@ -388,6 +388,15 @@ static char *v0_path(const char *name)
 	return p;
 }
 
+char *obs_demangle(const char *mangled)
+{
+	char *d = cplus_demangle(mangled, DMGL_PARAMS | DMGL_AUTO);
+
+	if (d)
+		strip_hash(d);
+	return d;
+}
+
 /*
  * Sets fn->name on first use.  libiberty's NULL means "not mangled" or "no
  * memory" alike: either way the mangled name is what there is to match.
@@ -398,13 +407,12 @@ static void fn_demangle(struct obs_elfsym *es, struct elf_fn *fn)
 
 	if (fn->name)
 		return;
-	d = cplus_demangle(fn->mangled, DMGL_PARAMS | DMGL_AUTO);
+	d = obs_demangle(fn->mangled);
 	es->ndemangled++;
 	if (!d) {
 		fn->name = (char *)fn->mangled;
 		return;
 	}
-	strip_hash(d);
 	fn->name = d;
 	if (!strncmp(fn->mangled, "_R", 2))
 		fn->path = v0_path(d);

@@ -103,6 +103,14 @@ int obs_elfsym_find(struct obs_elfsym *es, const char *const *patterns,
 int obs_elfsym_offset(const struct obs_elfsym *es, uint64_t addr,
 		      uint64_t *offset);
 
+/*
+ * The name a symbol demangles to, as obs_elfsym_find matches it: libiberty
+ * (DMGL_PARAMS | DMGL_AUTO: C++ with parameters, Rust legacy and v0), the
+ * Rust legacy hash "::h<16 hex>" removed.  malloc'd; NULL when mangled is
+ * not a mangled name (C) or without memory.
+ */
+char *obs_demangle(const char *mangled);
+
 /* ---- the files a process executes -------------------------------------- */
 
 struct obs_elfsym_mapping {
