@@ -36,6 +36,7 @@
 #include "core_fixes.bpf.h"
 #include "rt.bpf.h"
 #include "tokio.bpf.h"
+#include "ustack.bpf.h"
 
 #define TASK_RUNNING 0
 #ifndef ENOSYS
@@ -89,7 +90,8 @@ static __always_inline __u32 classify(__u32 sys_nr1)
 }
 
 static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
-				 __u32 cls, __u64 uaddr, long stack_id)
+				 __u32 cls, __u64 uaddr, long stack_id,
+				 __u64 copy)
 {
 	struct obs_event *e;
 
@@ -105,6 +107,7 @@ static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
 	e->ns = ns;
 	e->uaddr = uaddr;
 	e->ustack_id = stack_id;
+	e->ustack_copy = copy;
 	__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 }
@@ -129,11 +132,13 @@ static __always_inline void notable(struct obs_thread *t, __u32 kind, __u64 ns,
 		t->npend = n + 1;
 		return;
 	}
-	emit(t, kind, ns, cls, uaddr, -1);
+	emit(t, kind, ns, cls, uaddr, -1, 0);
 }
 
-/* Sends the held spans; stack_id from the thread's own context, or -1. */
-static __always_inline void flush_pending(struct obs_thread *t, long stack_id)
+/* Sends the held spans; stack_id and copy from the thread's own context,
+ * or -1 and 0. */
+static __always_inline void flush_pending(struct obs_thread *t, long stack_id,
+					  __u64 copy)
 {
 	__u32 i, n = t->npend;
 
@@ -143,7 +148,7 @@ static __always_inline void flush_pending(struct obs_thread *t, long stack_id)
 		if (i >= n)
 			break;
 		emit(t, t->pend[i].kind, t->pend[i].ns, t->pend[i].sys_class,
-		     t->pend[i].uaddr, stack_id);
+		     t->pend[i].uaddr, stack_id, copy);
 	}
 	t->npend = 0;
 }
@@ -537,7 +542,7 @@ int BPF_PROG(obs_sched_process_exit, struct task_struct *p)
 	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), p->comm);
 	/* spans held for a sys_exit that will not come (exit(2) never returns) */
 	if (t->npend)
-		flush_pending(t, -1);
+		flush_pending(t, -1, 0);
 	return 0;
 }
 
@@ -558,6 +563,16 @@ int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
 	if (t)	/* absent: its name is read when it is first seen */
 		bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), comm);
 	return 0;
+}
+
+/* The current thread's saved user registers (x86_64; NULL elsewhere). */
+static __always_inline struct pt_regs *current_uregs(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#else
+	return NULL;
+#endif
 }
 
 /* ---- syscalls: which one each followed thread is in ---------------------- */
@@ -586,12 +601,15 @@ static __always_inline void cpu_run_end(struct obs_thread *t)
 		}
 		if (d > t->cpu_run_max_ns)
 			t->cpu_run_max_ns = d;
-		/* no stack: the syscall that ended it is not where it ran */
+		/* the syscall that ended it is not where it ran: only the
+		 * stack sampled while it ran (obs_cpu_sample) */
 		if (threshold_ns && d >= threshold_ns)
-			emit(t, OBS_EV_CPU_RUN, d, OBS_SYS_NONE, 0, -1);
+			emit(t, OBS_EV_CPU_RUN, d, OBS_SYS_NONE, 0, -1,
+			     t->run_copy);
 	}
 	t->run_base = cpu;
 	t->run_ok = 1;
+	t->run_copy = 0;
 }
 
 /* The fallback (no regs_sys): these programs are not loaded otherwise. */
@@ -624,6 +642,7 @@ static __always_inline void on_sys_exit(void *ctx)
 	struct obs_thread *t;
 	__u32 tid;
 	long id;
+	__u64 copy;
 
 	pid_tgid = bpf_get_current_pid_tgid();
 	tid = (__u32)pid_tgid;
@@ -637,7 +656,9 @@ static __always_inline void on_sys_exit(void *ctx)
 		/* current is the thread: the user stack it blocked with */
 		id = bpf_get_stackid(ctx, &stacks,
 				     BPF_F_USER_STACK | BPF_F_REUSE_STACKID);
-		flush_pending(t, id >= 0 ? id : -1);
+		copy = ustack_copy(current_uregs(), tid, pid_tgid >> 32,
+				   OBS_USTACK_SYSCALL);
+		flush_pending(t, id >= 0 ? id : -1, copy);
 	}
 	t->sys_nr1 = 0;
 	t->cur_uaddr = 0;
@@ -670,6 +691,35 @@ SEC("raw_tp/sys_exit")
 int BPF_PROG(obs_sys_exit_raw, struct pt_regs *regs, long ret)
 {
 	on_sys_exit(ctx);
+	return 0;
+}
+
+/*
+ * A CPU-clock sample on every CPU (user/tiers/kernel.c opens them only
+ * when stacks are copied): a followed thread whose current CPU run has
+ * passed threshold_ns gets its user stack copied once, so that a poll that
+ * computes without a syscall still names a call site.  Everything else
+ * returns after the tgid test.
+ */
+SEC("perf_event")
+int obs_cpu_sample(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tid = task->pid;
+	struct obs_thread *t;
+	__u64 now, cpu;
+
+	if (!tid || !followed(task->tgid))
+		return 0;
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t || !t->run_ok || !t->ts_in || t->run_copy || !threshold_ns)
+		return 0;
+	now = bpf_ktime_get_ns();
+	cpu = t->on_cpu_ns + (now > t->ts_in ? now - t->ts_in : 0);
+	if (cpu < t->run_base + threshold_ns)
+		return 0;
+	t->run_copy = ustack_copy(current_uregs(), tid, task->tgid,
+				  OBS_USTACK_CPU_RUN);
 	return 0;
 }
 

@@ -75,6 +75,10 @@ enum obs_drop {
 	 * is then counted as off-CPU.  Reported as diagnostics.missed_wakeups.
 	 */
 	OBS_DIAG_MISSED_WAKEUP = OBS_DROP__COUNT,
+	/* Not in drops.* either: a user stack copy the ustacks ring buffer
+	 * had no room for (the span is kept, with its frame-pointer stack).
+	 * Reported as diagnostics.ustack_copies_lost. */
+	OBS_DIAG_USTACK_LOST,
 	OBS_COUNTERS__COUNT,
 };
 
@@ -182,6 +186,7 @@ struct obs_thread {
 	__u32 exec_ok;		/* exec_base is valid */
 	__u32 npend;		/* used entries of pend[] */
 	__u64 run_base;		/* on-CPU time at the last syscall return */
+	__u64 run_copy;		/* a stack copy sampled in the current run */
 	__u32 run_ok;		/* run_base is valid */
 	__u32 pad_run;
 	/*
@@ -271,6 +276,35 @@ struct obs_event {
 				 * syscall, or the thread never left the syscall
 				 * during the run) */
 	char comm[OBS_COMM_LEN];
+	__u64 ustack_copy;	/* its struct obs_ustack's id, 0 if none */
+};
+
+/* ---- user stack copies, unwound in user space (user/stacks/unwind.h) ------ */
+
+#define OBS_USTACK_BYTES	16384	/* user stack copied per span, from sp up */
+#define OBS_USTACK_RING_BYTES	(4 * 1024 * 1024)	/* ~250 copies */
+#define OBS_UREGS		17	/* x86_64 DWARF registers 0..16 */
+
+enum obs_ustack_kind {
+	OBS_USTACK_SYSCALL = 1,	/* at the return of the syscall a span was in */
+	OBS_USTACK_CPU_RUN = 2,	/* sampled while a CPU run was long */
+};
+
+/*
+ * ustacks ring buffer record: a thread's user registers, in DWARF order
+ * (0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8..15 r8..r15,
+ * 16 rip), and len bytes of its user stack from rsp up.  Only for spans
+ * already known to be notable: the switch path never copies.
+ */
+struct obs_ustack {
+	__u64 id;		/* obs_event.ustack_copy of its spans, never 0 */
+	__u32 tid;
+	__u32 tgid;
+	__u32 kind;		/* obs_ustack_kind */
+	__u32 len;		/* bytes of stack[] copied: up to the first
+				 * unreadable page, at most OBS_USTACK_BYTES */
+	__u64 regs[OBS_UREGS];
+	__u8 stack[OBS_USTACK_BYTES];
 };
 
 /* ---- runtime tier: the rt USDT probes (docs/probes.md) ------------------- */

@@ -26,6 +26,9 @@ all: tokio-demos
 # The config is regenerated when this fragment changes (the registry path).
 # --cfg tokio_unstable: for Builder::disable_lifo_slot (tokio_starvation
 # --no-lifo, as the C demo's); it adds no dependency (tracing stays off).
+# force-unwind-tables: the release profile aborts on panic, which drops
+# .eh_frame from the demos' own code; a default release build (panic =
+# unwind) has it, and observe's DWARF unwinding reads it.
 $(TOKIO_HOME)/config.toml: mk/tokio.mk
 	$(Q)mkdir -p $(@D)
 	$(Q)printf '%s\n' \
@@ -33,7 +36,7 @@ $(TOKIO_HOME)/config.toml: mk/tokio.mk
 		'[source.crates-io]' 'replace-with = "debian"' \
 		'[source.debian]' 'directory = "$(TOKIO_REGISTRY)"' \
 		'[net]' 'offline = true' \
-		'[build]' 'rustflags = ["--cfg", "tokio_unstable"]' > $@
+		'[build]' 'rustflags = ["--cfg", "tokio_unstable", "-C", "force-unwind-tables=yes"]' > $@
 
 # tokio_cargo,VERB,LABEL: runs Debian's cargo on demos/tokio offline, or says
 # why it is skipped.  The leading + hands make's jobserver to cargo, so -jN

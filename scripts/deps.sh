@@ -11,6 +11,8 @@ llvm            llvm-strip for BPF objects
 libbpf-dev      loader library, bpf_helpers.h
 bpftool         skeletons and vmlinux.h
 libelf-dev      libbpf's ELF dependency
+libdw-dev       DWARF CFI unwinding and file:line of user stacks
+libc6-dbg       names of glibc's internal functions in those stacks (start_thread)
 zlib1g-dev      libbpf's zlib dependency
 pkg-config      library flags
 systemtap-sdt-dev sys/sdt.h for the runtime's USDT probes
@@ -26,6 +28,7 @@ libjansson-dev  JSON output of observe and the demos
 libiberty-dev   the demangler for the Tokio tier's symbol names
 gnuplot-nox     SVG figures from the sweep CSVs (make figures)
 nodejs          the Node.js demo (demos/node)
+time            GNU time: observe's own CPU in scripts/bench-ustacks.sh
 "
 
 missing=""

@@ -52,6 +52,8 @@ enum {
 	OPT_KEEP_ROOT,
 	OPT_NO_RUNTIME,
 	OPT_DIAGNOSE,
+	OPT_FOLDED,
+	OPT_NO_USTACKS,
 };
 
 static const struct argp_option options[] = {
@@ -69,6 +71,12 @@ static const struct argp_option options[] = {
 	  "Record single spans of at least MS ms as notable (default 10, 0: off)", 0 },
 	{ "no-runtime", OPT_NO_RUNTIME, NULL, 0,
 	  "Kernel tier only: do not attach the rt probes", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "Also write the notable spans' stacks as folded stacks (flamegraph.pl, "
+	  "speedscope), weights in us", 0 },
+	{ "no-ustacks", OPT_NO_USTACKS, NULL, 0,
+	  "Do not copy notable spans' user stacks for DWARF unwinding (their "
+	  "frame-pointer stacks stay)", 0 },
 	{ "diagnose", OPT_DIAGNOSE, "FILE", 0,
 	  "Print the verdict of a saved --json document (no root needed; "
 	  "with --json, as JSON)", 0 },
@@ -117,23 +125,30 @@ static double parse_secs(const char *opt, const char *arg)
 	return v;
 }
 
+/* An unsigned decimal of at most max (no sign), else a usage error. */
+static unsigned long parse_ulong(const char *what, const char *arg,
+				 unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+		usage_error("invalid %s '%s'", what, arg);
+	return v;
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct obs_env *env = state->input;
-	unsigned long v;
-	char *end;
 
 	switch (key) {
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case 'p':
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || end == arg || *end || v == 0 || v > INT_MAX ||
-		    arg[0] == '-')
-			usage_error("invalid PID '%s'", arg);
-		env->pid = (pid_t)v;
+		env->pid = (pid_t)parse_ulong("PID", arg, 1, INT_MAX);
 		break;
 	case 'd':
 		env->duration_s = parse_secs("duration", arg);
@@ -160,12 +175,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->blocking_globs[env->nblocking_globs++] = arg;
 		break;
 	case OPT_THRESHOLD:
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || end == arg || *end || arg[0] == '-' ||
-		    v > 3600 * 1000UL)
-			usage_error("invalid --threshold-ms '%s'", arg);
-		env->threshold_ms = v;
+		env->threshold_ms = parse_ulong("--threshold-ms", arg, 0,
+						3600 * 1000UL);
 		break;
 	case 'v':
 		env->verbose = true;
@@ -178,6 +189,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DIAGNOSE:
 		env->diagnose = arg;
+		break;
+	case OPT_NO_USTACKS:
+		env->no_ustacks = true;
+		break;
+	case OPT_FOLDED:
+		if (!*arg)
+			usage_error("empty --folded file name");
+		env->folded = arg;
 		break;
 	case ARGP_KEY_INIT:
 		/*
@@ -234,6 +253,9 @@ void obs_cli_parse(int argc, char **argv, struct obs_env *env)
 	if (!env->argv && !env->pid)
 		usage_error("need -p PID or -- CMD [ARGS...] (see --help)");
 	env->roles_given = env->nworker_globs || env->nblocking_globs;
+	if (env->folded && (!env->threshold_ms || env->no_ustacks))
+		usage_error("--folded needs the spans' user stacks (no "
+			    "--threshold-ms 0, no --no-ustacks)");
 	if (!env->nworker_globs) {
 		env->worker_globs[env->nworker_globs++] = "rt-worker-*";
 		env->worker_globs[env->nworker_globs++] = "tokio-runtime-w*";

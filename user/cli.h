@@ -18,6 +18,8 @@ struct obs_env {
 	double interval_s;		/* -i, 0: no interval reports */
 	bool json;			/* --json */
 	const char *output;		/* -o FILE, NULL: stdout */
+	const char *folded;		/* --folded FILE, NULL: none */
+	bool no_ustacks;		/* --no-ustacks: no DWARF stacks */
 	const char *worker_globs[OBS_MAX_GLOBS];	/* --workers */
 	int nworker_globs;
 	const char *blocking_globs[OBS_MAX_GLOBS];

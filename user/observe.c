@@ -37,9 +37,13 @@
 #include "analysis/diag_fill.h"
 #include "analysis/roles.h"
 #include "analysis/diag_json.h"
+#include "output/folded.h"
 #include "output/json.h"
 #include "output/report.h"
 #include "output/verdict.h"
+#include "common/hist.h"
+#include "stacks/ustacks.h"
+#include "tiers/cpu_sampler.h"
 #include "tiers/kernel.h"
 #include "tiers/runtime.h"
 #include "tiers/seed.h"
@@ -61,12 +65,17 @@ struct session {
 	struct obs_runtime runtime;
 	FILE *out;			/* the report or the JSON document */
 	FILE *ivl_out;			/* -i lines */
+	FILE *folded;			/* --folded FILE, or NULL */
 	double t0;			/* the run starts (after release) */
 	bool timed_out;			/* -d expired */
 	/* the ring buffer's: notable spans and slow polls (the run's and
 	 * the current interval's) */
 	struct obs_notables notables;
 	struct obs_rt_longest longest, ivl_longest;
+	/* the user stacks of notable spans, and the sampler of long CPU runs
+	 * (both off without a threshold, or off x86_64) */
+	struct obs_ustacks ustacks;
+	struct obs_cpu_sampler sampler;
 	/* the final snapshot */
 	struct obs_snapshot snap;
 	struct obs_rt_snapshot rtsnap;
@@ -175,6 +184,15 @@ static int prepare(struct session *s)
 			return err;
 		}
 	}
+	if (env.folded) {
+		s->folded = fopen(env.folded, "we");
+		if (!s->folded) {
+			err = -errno;
+			fprintf(stderr, "observe: cannot open %s: %s\n",
+				env.folded, strerror(-err));
+			return err;
+		}
+	}
 	/* -i lines never go into the JSON document: it must parse alone */
 	s->ivl_out = env.json ? stderr : s->out;
 	return 0;
@@ -198,6 +216,7 @@ static int load_bpf(struct session *s)
 	struct obs_kernel_cfg cfg = {
 		.tgid = s->target.pid, .follow_children = env.argv != NULL,
 		.threshold_ms = env.threshold_ms, .verbose = env.verbose,
+		.ustacks = !env.no_ustacks,
 	};
 	int err;
 
@@ -216,6 +235,30 @@ static int load_bpf(struct session *s)
 		fprintf(stderr, "observe: failed to load BPF programs: %s "
 			"(-v shows the verifier log)\n", strerror(-err));
 	return err;
+}
+
+/*
+ * The user stacks of notable spans: their ring buffer, and the CPU sampler
+ * that copies the stacks of long CPU runs (at half the threshold, so that
+ * a run of the threshold gets a sample).  Without the sampler the spans of
+ * syscalls still get theirs.
+ */
+static int attach_ustacks(struct session *s)
+{
+	int err = obs_ustacks_init(&s->ustacks,
+				   s->target.launched ? 0 : s->target.pid);
+
+	if (!err)
+		err = ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.ustacks),
+				       obs_ustacks_add, &s->ustacks);
+	if (err) {
+		fprintf(stderr, "observe: cannot read user stacks: %s\n",
+			strerror(-err));
+		return err;
+	}
+	obs_cpu_sampler_attach(&s->sampler, s->skel->progs.obs_cpu_sample,
+			       env.threshold_ms * NSEC_PER_MSEC / 2);
+	return 0;
 }
 
 /*
@@ -241,8 +284,9 @@ static int attach_tiers(struct session *s)
 		err = -errno;
 		fprintf(stderr, "observe: failed to create ring buffer: %s\n",
 			strerror(-err));
+		return err;
 	}
-	return err;
+	return obs_kernel_ustacks(s->skel) ? attach_ustacks(s) : 0;
 }
 
 /* Launch mode: the child execs; attach mode: the threads that exist are
@@ -425,6 +469,7 @@ static void describe_run(struct session *s, double end_s)
 		obs_proc_comm(s->target.pid, run->comm, sizeof(run->comm));
 	run->snap = &s->snap;
 	run->notables = &s->notables;
+	run->ustacks = s->ustacks.unwind ? &s->ustacks : NULL;
 	run->rt = s->runtime.tier ? &s->rtsnap : NULL;
 	run->longest = &s->longest;
 	run->rt_binary = s->runtime.binary;
@@ -445,6 +490,7 @@ static int finish(struct session *s)
 	int err;
 
 	s->skel->bss->stopped = true;
+	obs_cpu_sampler_detach(&s->sampler);
 	/* a child stopped at the end of -d, or a process attached to, leaves
 	 * no rt:worker_stop copy: the runtime tier caches what it reads now */
 	if (s->runtime.tier && !read_tiers(s, &ks, &rs, end_ns))
@@ -474,6 +520,10 @@ static int write_outputs(struct session *s)
 {
 	int err;
 
+	if (s->folded && obs_folded_print(s->folded, &s->run)) {
+		fprintf(stderr, "observe: cannot write %s\n", env.folded);
+		return -EIO;
+	}
 	if (env.json) {
 		err = obs_json_print(s->out, &s->run);
 		if (err)
@@ -531,12 +581,18 @@ static int diagnose_file(const char *path)
 static int cleanup(struct session *s, int err, int exit_code)
 {
 	ring_buffer__free(s->rb);
+	obs_cpu_sampler_detach(&s->sampler);
+	obs_ustacks_free(&s->ustacks);
 	obs_runtime_free(&s->runtime);
 	obs_rt_snapshot_free(&s->rtsnap);
 	observe_bpf__destroy(s->skel);
 	child_pid = 0;
 	obs_target_cleanup(&s->target);
 	obs_snapshot_free(&s->snap);
+	if (s->folded && fclose(s->folded) && !err) {
+		fprintf(stderr, "observe: cannot write %s\n", env.folded);
+		err = -EIO;
+	}
 	if (s->out != stdout && fclose(s->out) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.output);
 		err = -EIO;

@@ -15,6 +15,7 @@
 #include "analysis/diagnose.h"
 #include "tiers/kernel.h"
 #include "tiers/runtime.h"
+#include "stacks/ustacks.h"
 
 struct obs_run {
 	/* the target and the run */
@@ -32,6 +33,7 @@ struct obs_run {
 	/* collected: the kernel tier, and a runtime tier if one attached */
 	const struct obs_snapshot *snap;
 	const struct obs_notables *notables;
+	const struct obs_ustacks *ustacks;	/* NULL: no user stacks copied */
 	const struct obs_rt_snapshot *rt;	/* NULL: no runtime tier */
 	const struct obs_rt_longest *longest;
 	const char *rt_binary;		/* where the probes were looked for */

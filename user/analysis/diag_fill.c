@@ -20,6 +20,7 @@
 #include "analysis/diag_fill.h"
 #include "common/hist.h"
 #include "common/syscalls.h"
+#include "stacks/callsite.h"
 
 /* The size relations the filling relies on: every class, name and slot of
  * a snapshot fits its diag_input field, and the JSON lists what the live
@@ -30,6 +31,7 @@ _Static_assert(OBS_MAX_SLOTS <= DIAG_HIST_SLOTS, "run-queue slots");
 _Static_assert(RT_PROBE_HIST_SLOTS == DIAG_HIST_SLOTS, "poll_hist slots");
 _Static_assert(OBS_TOP_FUTEX == DIAG_MAX_FUTEX, "futex addresses listed");
 _Static_assert(OBS_RT_LONGEST <= DIAG_MAX_POLLS, "longest polls");
+_Static_assert(OBS_CALLSITE_LEN <= DIAG_SITE_LEN, "call sites");
 
 static uint64_t sub(uint64_t cur, uint64_t prev)
 {
@@ -453,9 +455,11 @@ cleanup:
 
 /* ---- notable spans ------------------------------------------------------- */
 
-/* What notable_span reads: the run's spans and the threads' roles. */
+/* What notable_span reads: the run's spans, their stacks and the threads'
+ * roles. */
 struct span_src {
 	const struct obs_notables *nb;
+	const struct obs_ustacks *us;	/* NULL: none */
 	const struct obs_snapshot *snap;
 };
 
@@ -464,6 +468,8 @@ static bool notable_span(void *ctx, size_t i, struct diag_span *sp)
 {
 	const struct span_src *src = ctx;
 	const struct obs_event *ev = &src->nb->items[i].ev;
+	const struct obs_ustack_frames *uf =
+		src->us ? obs_ustacks_find(src->us, ev->ustack_copy) : NULL;
 	const struct obs_thread_view *t;
 
 	sp->tid = ev->tid;
@@ -473,6 +479,8 @@ static bool notable_span(void *ctx, size_t i, struct diag_span *sp)
 	snprintf(sp->syscall, DIAG_NAME_LEN, "%s",
 		 obs_sys_class_name(ev->sys_class));
 	sp->ns = ev->ns;
+	if (uf)		/* as the JSON's notable[].site */
+		obs_callsite(uf->frames, uf->nframes, sp->site, sizeof(sp->site));
 	t = find_thread(src->snap, ev->tgid, ev->tid);
 	return t && t->role == OBS_ROLE_WORKER;
 }
@@ -480,9 +488,9 @@ static bool notable_span(void *ctx, size_t i, struct diag_span *sp)
 /* The notable spans (longest first, up to 1024): which ones are kept is
  * diag_pick_spans's, shared with the JSON converter. */
 static void fill_spans(struct diag_input *in, const struct obs_notables *nb,
-		       const struct obs_snapshot *s)
+		       const struct obs_ustacks *us, const struct obs_snapshot *s)
 {
-	struct span_src src = { .nb = nb, .snap = s };
+	struct span_src src = { .nb = nb, .us = us, .snap = s };
 
 	diag_pick_spans(in, nb->n, notable_span, &src);
 }
@@ -608,7 +616,7 @@ int diag_fill_run(struct diag_input *in, const struct obs_run *run)
 		return err;
 	in->span_threshold_ns = run->threshold_ms * NSEC_PER_MSEC;
 	if (run->notables && run->threshold_ms)
-		fill_spans(in, run->notables, run->snap);
+		fill_spans(in, run->notables, run->ustacks, run->snap);
 	if (run->rt)
 		fill_runtime(in, run->rt, run->longest);
 	return 0;

@@ -160,7 +160,7 @@ static void read_futex(struct diag_futex *fx, json_t *o)
  * documents have no "pid": the tid alone then. */
 static bool json_span(void *ctx, size_t i, struct diag_span *s)
 {
-	json_t *root = ctx, *t;
+	json_t *root = ctx, *t, *v;
 	json_t *o = json_array_get(json_object_get(root, "notable"), i);
 	const char *kind = json_string_value(json_object_get(o, "kind"));
 	uint64_t pid = jint(o, "pid");
@@ -172,6 +172,9 @@ static bool json_span(void *ctx, size_t i, struct diag_span *s)
 		  !strcmp(kind, "cpu_run") ? DIAG_SPAN_CPU_RUN : DIAG_SPAN_OFF_CPU;
 	copy_name(s->syscall, json_object_get(o, "syscall"));
 	s->ns = jint(o, "ns");
+	v = json_object_get(o, "site");
+	if (json_is_string(v))
+		snprintf(s->site, sizeof(s->site), "%s", json_string_value(v));
 	json_array_foreach(json_object_get(root, "threads"), j, t) {
 		const char *role = json_string_value(json_object_get(t, "role"));
 

@@ -33,6 +33,7 @@
 #define DIAG_MAX_POLLS		16	/* longest polls (runtime tier) */
 #define DIAG_MAX_LOCKS		16	/* locks (runtime tier), most wait first */
 #define DIAG_HIST_SLOTS		32	/* log2 us slots, as observe's rq_hist */
+#define DIAG_SITE_LEN		192	/* a span's call site, NUL included */
 
 #define DIAG_MAX_EVIDENCE	8
 #define DIAG_MAX_NOTES		8
@@ -104,6 +105,8 @@ struct diag_span {
 	enum diag_span_kind kind;
 	char syscall[DIAG_NAME_LEN];	/* as diag_sys_ns.name */
 	uint64_t ns;
+	char site[DIAG_SITE_LEN];	/* call site (observe's notable[].site),
+					 * "" if unknown */
 };
 
 /* Runtime tier: one long poll and what the kernel saw during it. */
@@ -269,9 +272,9 @@ unsigned int diag_idle_queue(const struct diag_futex_use *u, size_t n);
 /*
  * For the fillers (analysis/diag_fill.c, analysis/diag_json.c): sets
  * in->spans from a run's n notable spans, in the same way for both.  The
- * spans that block a worker (off-CPU, neither a park nor a futex wait, on a
- * thread the filler says is a worker: the only ones the starvation rule
- * reads) go in first, then the others while there is room, each in the
+ * spans that starve a worker (off-CPU, neither a park nor a futex wait, or
+ * a CPU run, on a thread the filler says is a worker: the only ones the
+ * starvation rules read) go in first, then the others while there is room, each in the
  * order given (observe's: longest first), up to DIAG_MAX_SPANS; in->spans
  * ends up longest first.  span_at(ctx, i, s) fills span i into s (zeroed)
  * and returns whether its thread is a worker.

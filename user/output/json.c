@@ -12,6 +12,7 @@
 #include "common/syscalls.h"
 #include "output/json.h"
 #include "output/verdict.h"
+#include "stacks/callsite.h"
 
 #define JSON_VERSION 1
 
@@ -194,7 +195,41 @@ static json_t *futex_json(const struct obs_snapshot *s)
 	return arr;
 }
 
-static json_t *notable_json(const struct obs_notables *nb)
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* An unwound frame: what re-symbolizing elsewhere needs (build_id and
+ * offset), and what was resolved here. */
+static json_t *frame_json(const struct obs_frame *f)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"pc", jaddr(f->pc), "sym", jstr_or_null(f->sym),
+		"module", jstr_or_null(f->module),
+		"build_id", jstr_or_null(f->build_id),
+		"offset", jaddr(f->offset), "file", jstr_or_null(f->file),
+		"line", f->file ? json_integer(f->line) : json_null());
+}
+
+/* The DWARF-unwound stack of a span: frames[], site (stacks/callsite.h),
+ * and why the unwind stopped early, if it did. */
+static void add_unwound(json_t *item, const struct obs_ustack_frames *uf)
+{
+	char site[OBS_CALLSITE_LEN];
+	json_t *frames = json_array();
+
+	for (int j = 0; j < uf->nframes; j++)
+		json_array_append_new(frames, frame_json(&uf->frames[j]));
+	obs_callsite(uf->frames, uf->nframes, site, sizeof(site));
+	json_object_set_new(item, "frames", frames);
+	json_object_set_new(item, "site", json_string(site));
+	if (uf->why)
+		json_object_set_new(item, "unwind_stopped", json_string(uf->why));
+}
+
+static json_t *notable_json(const struct obs_notables *nb,
+			    const struct obs_ustacks *us)
 {
 	json_t *arr = json_array(), *stack, *item;
 	size_t i;
@@ -204,6 +239,8 @@ static json_t *notable_json(const struct obs_notables *nb)
 		return arr;
 	for (i = 0; i < nb->n; i++) {
 		const struct obs_notable *n = &nb->items[i];
+		const struct obs_ustack_frames *uf =
+			us ? obs_ustacks_find(us, n->ev.ustack_copy) : NULL;
 
 		stack = json_array();
 		for (j = 0; j < n->nframes; j++)
@@ -216,6 +253,8 @@ static json_t *notable_json(const struct obs_notables *nb)
 			"ustack", stack);
 		if (item && n->ev.uaddr)
 			json_object_set_new(item, "uaddr", jaddr(n->ev.uaddr));
+		if (item && uf && uf->nframes)
+			add_unwound(item, uf);
 		json_array_append_new(arr, item);
 	}
 	return arr;
@@ -431,11 +470,14 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 		"futex_full", jint(s->drops[OBS_DROP_FUTEX]),
 		"other_full", jint(s->drops[OBS_DROP_OTHER]),
 		"threads", threads, "roles", roles_json(s),
-		"futex", futex_json(s), "notable", notable_json(run->notables));
+		"futex", futex_json(s), "notable", notable_json(run->notables, run->ustacks));
 	if (!root)
 		return -ENOMEM;
-	json_object_set_new(root, "diagnostics", json_pack("{s:o}",
-			    "missed_wakeups", jint(s->missed_wakeups)));
+	json_object_set_new(root, "diagnostics", json_pack("{s:o,s:o,s:o}",
+			    "missed_wakeups", jint(s->missed_wakeups),
+			    "ustack_copies_lost", jint(s->ustack_lost),
+			    "notable_seen", jint(run->notables ?
+						 run->notables->seen : 0)));
 	json_object_set_new(root, "runtime", runtime_json(run));
 	err = verdict_json(root, run);
 	if (err)

@@ -13,6 +13,7 @@
 #include "common/syscalls.h"
 #include "output/report.h"
 #include "output/verdict.h"
+#include "stacks/callsite.h"
 
 #define REPORT_TOP_FUTEX 10
 #define REPORT_TOP_PAIRS 4
@@ -277,7 +278,8 @@ static void print_hist(FILE *f, const struct obs_run *run)
 static void print_notables(FILE *f, const struct obs_run *run)
 {
 	const struct obs_notables *nb = run->notables;
-	char b[32];
+	const struct obs_ustack_frames *uf;
+	char b[32], site[OBS_CALLSITE_LEN];
 	size_t i;
 
 	if (!nb || !run->threshold_ms)
@@ -294,10 +296,91 @@ static void print_notables(FILE *f, const struct obs_run *run)
 			obs_sys_class_name(n->ev.sys_class));
 		if (n->ev.uaddr)
 			fprintf(f, " 0x%llx", (unsigned long long)n->ev.uaddr);
-		if (n->nframes)
-			fprintf(f, "  ustack 0x%llx", (unsigned long long)n->ustack[0]);
+		uf = run->ustacks ? obs_ustacks_find(run->ustacks,
+						     n->ev.ustack_copy) : NULL;
+		if (uf && uf->nframes) {
+			obs_callsite(uf->frames, uf->nframes, site, sizeof(site));
+			fprintf(f, "  from %s", site);
+		} else if (n->nframes) {
+			fprintf(f, "  ustack 0x%llx",
+				(unsigned long long)n->ustack[0]);
+		}
 		fprintf(f, "\n");
 	}
+}
+
+/* Spans of one kind and role from one call site. */
+struct site_group {
+	char site[OBS_CALLSITE_LEN];
+	__u32 kind;
+	enum obs_role role;
+	unsigned int n;
+	uint64_t ns;
+};
+
+static int cmp_group_ns(const void *a, const void *b)
+{
+	const struct site_group *x = a, *y = b;
+
+	return (x->ns < y->ns) - (x->ns > y->ns);
+}
+
+/* The kept spans with a stack, grouped by (kind, role, call site); returns
+ * how many groups, most time first. */
+static size_t group_sites(const struct obs_run *run, struct site_group *g)
+{
+	const struct obs_notables *nb = run->notables;
+	size_t ng = 0, i, k;
+
+	for (i = 0; i < nb->n; i++) {
+		const struct obs_event *ev = &nb->items[i].ev;
+		const struct obs_ustack_frames *uf =
+			obs_ustacks_find(run->ustacks, ev->ustack_copy);
+		const struct obs_thread_view *t =
+			obs_snapshot_thread(run->snap, ev->tid);
+		struct site_group cur = {
+			.kind = ev->kind, .role = t ? t->role : OBS_ROLE_OTHER,
+		};
+
+		if (!uf || !uf->nframes || ev->kind == OBS_EV_RQ_DELAY)
+			continue;
+		obs_callsite(uf->frames, uf->nframes, cur.site, sizeof(cur.site));
+		for (k = 0; k < ng; k++)
+			if (g[k].kind == cur.kind && g[k].role == cur.role &&
+			    !strcmp(g[k].site, cur.site))
+				break;
+		if (k == ng)
+			g[ng++] = cur;
+		g[k].n++;
+		g[k].ns += ev->ns;
+	}
+	qsort(g, ng, sizeof(*g), cmp_group_ns);
+	return ng;
+}
+
+/* "call sites": the notable spans by where they were (stacks/callsite.h). */
+static void print_callsites(FILE *f, const struct obs_run *run)
+{
+	struct site_group *g;
+	char b[32];
+	size_t ng;
+
+	if (!run->notables || !run->ustacks || !run->notables->n)
+		return;
+	g = calloc(run->notables->n, sizeof(*g));
+	if (!g)
+		return;
+	ng = group_sites(run, g);
+	fprintf(f, "\ncall sites of the spans over %lu ms (DWARF-unwound user "
+		"stacks, most time first):\n", run->threshold_ms);
+	if (!ng)
+		fprintf(f, "    (no span with a user stack)\n");
+	for (size_t k = 0; k < ng && k < REPORT_TOP_NOTABLE; k++)
+		fprintf(f, "  %5u %-8s %9s  on %-8s from %s\n", g[k].n,
+			g[k].kind == OBS_EV_CPU_RUN ? "cpu-run" : "off-CPU",
+			obs_fmt_ns(b, sizeof(b), g[k].ns),
+			obs_role_name(g[k].role), g[k].site);
+	free(g);
 }
 
 /* ---- runtime tier ---------------------------------------------------------- */
@@ -557,6 +640,7 @@ void obs_report_print(FILE *f, const struct obs_run *run)
 	print_hist(f, run);
 	print_futexes(f, run);
 	print_notables(f, run);
+	print_callsites(f, run);
 	fflush(f);
 }
 

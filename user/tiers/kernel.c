@@ -76,6 +76,10 @@ void obs_kernel_configure(struct observe_bpf *skel,
 	obs_sys_class_table((uint8_t *)skel->rodata->sys_class,
 			    OBS_SYSCALL_NRS);
 	skel->rodata->regs_sys = regs;
+	/* the copy reads the saved user registers as regs_sys does */
+	skel->rodata->ustack_on = regs && cfg->ustacks && cfg->threshold_ms;
+	bpf_program__set_autoload(skel->progs.obs_cpu_sample,
+				  skel->rodata->ustack_on);
 
 	/*
 	 * tp_btf where the kernel has it, else the raw_tp twin (same code);
@@ -92,6 +96,11 @@ void obs_kernel_configure(struct observe_bpf *skel,
 		fprintf(stderr, "observe: syscalls from %s\n",
 			regs ? "saved user registers" : "sys_enter");
 	}
+}
+
+bool obs_kernel_ustacks(const struct observe_bpf *skel)
+{
+	return skel->rodata->ustack_on;
 }
 
 int obs_kernel_attach(struct observe_bpf *skel, pid_t tgid,
@@ -356,6 +365,8 @@ static int read_drops(struct obs_snapshot *s, int fd)
 			s->drops[k] = sum;
 		else if (k == OBS_DIAG_MISSED_WAKEUP)
 			s->missed_wakeups = sum;
+		else if (k == OBS_DIAG_USTACK_LOST)
+			s->ustack_lost = sum;
 	}
 	return err;
 }

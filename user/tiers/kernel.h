@@ -88,6 +88,7 @@ struct obs_snapshot {
 	size_t npairs;
 	uint64_t drops[OBS_DROP__COUNT];
 	uint64_t missed_wakeups;		/* diagnostics, not a drop */
+	uint64_t ustack_lost;			/* stack copies lost, ditto */
 	struct obs_role_sum roles[OBS_ROLE__COUNT];
 };
 
@@ -100,7 +101,11 @@ struct obs_kernel_cfg {
 	bool follow_children;		/* launch mode: its descendants too */
 	unsigned long threshold_ms;	/* notable spans; 0: none */
 	bool verbose;			/* say which syscall programs load */
+	bool ustacks;			/* copy notable spans' user stacks */
 };
+
+/* After configure: are user stacks copied (x86_64, a threshold, asked)? */
+bool obs_kernel_ustacks(const struct observe_bpf *skel);
 
 /* Before load: the settings (rodata) and which syscall programs load. */
 void obs_kernel_configure(struct observe_bpf *skel,
