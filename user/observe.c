@@ -237,6 +237,17 @@ static int load_bpf(struct session *s)
 	return err;
 }
 
+/* A full table of stacks keeps those of the spans kept so far. */
+static bool span_wants_stack(void *ctx, uint64_t id)
+{
+	const struct obs_notables *nb = ctx;
+
+	for (size_t i = 0; i < nb->n; i++)
+		if (nb->items[i].ev.ustack_copy == id)
+			return true;
+	return false;
+}
+
 /*
  * The user stacks of notable spans: their ring buffer, and the CPU sampler
  * that copies the stacks of long CPU runs (at half the threshold, so that
@@ -248,6 +259,8 @@ static int attach_ustacks(struct session *s)
 	int err = obs_ustacks_init(&s->ustacks,
 				   s->target.launched ? 0 : s->target.pid);
 
+	s->ustacks.wanted = span_wants_stack;
+	s->ustacks.wanted_ctx = &s->notables;
 	if (!err)
 		err = ring_buffer__add(s->rb, bpf_map__fd(s->skel->maps.ustacks),
 				       obs_ustacks_add, &s->ustacks);

@@ -728,8 +728,10 @@ static void top_site_evidence(const struct diag_ctx *cx, struct diag_finding *f,
 			best_n = n;
 		}
 	}
+	/* in->spans holds at most DIAG_MAX_SPANS: a full array is a floor */
 	if (best)
-		evidence(f, "%u %s%s (%s) on workers from %s", best_n, what,
+		evidence(f, "%s%u %s%s (%s) on workers from %s",
+			 in->nspans == DIAG_MAX_SPANS ? "at least " : "", best_n, what,
 			 best_n > 1 ? "s" : "", obs_fmt_ns(a, sizeof(a), best_ns),
 			 best->site);
 }

@@ -473,9 +473,11 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 		"futex", futex_json(s), "notable", notable_json(run->notables, run->ustacks));
 	if (!root)
 		return -ENOMEM;
-	json_object_set_new(root, "diagnostics", json_pack("{s:o,s:o,s:o}",
+	json_object_set_new(root, "diagnostics", json_pack("{s:o,s:o,s:o,s:o}",
 			    "missed_wakeups", jint(s->missed_wakeups),
 			    "ustack_copies_lost", jint(s->ustack_lost),
+			    "ustacks_not_kept", jint(run->ustacks ?
+						     run->ustacks->dropped : 0),
 			    "notable_seen", jint(run->notables ?
 						 run->notables->seen : 0)));
 	json_object_set_new(root, "runtime", runtime_json(run));

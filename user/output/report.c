@@ -373,6 +373,12 @@ static void print_callsites(FILE *f, const struct obs_run *run)
 	ng = group_sites(run, g);
 	fprintf(f, "\ncall sites of the spans over %lu ms (DWARF-unwound user "
 		"stacks, most time first):\n", run->threshold_ms);
+	if (run->snap->ustack_lost || run->ustacks->dropped)
+		fprintf(f, "    (stacks lost: %llu copies the ring buffer had no "
+			"room for, %llu not kept past %d)\n",
+			(unsigned long long)run->snap->ustack_lost,
+			(unsigned long long)run->ustacks->dropped,
+			OBS_USTACKS_MAX);
 	if (!ng)
 		fprintf(f, "    (no span with a user stack)\n");
 	for (size_t k = 0; k < ng && k < REPORT_TOP_NOTABLE; k++)

@@ -25,6 +25,25 @@ int obs_ustacks_init(struct obs_ustacks *us, pid_t tgid)
 	return 0;
 }
 
+/* Keeps the wanted stacks only, in their order. */
+static void make_room(struct obs_ustacks *us)
+{
+	size_t keep = 0;
+
+	if (!us->wanted)
+		return;
+	for (size_t i = 0; i < us->n; i++) {
+		if (!us->wanted(us->wanted_ctx, us->items[i].id)) {
+			us->dropped++;
+			continue;
+		}
+		if (keep != i)
+			us->items[keep] = us->items[i];
+		keep++;
+	}
+	us->n = keep;
+}
+
 int obs_ustacks_add(void *ctx, void *data, size_t len)
 {
 	struct obs_ustacks *us = ctx;
@@ -36,8 +55,10 @@ int obs_ustacks_add(void *ctx, void *data, size_t len)
 		us->bad++;
 		return 0;
 	}
+	if (us->n == OBS_USTACKS_MAX)
+		make_room(us);
 	if (us->n == OBS_USTACKS_MAX) {
-		us->over++;
+		us->dropped++;
 		return 0;
 	}
 	f = &us->items[us->n++];

@@ -31,11 +31,19 @@ struct obs_ustack_frames {
 	const char *why;		/* why the unwind stopped early, or NULL */
 };
 
+/* Which copies are still wanted (the spans kept so far), when the table
+ * is full: the others make room. */
+typedef bool obs_ustacks_wanted_fn(void *ctx, uint64_t id);
+
 struct obs_ustacks {
 	struct obs_unwind *unwind;
 	struct obs_ustack_frames *items;	/* in arrival order */
 	size_t n;
-	uint64_t over;			/* arrived past OBS_USTACKS_MAX */
+	obs_ustacks_wanted_fn *wanted;	/* NULL: a full table keeps all */
+	void *wanted_ctx;
+	uint64_t dropped;		/* not kept: the table full of wanted
+					 * ones, or unwanted when it filled up
+					 * (a copy whose span came later) */
 	uint64_t bad;			/* records too short to be one */
 };
 
@@ -47,7 +55,8 @@ struct obs_ustacks {
 int obs_ustacks_init(struct obs_ustacks *us, pid_t tgid);
 
 /* A ring buffer record (struct obs_ustack); always 0, so that polling
- * goes on: a stack that cannot be kept is counted instead. */
+ * goes on: a stack that cannot be kept is counted instead.  A full table
+ * first drops the stacks no longer wanted. */
 int obs_ustacks_add(void *us, void *data, size_t len);
 
 /* The stack of copy id, NULL if none arrived (or id is 0). */
