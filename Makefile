@@ -42,7 +42,7 @@ endif
 # Keep objects and skeletons made by chained rules: make would delete them
 # as intermediates and rebuild everything next time.
 .SECONDARY:
-.PHONY: all check check-unit check-integ demo sanitize tsan bench-rt \
+.PHONY: all check check-unit check-integ stability demo sanitize tsan bench-rt \
 	bench-observer vmlinux clean deps
 
 all:
@@ -172,6 +172,14 @@ PROVE := BUILD=$(BUILD) prove --exec 'timeout -k 10 600' --timer
 
 check: all
 	$(Q)$(PROVE) $(UNIT_TESTS) $(INTEG_TESTS)
+
+# The kernel tier's verdicts on runtimes without probes, at the issues'
+# bars (10 of 10 convoys, 5 of 5 everything else), and observe_verdict.t
+# five times in a row: ~5 min, root.  `make check` runs fewer of each.
+stability: all
+	$(Q)REPEAT=5 CONVOY_RUNS=10 $(PROVE) tests/integ/observe_roles.t \
+		tests/integ/observe_node.t
+	$(Q)for i in 1 2 3 4 5; do $(PROVE) tests/integ/observe_verdict.t || exit 1; done
 
 check-unit: $(UNIT_TESTS)
 	$(Q)$(PROVE) $(UNIT_TESTS)

@@ -565,16 +565,6 @@ int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
 	return 0;
 }
 
-/* The current thread's saved user registers (x86_64; NULL elsewhere). */
-static __always_inline struct pt_regs *current_uregs(void)
-{
-#if defined(__TARGET_ARCH_x86)
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-#else
-	return NULL;
-#endif
-}
-
 /* ---- syscalls: which one each followed thread is in ---------------------- */
 
 /*
@@ -656,8 +646,7 @@ static __always_inline void on_sys_exit(void *ctx)
 		/* current is the thread: the user stack it blocked with */
 		id = bpf_get_stackid(ctx, &stacks,
 				     BPF_F_USER_STACK | BPF_F_REUSE_STACKID);
-		copy = ustack_copy(current_uregs(), tid, pid_tgid >> 32,
-				   OBS_USTACK_SYSCALL);
+		copy = ustack_copy(tid, pid_tgid >> 32, OBS_USTACK_SYSCALL);
 		flush_pending(t, id >= 0 ? id : -1, copy);
 	}
 	t->sys_nr1 = 0;
@@ -718,8 +707,7 @@ int obs_cpu_sample(void *ctx)
 	cpu = t->on_cpu_ns + (now > t->ts_in ? now - t->ts_in : 0);
 	if (cpu < t->run_base + threshold_ns)
 		return 0;
-	t->run_copy = ustack_copy(current_uregs(), tid, task->tgid,
-				  OBS_USTACK_CPU_RUN);
+	t->run_copy = ustack_copy(tid, task->tgid, OBS_USTACK_CPU_RUN);
 	return 0;
 }
 

@@ -7,8 +7,9 @@
  *
  * Invariants:
  *  1. Only for spans already known to be notable, in the thread's own
- *     context (its syscall return, or a CPU-clock sample while it runs):
- *     the switch path never copies.
+ *     context (its syscall return, or a CPU-clock sample while it runs),
+ *     from the registers its kernel entry saved: the switch path never
+ *     copies.
  *  2. The copy goes from rsp up, page by page, and stops at the first page
  *     it cannot read (the top of the stack, or a page not present): len
  *     says how much is valid.  No copy is bigger than OBS_USTACK_BYTES.
@@ -76,16 +77,22 @@ static __always_inline __u32 ustack_copy_bytes(struct obs_ustack *u, __u64 sp)
 }
 
 /*
- * Copies the user state in regs (the thread's own saved user registers)
- * into the ustacks ring buffer; returns the copy's id, 0 if none.
+ * Copies the current thread's user state (its saved user registers, and
+ * its stack) into the ustacks ring buffer; returns the copy's id, 0 if
+ * none.  bpf_task_pt_regs (5.15+) is called only once ustack_on is known
+ * true: the loader sets it where the helper exists, and the verifier
+ * drops the call elsewhere.
  */
-static __always_inline __u64 ustack_copy(struct pt_regs *regs, __u32 tid,
-					 __u32 tgid, __u32 kind)
+static __always_inline __u64 ustack_copy(__u32 tid, __u32 tgid, __u32 kind)
 {
+	struct pt_regs *regs;
 	struct obs_ustack *u;
 	__u64 id;
 
-	if (!ustack_on || !regs)
+	if (!ustack_on)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
 		return 0;
 	u = bpf_ringbuf_reserve(&ustacks, sizeof(*u), 0);
 	if (!u) {
@@ -103,8 +110,7 @@ static __always_inline __u64 ustack_copy(struct pt_regs *regs, __u32 tid,
 	return id;
 }
 #else
-static __always_inline __u64 ustack_copy(struct pt_regs *regs, __u32 tid,
-					 __u32 tgid, __u32 kind)
+static __always_inline __u64 ustack_copy(__u32 tid, __u32 tgid, __u32 kind)
 {
 	return 0;	/* the unwinder knows x86_64's registers only */
 }

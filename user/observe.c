@@ -153,7 +153,21 @@ static int read_tiers(struct session *s, struct obs_snapshot *ks,
 
 /* ---- stages -------------------------------------------------------------- */
 
-/* Root and BTF, libbpf's messages, the signals, the output file. */
+/* An output file, opened before anything is attached: a bad path is one
+ * line and nothing to undo. */
+static int open_output(const char *path, FILE **f)
+{
+	int err;
+
+	*f = fopen(path, "we");
+	if (*f)
+		return 0;
+	err = -errno;
+	fprintf(stderr, "observe: cannot open %s: %s\n", path, strerror(-err));
+	return err;
+}
+
+/* Root and BTF, libbpf's messages, the signals, the output files. */
 static int prepare(struct session *s)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
@@ -175,24 +189,10 @@ static int prepare(struct session *s)
 		fprintf(stderr, "observe: sigaction: %s\n", strerror(-err));
 		return err;
 	}
-	if (env.output) {
-		s->out = fopen(env.output, "we");
-		if (!s->out) {
-			err = -errno;
-			fprintf(stderr, "observe: cannot open %s: %s\n",
-				env.output, strerror(-err));
-			return err;
-		}
-	}
-	if (env.folded) {
-		s->folded = fopen(env.folded, "we");
-		if (!s->folded) {
-			err = -errno;
-			fprintf(stderr, "observe: cannot open %s: %s\n",
-				env.folded, strerror(-err));
-			return err;
-		}
-	}
+	if (env.output && (err = open_output(env.output, &s->out)))
+		return err;
+	if (env.folded && (err = open_output(env.folded, &s->folded)))
+		return err;
 	/* -i lines never go into the JSON document: it must parse alone */
 	s->ivl_out = env.json ? stderr : s->out;
 	return 0;
@@ -606,7 +606,7 @@ static int cleanup(struct session *s, int err, int exit_code)
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
 		err = -EIO;
 	}
-	if (s->out != stdout && fclose(s->out) && !err) {
+	if (s->out && s->out != stdout && fclose(s->out) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.output);
 		err = -EIO;
 	}

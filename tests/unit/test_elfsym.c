@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <gelf.h>
 #include "../tap.h"
+#include "scratch.h"
 #include "common/elfsym.h"
 
 #define RAW_POLL "tokio::runtime::task::raw::poll"
@@ -51,23 +52,6 @@ static char *tokio_binary(void)
 	if (access(path, R_OK))
 		SKIP("%s not built (make tokio-demos)", path);
 	return path;
-}
-
-/* A fresh directory for this test's files. */
-static char *scratch_dir(void)
-{
-	static char dir[] = "/tmp/test_elfsym.XXXXXX";
-
-	ASSERT_NOT_NULL(mkdtemp(dir));
-	return dir;
-}
-
-static void scratch_rm(const char *dir)
-{
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ASSERT_EQ(system(cmd), 0);
 }
 
 /* A TAP comment, flushed: a failing test ends with _exit. */

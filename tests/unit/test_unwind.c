@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include "../tap.h"
+#include "scratch.h"
 #include "common/elfsym.h"
 #include "stacks/unwind.h"
 
@@ -477,22 +478,6 @@ static void call_through(const char *dir, const char *name, char *path)
 	ASSERT_EQ(lib_caller(entry), (3 + 1) * 2 * 3 + 1 + 1);
 }
 
-static char *scratch(void)
-{
-	static char dir[] = "/tmp/test_unwind.XXXXXX";
-
-	ASSERT_NOT_NULL(mkdtemp(dir));
-	return dir;
-}
-
-static void scratch_rm(const char *dir)
-{
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ASSERT_EQ(system(cmd), 0);
-}
-
 static int range_cb(const struct obs_elfsym_match *m, void *ctx)
 {
 	uint64_t *r = ctx;
@@ -518,7 +503,7 @@ static void hidden_range(const char *path, uint64_t *start, uint64_t *end)
 
 TEST(stripped_library)
 {
-	char *dir = scratch(), path[PATH_MAX], twin[PATH_MAX];
+	char *dir = scratch_dir(), path[PATH_MAX], twin[PATH_MAX];
 	struct obs_frame fr[FRAMES];
 	struct obs_unwind *u;
 	uint64_t lo, hi;
@@ -553,7 +538,7 @@ TEST(stripped_library)
 
 TEST(library_without_cfi)
 {
-	char *dir = scratch(), path[PATH_MAX], want[PATH_MAX + 32];
+	char *dir = scratch_dir(), path[PATH_MAX], want[PATH_MAX + 32];
 	struct obs_frame fr[FRAMES];
 	struct obs_unwind *u;
 	const char *why;
@@ -585,7 +570,7 @@ TEST(library_loaded_later)
 		.tv_sec = (OBS_UNWIND_RENOTE_MS + 100) / 1000,
 		.tv_nsec = (OBS_UNWIND_RENOTE_MS + 100) % 1000 * 1000000L,
 	};
-	char *dir = scratch(), path[PATH_MAX];
+	char *dir = scratch_dir(), path[PATH_MAX];
 	struct obs_frame fr[FRAMES];
 	struct obs_unwind *u;
 	const char *why;

@@ -52,7 +52,7 @@ int obs_ustacks_add(void *ctx, void *data, size_t len)
 	struct obs_ustack_frames *f;
 
 	if (len < sizeof(*rec) || rec->len > OBS_USTACK_BYTES) {
-		us->bad++;
+		us->dropped++;
 		return 0;
 	}
 	if (us->n == OBS_USTACKS_MAX)

@@ -42,9 +42,9 @@ struct obs_ustacks {
 	obs_ustacks_wanted_fn *wanted;	/* NULL: a full table keeps all */
 	void *wanted_ctx;
 	uint64_t dropped;		/* not kept: the table full of wanted
-					 * ones, or unwanted when it filled up
-					 * (a copy whose span came later) */
-	uint64_t bad;			/* records too short to be one */
+					 * ones, unwanted when it filled up (a
+					 * copy whose span came later), or a
+					 * record too short to be one */
 };
 
 /*
