@@ -90,6 +90,15 @@ static int tap__ntests;
 				 tap__b ? tap__b : "(null)");               \
 	} while (0)
 
+/* A TAP comment, flushed: a failing test ends with _exit. */
+#define NOTE(...)                                                           \
+	do {                                                                \
+		printf("# ");                                               \
+		printf(__VA_ARGS__);                                        \
+		printf("\n");                                               \
+		fflush(stdout);                                             \
+	} while (0)
+
 #define SKIP(...)                                                           \
 	do {                                                                \
 		printf("# skip: ");                                         \

@@ -54,19 +54,6 @@ static char *tokio_binary(void)
 	return path;
 }
 
-/* A TAP comment, flushed: a failing test ends with _exit. */
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("# ");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-}
-
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -242,7 +229,7 @@ TEST(tokio_raw_poll_instances)
 	ASSERT_EQ(obs_elfsym_open(path, &es), 0);
 	ASSERT(!obs_elfsym_stripped(es));
 	n = obs_elfsym_find(es, pats, 1, collect, &h);
-	note("%s: %d instances of %s (nm -C: %zu)", path, n, RAW_POLL,
+	NOTE("%s: %d instances of %s (nm -C: %zu)", path, n, RAW_POLL,
 	     expect);
 	ASSERT_GT(expect, 1);
 	ASSERT_EQ(n, expect);
@@ -281,13 +268,13 @@ TEST(tokio_named_functions)
 	ASSERT_GT(obs_elfsym_find(es, pats, npat, collect, &h), 0);
 	t1 = now_ms();
 	for (p = 0; p < npat; p++) {
-		note("%zu x %s", hits_of(&h, p), pats[p]);
+		NOTE("%zu x %s", hits_of(&h, p), pats[p]);
 		ASSERT_GE(hits_of(&h, p), 1);
 		ASSERT_EQ(hits_of(&h, p), nm_count(path, pats[p]));
 	}
 	check_offsets(path, &h);
 	obs_elfsym_stats(es, &st);
-	note("open + find of %u patterns: %.1f ms; %zu functions, "
+	NOTE("open + find of %u patterns: %.1f ms; %zu functions, "
 	     "%zu demangled", npat, t1 - t0, st.nfuncs, st.ndemangled);
 	/* the crate filter: only names containing "tokio" were demangled */
 	ASSERT_LT(st.ndemangled, st.nfuncs);
@@ -362,7 +349,7 @@ TEST(library_export_offset)
 	ASSERT_EQ(obs_elfsym_open(path, &es), 0);
 	stripped = obs_elfsym_stripped(es);
 	obs_elfsym_close(es);
-	note("%s: %s", path, stripped ? "stripped, .dynsym" : ".symtab");
+	NOTE("%s: %s", path, stripped ? "stripped, .dynsym" : ".symtab");
 	check_running(path, "elf_begin", (const void *)elf_begin, stripped);
 }
 
@@ -508,14 +495,14 @@ TEST(synthetic_table)
 	t0 = now_ms();
 	if (!make_huge(dir, nsyms))
 		SKIP("cannot assemble and link with gcc");
-	note("generated %ld functions in %.0f ms", nsyms, now_ms() - t0);
+	NOTE("generated %ld functions in %.0f ms", nsyms, now_ms() - t0);
 	snprintf(path, sizeof(path), "%s/huge", dir);
 	t0 = now_ms();
 	ASSERT_EQ(obs_elfsym_open(path, &es), 0);
 	t_open = now_ms() - t0;
 	t_find = find_ms(es, pats, 3, &h, &n);
 	obs_elfsym_stats(es, &st);
-	note("%zu functions: open %.1f ms, find (3 tokio patterns) %.1f ms, "
+	NOTE("%zu functions: open %.1f ms, find (3 tokio patterns) %.1f ms, "
 	     "%zu demangled", st.nfuncs, t_open, t_find, st.ndemangled);
 	ASSERT_EQ(n, h.n);
 	ASSERT_EQ(hits_of(&h, 0), NPOLL + NPOLL_V0);	/* aliases: once */
@@ -533,7 +520,7 @@ TEST(synthetic_table)
 
 	t_all = find_ms(es, unfiltered, 3, &all, &nall);
 	obs_elfsym_stats(es, &st);
-	note("no crate filter: find %.1f ms, %zu demangled in all",
+	NOTE("no crate filter: find %.1f ms, %zu demangled in all",
 	     t_all, st.ndemangled);
 	ASSERT_EQ(hits_of(&all, 0), NPOLL + NPOLL_V0);
 	ASSERT_EQ(hits_of(&all, 1), 1);	/* C++: "std::" is "St" */
@@ -614,7 +601,7 @@ TEST(truncated_elf)
 	snprintf(path, sizeof(path), "%s/truncated", dir);
 	for (i = 0; i < 4; i++) {
 		copy_file("/proc/self/exe", path, sizes[i]);
-		note("%lld bytes of %lld", (long long)sizes[i],
+		NOTE("%lld bytes of %lld", (long long)sizes[i],
 		     (long long)st.st_size);
 		ASSERT_EQ(open_err(path), -ENOEXEC);
 	}
@@ -665,7 +652,7 @@ TEST(headers_outside_the_file)
 	snprintf(path, sizeof(path), "%s/patched", dir);
 	for (what = PATCH_SHOFF; what <= PATCH_STRTAB; what++) {
 		write_patched(path, what);
-		note("patch %d", what);
+		NOTE("patch %d", what);
 		ASSERT_EQ(open_err(path), -ENOEXEC);
 	}
 	scratch_rm(dir);
@@ -686,7 +673,7 @@ TEST(maps_of_self)
 	ASSERT_EQ(obs_elfsym_maps(getpid(), &maps, &n), 0);
 	ASSERT_GE(n, 2);	/* the test and libc at least */
 	for (i = 0; i < n; i++) {
-		note("%s%s%s", maps[i].path,
+		NOTE("%s%s%s", maps[i].path,
 		     maps[i].readable ? "" : " (unreadable)",
 		     maps[i].deleted ? " (deleted)" : "");
 		ASSERT_EQ(maps[i].path[0], '/');

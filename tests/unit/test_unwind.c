@@ -77,18 +77,6 @@ static int line_inner, line_middle, line_outer, line_walk, line_vdso;
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("# ");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-}
-
 /*
  * The top of the main thread's stack: the sp that the program started
  * with (ld.so's __libc_stack_end).  Every frame lies below it; /proc's
@@ -137,12 +125,12 @@ static const char *base(const char *path)
 static void print_frames(const struct obs_frame *fr, int n, const char *why)
 {
 	for (int i = 0; i < n; i++)
-		note("  %2d %#" PRIx64 " %s+%#" PRIx64 " %s:%d  %s+%#" PRIx64
+		NOTE("  %2d %#" PRIx64 " %s+%#" PRIx64 " %s:%d  %s+%#" PRIx64
 		     "%s", i, fr[i].pc, fr[i].sym ? fr[i].sym : "?",
 		     fr[i].sym_off, fr[i].file ? base(fr[i].file) : "-",
 		     fr[i].line, fr[i].module ? base(fr[i].module) : "-",
 		     fr[i].offset, fr[i].build_id ? "" : " (no build id)");
-	note("  why: %s", why ? why : "(none: outermost frame reached)");
+	NOTE("  why: %s", why ? why : "(none: outermost frame reached)");
 }
 
 /* The index of the first frame from `from` on named name, -1 if none. */
@@ -296,7 +284,7 @@ TEST(own_chain)
 	const char *why;
 	int n;
 
-	note("stack copy: %zu bytes%s", sample.stack_len,
+	NOTE("stack copy: %zu bytes%s", sample.stack_len,
 	     reached_top ? " (the whole stack)" : "");
 	n = unwind(u, fr, &why);
 	check_own_chain(fr, n, why);
@@ -337,7 +325,7 @@ TEST(no_descriptors_kept)
 			j++;
 		nmod += fr[i].module && j == i;
 	}
-	note("%d descriptors after a sample of %d modules",
+	NOTE("%d descriptors after a sample of %d modules",
 	     count_fds() - before, nmod);
 	ASSERT_LE(count_fds() - before, nmod);
 	obs_unwind_free(u);
@@ -852,7 +840,7 @@ static int env_int(const char *name, int dflt)
 static uint64_t report(const char *what, uint64_t *t, int n)
 {
 	qsort(t, (size_t)n, sizeof(*t), cmp_u64);
-	note("%s: %d samples, min %.1f us, median %.1f us, max %.1f us", what,
+	NOTE("%s: %d samples, min %.1f us, median %.1f us, max %.1f us", what,
 	     n, t[0] / 1e3, t[n / 2] / 1e3, t[n - 1] / 1e3);
 	return t[n / 2];
 }
@@ -900,7 +888,7 @@ TEST(cost)
 	const char *why;
 	int n = obs_unwind_sample(u, &sample, fr, FRAMES, &why);
 
-	note("%d frames a sample", n);
+	NOTE("%d frames a sample", n);
 	for (int i = 0; i < nwarm; i++) {
 		t0 = now_ns();
 		ASSERT_EQ(obs_unwind_sample(u, &sample, fr, FRAMES, &why), n);
@@ -979,7 +967,7 @@ TEST(cost_new_process)
 	}
 	report("new process, modules known: note_process + first sample", t,
 	       NKIDS);
-	note("memory (RssAnon): %ld kB more for %d processes",
+	NOTE("memory (RssAnon): %ld kB more for %d processes",
 	     anon_kb() - anon, NKIDS);
 	obs_unwind_free(u);
 }
