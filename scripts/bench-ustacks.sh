@@ -43,7 +43,7 @@ bpf_ns() {
 			.name == "obs_sched_wakeup") | .run_time_ns // 0] | add // 0'
 }
 
-# one MODE: prints "cpu_ns bpf_ns spans lost"
+# one FLAG: prints "observe_cpu_ns bpf_ns_window spans copies_lost spans_with_frames"
 one() {
 	local flag=$1 calls=$((SECS * 1000 / 2 + 500)) tpid opid b0 b1 cpu spans
 	"$TARGET" -n "$calls" -m 2 >"$TMP/target.out" &

@@ -42,9 +42,9 @@ case "$line" in
 *) ok 0 "sleep: the verdict names the blocking call site"; diag "got: $line" ;;
 esac
 is "$(j sleep '[.notable[] | select(.kind == "off_cpu" and .syscall == "clock_nanosleep")] |
-	map(.frames | map(.sym) | index("worker_main") != null) | all')" true \
+	map(.frames | map(.sym) | index("worker_main") != null) | (length > 0 and all)')" true \
 	"sleep: every clock_nanosleep span unwinds down to the rt worker loop"
-is "$(j sleep '[.notable[] | select(.frames) | .frames[0] | has("sym","module","build_id","offset","file","line")] | all')" true \
+is "$(j sleep '[.notable[] | select(.frames) | .frames[0] | has("sym","module","build_id","offset","file","line")] | (length > 0 and all)')" true \
 	"sleep: frames carry sym, module, build_id, offset, file, line"
 is "$(j sleep '.diagnostics.ustack_copies_lost')" 0 "sleep: no stack copy lost"
 
@@ -91,7 +91,7 @@ case "$(site_line stripped)" in
 *"demo_stripped+0x"*"clock_nanosleep"*) ok 1 "stripped: the call site shows module+offset" ;;
 *) ok 0 "stripped: the call site shows module+offset"; diag "got: $(site_line stripped)" ;;
 esac
-is "$(j stripped '[.notable[] | select(.syscall == "clock_nanosleep") | .frames | map(.sym) | index("start_thread") != null] | all')" true \
+is "$(j stripped '[.notable[] | select(.syscall == "clock_nanosleep") | .frames | map(.sym) | index("start_thread") != null] | (length > 0 and all)')" true \
 	"stripped: the unwind still goes through (CFI stays in a stripped binary)"
 
 # ---- Tokio ---------------------------------------------------------------------
@@ -104,7 +104,7 @@ if [ -x "$TOKIO/tokio_starvation" ]; then
 	*) ok 0 "tokio sleep: the task's sleep call site"; diag "got: $line" ;;
 	esac
 	is "$(j tk_sleep '[.notable[] | select(.syscall == "clock_nanosleep" and .tid != .pid) |
-		.frames | map(.sym) | index("tokio::runtime::scheduler::multi_thread::worker::run") != null] | all')" true \
+		.frames | map(.sym) | index("tokio::runtime::scheduler::multi_thread::worker::run") != null] | (length > 0 and all)')" true \
 		"tokio sleep: worker spans unwind through Tokio's worker loop"
 	grep -q '^worker/tokio-runtime-w;\[off-cpu\];.*worker::run;.*tokio_demos::work::sleep;std::thread::sleep;' \
 		"$TMPDIR_T/tk_sleep.folded"

@@ -131,16 +131,17 @@ static void thread_delta(struct diag_thread *t, const struct obs_thread *k,
 	t->futex_wait_ns = sub(k->futex_wait_ns, p->futex_wait_ns);
 	t->cpu_runs_long = sub(k->cpu_runs_long, p->cpu_runs_long);
 	t->cpu_run_long_ns = sub(k->cpu_run_long_ns, p->cpu_run_long_ns);
-	/* an interval's longest run is at most the run's, and within the top
-	 * slot of its own runs */
-	for (i = 0; i < OBS_MAX_SLOTS; i++)
-		hist[i] = sub(k->cpu_run_hist[i], p->cpu_run_hist[i]);
+	/* an interval's longest run: the top slot of its own runs, capped by
+	 * the run's longest; a run still going is in no slot yet, so then
+	 * the run's longest is the bound */
 	t->cpu_run_max_ns = k->cpu_run_max_ns;
 	if (p != &zero) {
-		uint64_t top = obs_hist_percentile(hist, OBS_MAX_SLOTS, 100);
-
-		if (top < t->cpu_run_max_ns && !t->cpu_run_long_ns)
-			t->cpu_run_max_ns = top;
+		for (i = 0; i < OBS_MAX_SLOTS; i++)
+			hist[i] = sub(k->cpu_run_hist[i], p->cpu_run_hist[i]);
+		t->cpu_run_max_ns = obs_hist_percentile_max(hist, OBS_MAX_SLOTS,
+							    100, k->cpu_run_max_ns);
+		if (t->cpu_run_long_ns && t->cpu_run_max_ns < OBS_CPU_RUN_LONG_NS)
+			t->cpu_run_max_ns = k->cpu_run_max_ns;
 	}
 }
 
@@ -480,7 +481,7 @@ static bool notable_span(void *ctx, size_t i, struct diag_span *sp)
 		 obs_sys_class_name(ev->sys_class));
 	sp->ns = ev->ns;
 	if (uf)		/* as the JSON's notable[].site */
-		obs_callsite(uf->frames, uf->nframes, sp->site, sizeof(sp->site));
+		snprintf(sp->site, sizeof(sp->site), "%s", uf->site);
 	t = find_thread(src->snap, ev->tgid, ev->tid);
 	return t && t->role == OBS_ROLE_WORKER;
 }

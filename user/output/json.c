@@ -12,7 +12,6 @@
 #include "common/syscalls.h"
 #include "output/json.h"
 #include "output/verdict.h"
-#include "stacks/callsite.h"
 
 #define JSON_VERSION 1
 
@@ -216,14 +215,12 @@ static json_t *frame_json(const struct obs_frame *f)
  * and why the unwind stopped early, if it did. */
 static void add_unwound(json_t *item, const struct obs_ustack_frames *uf)
 {
-	char site[OBS_CALLSITE_LEN];
 	json_t *frames = json_array();
 
 	for (int j = 0; j < uf->nframes; j++)
 		json_array_append_new(frames, frame_json(&uf->frames[j]));
-	obs_callsite(uf->frames, uf->nframes, site, sizeof(site));
 	json_object_set_new(item, "frames", frames);
-	json_object_set_new(item, "site", json_string(site));
+	json_object_set_new(item, "site", json_string(uf->site));
 	if (uf->why)
 		json_object_set_new(item, "unwind_stopped", json_string(uf->why));
 }

@@ -279,7 +279,7 @@ static void print_notables(FILE *f, const struct obs_run *run)
 {
 	const struct obs_notables *nb = run->notables;
 	const struct obs_ustack_frames *uf;
-	char b[32], site[OBS_CALLSITE_LEN];
+	char b[32];
 	size_t i;
 
 	if (!nb || !run->threshold_ms)
@@ -299,8 +299,7 @@ static void print_notables(FILE *f, const struct obs_run *run)
 		uf = run->ustacks ? obs_ustacks_find(run->ustacks,
 						     n->ev.ustack_copy) : NULL;
 		if (uf && uf->nframes) {
-			obs_callsite(uf->frames, uf->nframes, site, sizeof(site));
-			fprintf(f, "  from %s", site);
+			fprintf(f, "  from %s", uf->site);
 		} else if (n->nframes) {
 			fprintf(f, "  ustack 0x%llx",
 				(unsigned long long)n->ustack[0]);
@@ -344,7 +343,7 @@ static size_t group_sites(const struct obs_run *run, struct site_group *g)
 
 		if (!uf || !uf->nframes || ev->kind == OBS_EV_RQ_DELAY)
 			continue;
-		obs_callsite(uf->frames, uf->nframes, cur.site, sizeof(cur.site));
+		snprintf(cur.site, sizeof(cur.site), "%s", uf->site);
 		for (k = 0; k < ng; k++)
 			if (g[k].kind == cur.kind && g[k].role == cur.role &&
 			    !strcmp(g[k].site, cur.site))

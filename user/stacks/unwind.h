@@ -46,13 +46,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "observe.h"
 
 /*
- * x86_64 user registers in DWARF numbering: 0 rax, 1 rdx, 2 rcx, 3 rbx,
- * 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8..15 r8..r15, 16 rip (the return-address
- * column, so libdw takes the pc from it).  The same as bpf/observe.h's.
+ * x86_64 user registers in DWARF numbering (OBS_UREGS, bpf/observe.h: the
+ * copy's): 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8..15
+ * r8..r15, 16 rip (the return-address column, so libdw takes the pc from
+ * it).
  */
-#define OBS_UREGS	17
 #define OBS_UREG_SP	7
 #define OBS_UREG_PC	16
 

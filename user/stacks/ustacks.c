@@ -8,9 +8,6 @@
 #include "observe.h"
 #include "stacks/ustacks.h"
 
-_Static_assert(sizeof(((struct obs_ustack *)0)->regs) ==
-	       sizeof(((struct obs_ustack_sample *)0)->regs), "the registers");
-
 int obs_ustacks_init(struct obs_ustacks *us, pid_t tgid)
 {
 	memset(us, 0, sizeof(*us));
@@ -77,6 +74,7 @@ int obs_ustacks_add(void *ctx, void *data, size_t len)
 				       OBS_USTACK_FRAMES, &f->why);
 	if (f->nframes < 0)
 		f->nframes = 0;
+	obs_callsite(f->frames, f->nframes, f->site, sizeof(f->site));
 	return 0;
 }
 

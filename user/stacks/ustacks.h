@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "stacks/callsite.h"
 #include "stacks/unwind.h"
 
 #define OBS_USTACK_FRAMES	32	/* frames kept per stack */
@@ -29,6 +30,9 @@ struct obs_ustack_frames {
 	int nframes;			/* innermost first */
 	struct obs_frame frames[OBS_USTACK_FRAMES];
 	const char *why;		/* why the unwind stopped early, or NULL */
+	char site[OBS_CALLSITE_LEN];	/* obs_callsite of the frames, "" if
+					 * none: what every output groups
+					 * spans by, computed once */
 };
 
 /* Which copies are still wanted (the spans kept so far), when the table
