@@ -8,7 +8,12 @@
 #  1. each mode says which source it uses (-v) and holds sys_enter or not
 #     (program names of the running observe, through bpftool);
 #  2. sleep_read under both: off-CPU per syscall within 3% (or 1 ms) of each
-#     thread's own measured blocked time, notable spans with user stacks;
+#     thread's own measured blocked time, notable spans with user stacks.
+#     50 calls of 20 ms each: about one call in a thousand, on a loaded box,
+#     is split differently by schedstat and by the sched tracepoints (a
+#     thread preempted inside its sleep; seen in CI as one whole 20 ms call,
+#     in either direction).  One such call is 2% of 50, under the bound;
+#     a real error in the syscall attribution is not;
 #  3. FUTEX_WAIT_BITSET and futex_waitv under both: 18..20 waits on the word,
 #     waiter and waker named (the waker side comes from the waker's own
 #     registers at sched_waking in register mode).
@@ -63,7 +68,7 @@ for mode in regs sys_enter; do
 
 	# ---- 2. sleep_read ------------------------------------------------------
 	OUT=$TMPDIR_T/$mode-sr.out JSON=$TMPDIR_T/$mode-sr.json
-	timeout -k 5 60 "$OBSERVE" --json -o "$JSON" -- "$TARGETS/sleep_read" -n 10 -m 20 \
+	timeout -k 5 60 "$OBSERVE" --json -o "$JSON" -- "$TARGETS/sleep_read" -n 50 -m 20 \
 		>"$OUT" 2>"$TMPDIR_T/$mode-sr.err"
 	bad=0 stk=0 n=0
 	while read -r _ name tid sys calls _ blocked _; do
@@ -77,11 +82,13 @@ for mode in regs sys_enter; do
 		s=$(jq --argjson t "$tid" --arg s "$sys" '[.notable[] | select(.tid == $t
 			and .kind == "off_cpu" and .syscall == $s and (.ustack | length) >= 1)]
 			| length' "$JSON")
-		[ "${s:-0}" = "$calls" ] && stk=$((stk + 1))
+		# that same call is missing from the spans too, or one is extra
+		[ "${s:-0}" -ge $((calls - 1)) ] && [ "${s:-0}" -le $((calls + 1)) ] &&
+			stk=$((stk + 1))
 	done < <(grep '^blocked ' "$OUT")
 	is "$n" 3 "$mode: sleep_read reports three blocking threads"
 	is "$bad" 0 "$mode: by_syscall within 3% of each thread's measured blocked time"
-	is "$stk" "$n" "$mode: one notable span with a user stack per blocking call"
+	is "$stk" "$n" "$mode: one notable span with a user stack per blocking call (+-1)"
 
 	# ---- 3. futex waits: bitset and waitv -----------------------------------
 	for m in bitset waitv; do
