@@ -12,10 +12,14 @@
  * runtime's USDT probes (rt.bpf.h) and uprobes on Tokio (tokio.bpf.h).
  * Invariants (and base.bpf.h's):
  *  1. Per thread, a span is in exactly one state: on CPU (ts_in), blocked
- *     (ts_off, off-CPU time) or waiting on a run queue (ts_runnable, rq
- *     delay).  The wakeup closes the blocked span and opens the rq span, so
- *     run-queue delay is never counted as off-CPU time.  On-CPU time itself
- *     is the kernel's se.sum_exec_runtime growth between switch-outs.
+ *     (ts_off, off-CPU time) or waiting on a run queue (rq delay).  The
+ *     wakeup ends the blocked span and starts the rq wait, so run-queue
+ *     delay is never counted as off-CPU time.  Where the kernel keeps
+ *     sched_info (kclock, CONFIG_SCHED_INFO), the wakeup is its own enqueue
+ *     time, read at switch-in: no wakeup program runs, and rq delay is
+ *     exactly schedstat's run_delay.  Elsewhere sched_wakeup records it
+ *     (ts_runnable).  On-CPU time itself is the kernel's
+ *     se.sum_exec_runtime growth between switch-outs.
  *  2. sched_wakeup/waking are filtered on the woken task (the argument);
  *     `current` there is the waker, or anything at all for a remote wakeup.
  *  3. The hot programs (sched_switch, sys_enter/exit, sched_wakeup/waking)
@@ -52,6 +56,8 @@ const volatile __s32 futex2_wake_nr = -1;	/* futex_wake(2), 6.7+ */
 const volatile __u8 sys_class[OBS_SYSCALL_NRS] = {};	/* nr -> obs_sys_class */
 /* Syscall state from saved user registers, not sys_enter (x86_64, 5.15+). */
 const volatile bool regs_sys = false;
+/* Wakeups from the kernel's sched_info and rq clock, no wakeup program. */
+const volatile bool kclock = false;
 
 static const struct obs_futex zero_futex;
 
@@ -351,17 +357,66 @@ static __always_inline void close_off_span(struct obs_thread *t, __u64 now)
 	t->off_uaddr = 0;
 }
 
+/*
+ * When next became runnable, in the bpf clock, 0 if unknown.  With kclock
+ * it is what schedstat counts: the run_delay it gained while queued but
+ * not running since its last switch-in (a wait on another CPU before a
+ * migration), plus the wait since its enqueue (sched_info.last_queued, in
+ * the run queue's clock, which __schedule has just updated) that
+ * sched_info_arrive is about to add; that sum moved back from now.  The
+ * run queue is this CPU's, reached through next's cfs_rq (set for every
+ * class; the per-CPU runqueues symbol needs CONFIG_KALLSYMS_ALL).  A thread
+ * preempted in a sleep state has no last_queued (schedstat does not count
+ * that wait); it, and every wait without kclock, has ts_runnable.
+ */
+static __always_inline __u64 runnable_since(struct task_struct *next,
+					    struct obs_thread *t, __u64 now)
+{
+	__u64 queued, clock, delay, wait;
+
+	if (kclock) {
+		queued = next->sched_info.last_queued;
+		clock = next->se.cfs_rq->rq->clock;
+		delay = next->sched_info.run_delay;
+		if (queued && clock >= queued) {
+			wait = clock - queued;
+			if (t->run_delay_ok && delay >= t->run_delay_base)
+				wait += delay - t->run_delay_base;
+			t->run_delay_base = delay + clock - queued;
+			t->run_delay_ok = 1;
+			if (wait < now)
+				return now - wait;
+		}
+	}
+	return t->ts_runnable;
+}
+
 static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
-	__u64 arg0, arg1;
+	__u64 arg0, arg1, since;
 	struct obs_thread *t;
 	__u64 d;
 
 	t = thread_get(next->pid, next->tgid, next);
 	if (!t)
 		return;
-	if (t->ts_runnable && now > t->ts_runnable) {
-		d = now - t->ts_runnable;
+	since = runnable_since(next, t, now);
+	if (t->ts_off) {
+		/*
+		 * Blocked, and switched in with no wakeup known: rare, but the
+		 * kernel does it (seen on 6.18 for hrtimer sleeps).  The span
+		 * ends here, its run-queue part counted as off-CPU, and the
+		 * miss counted.
+		 */
+		if (!since) {
+			drop(OBS_DIAG_MISSED_WAKEUP);
+			since = now;
+		}
+		close_off_span(t, since > t->ts_off ? since : t->ts_off);
+		t->runnable_kind = OBS_RUNNABLE_WAKEUP;
+	}
+	if (since && now >= since) {	/* 0: the rq clock was not updated */
+		d = now - since;
 		t->rq_total_ns += d;
 		if (t->runnable_kind == OBS_RUNNABLE_PREEMPT) {
 			t->rq_preempt_ns += d;
@@ -382,15 +437,6 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 				t->sys_nr1 = task_nr1(next, &arg0, &arg1);
 			notable(t, OBS_EV_RQ_DELAY, d, classify(t->sys_nr1), 0);
 		}
-	}
-	/*
-	 * Blocked, and switched in with no wakeup seen: rare, but the kernel
-	 * does it (seen on 6.18 for hrtimer sleeps).  The span is closed here,
-	 * its run-queue part counted as off-CPU, and the miss counted.
-	 */
-	if (t->ts_off) {
-		drop(OBS_DIAG_MISSED_WAKEUP);
-		close_off_span(t, now);
 	}
 	t->ts_runnable = 0;
 	t->runnable_kind = OBS_RUNNABLE_NONE;
@@ -426,7 +472,11 @@ int BPF_PROG(obs_sched_switch, bool preempt, struct task_struct *prev,
 	return 0;
 }
 
-/* The end of a blocked span and the start of a run-queue wait. */
+/*
+ * The end of a blocked span and the start of a run-queue wait, where the
+ * kernel keeps no sched_info (!kclock: the loader loads these programs only
+ * then).
+ */
 static __always_inline void on_wakeup(struct task_struct *p)
 {
 	struct obs_thread *t;

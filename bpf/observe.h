@@ -188,7 +188,9 @@ struct obs_thread {
 	__u64 run_base;		/* on-CPU time at the last syscall return */
 	__u64 run_copy;		/* a stack copy sampled in the current run */
 	__u32 run_ok;		/* run_base is valid */
-	__u32 pad_run;
+	__u32 run_delay_ok;	/* run_delay_base is valid (kclock) */
+	__u64 run_delay_base;	/* sched_info.run_delay as of its last
+				 * switch-in, that switch-in's wait included */
 	/*
 	 * Runtime tier (rt workers only): the poll and the sync lock hold the
 	 * thread's blocked and run-queue spans are charged to.

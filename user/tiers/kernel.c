@@ -57,13 +57,52 @@ static bool use_regs_sys(void)
 #endif
 }
 
+/* Does struct NAME in vmlinux's BTF have a member MEMBER? */
+static bool btf_has_member(const struct btf *btf, const char *name,
+			   const char *member)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = t ? btf_members(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+/*
+ * Can switch-in read when a thread became runnable from the kernel's own
+ * sched_info (CONFIG_SCHED_INFO: last_queued) and its run queue's clock
+ * (through se.cfs_rq->rq, CONFIG_FAIR_GROUP_SCHED)?  Then the sched_wakeup
+ * programs are not loaded, and rq delay is schedstat's run_delay exactly.
+ * OBSERVE_WAKEUP=1 forces the wakeup programs (tests compare the two).
+ */
+static bool use_kclock(void)
+{
+	const char *force = getenv("OBSERVE_WAKEUP");
+	struct btf *vmlinux;
+	bool ok;
+
+	if (force && *force && strcmp(force, "0"))
+		return false;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return false;
+	ok = btf_has_member(vmlinux, "sched_info", "last_queued") &&
+	     btf_has_member(vmlinux, "sched_entity", "cfs_rq") &&
+	     btf_has_member(vmlinux, "cfs_rq", "rq");
+	btf__free(vmlinux);
+	return ok;
+}
+
 void obs_kernel_configure(struct observe_bpf *skel,
 			  const struct obs_kernel_cfg *cfg)
 {
 	struct obs_futex_nrs nrs;
 	bool btf_sys = have_btf_tracepoint("sys_enter") &&
 		       have_btf_tracepoint("sys_exit");
-	bool regs = use_regs_sys();
+	bool regs = use_regs_sys(), kclock = use_kclock();
 
 	obs_futex_nrs(&nrs);
 	skel->rodata->targ_tgid = (__u32)cfg->tgid;
@@ -76,6 +115,9 @@ void obs_kernel_configure(struct observe_bpf *skel,
 	obs_sys_class_table((uint8_t *)skel->rodata->sys_class,
 			    OBS_SYSCALL_NRS);
 	skel->rodata->regs_sys = regs;
+	skel->rodata->kclock = kclock;
+	bpf_program__set_autoload(skel->progs.obs_sched_wakeup, !kclock);
+	bpf_program__set_autoload(skel->progs.obs_sched_wakeup_new, !kclock);
 	/* the copy reads the saved user registers as regs_sys does */
 	skel->rodata->ustack_on = regs && cfg->ustacks && cfg->threshold_ms;
 	bpf_program__set_autoload(skel->progs.obs_cpu_sample,
@@ -95,6 +137,8 @@ void obs_kernel_configure(struct observe_bpf *skel,
 			fprintf(stderr, "observe: no BTF for raw_syscalls, using raw_tp\n");
 		fprintf(stderr, "observe: syscalls from %s\n",
 			regs ? "saved user registers" : "sys_enter");
+		fprintf(stderr, "observe: wakeups from %s\n",
+			kclock ? "sched_info" : "sched_wakeup");
 	}
 }
 
