@@ -76,6 +76,13 @@ struct {
 } pairs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct obs_oncpu);
+} oncpu SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, OBS_MAX_STACKS);
 	__uint(key_size, sizeof(__u32));
@@ -93,6 +100,15 @@ static __always_inline __u32 classify(__u32 sys_nr1)
 		return OBS_SYS_OTHER;
 	cls = sys_class[nr];
 	return cls < OBS_SYS__COUNT ? cls : OBS_SYS_OTHER;
+}
+
+/* This CPU's obs_oncpu if thread tid is the one running on it, else NULL. */
+static __always_inline struct obs_oncpu *oncpu_of(__u32 tid)
+{
+	__u32 zero = 0;
+	struct obs_oncpu *c = bpf_map_lookup_elem(&oncpu, &zero);
+
+	return c && c->tid == tid ? c : NULL;
 }
 
 static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
@@ -231,12 +247,18 @@ static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 				       __u64 now)
 {
 	__u64 arg0 = 0, arg1 = 0;
+	struct obs_oncpu *c;
 	struct obs_thread *t;
 	__u64 exec;
 
 	t = thread_get(prev->pid, prev->tgid, prev);
 	if (!t)
 		return;
+	c = oncpu_of(t->tid);
+	if (c) {	/* its CPU run goes back to the thread */
+		t->run = c->run;
+		c->tid = 0;
+	}
 	/*
 	 * On-CPU time is what the kernel charged the thread since it last
 	 * left a CPU (se.sum_exec_runtime, schedstat's first field): exact,
@@ -394,7 +416,9 @@ static __always_inline __u64 runnable_since(struct task_struct *next,
 static __always_inline void switch_in(struct task_struct *next, __u64 now)
 {
 	__u64 arg0, arg1, since;
+	struct obs_oncpu *c;
 	struct obs_thread *t;
+	__u32 zero = 0;
 	__u64 d;
 
 	t = thread_get(next->pid, next->tgid, next);
@@ -444,13 +468,22 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	if (regs_sys)	/* the wait is over (sys_exit clears it otherwise) */
 		t->cur_uaddr = 0;
 	t->ts_in = now;
-	if (!t->run_ok) {	/* a thread that never returns from a syscall */
-		t->run_base = t->on_cpu_ns;
-		t->run_ok = 1;
+	if (!t->run.ok) {	/* a thread that never returns from a syscall */
+		t->run.base = t->on_cpu_ns;
+		t->run.ok = 1;
 	}
 	if (!t->exec_ok) {
 		t->exec_base = next->se.sum_exec_runtime;
 		t->exec_ok = 1;
+	}
+	/* the CPU run moves to this CPU until the switch-out */
+	c = bpf_map_lookup_elem(&oncpu, &zero);
+	if (c) {
+		c->tid = t->tid;
+		c->npend = t->npend;
+		c->ts_in = now;
+		c->on_cpu_in = t->on_cpu_ns;
+		c->run = t->run;
 	}
 }
 
@@ -618,38 +651,38 @@ int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
 /* ---- syscalls: which one each followed thread is in ---------------------- */
 
 /*
- * A syscall return ends a CPU run (struct obs_thread): its on-CPU time is
- * what the kernel charged up to the last switch-out plus the current slice.
- * Without a known slice start (first seen running) the base restarts.
+ * A syscall return ends a CPU run: its on-CPU time is what the kernel
+ * charged up to the last switch-out plus the current slice.  Short runs
+ * are only counted; a longer one goes in the thread's histogram (and is
+ * notable past threshold_ns).  The run's state r is the CPU's obs_oncpu
+ * while the thread runs.  t may be NULL when the run is known to be short.
  */
-static __always_inline void cpu_run_end(struct obs_thread *t)
+static __always_inline void cpu_run_end(struct obs_thread *t,
+					struct obs_cpu_run *r, __u64 cpu)
 {
-	__u64 now, cpu, d;
+	__u64 d = r->ok && cpu > r->base ? cpu - r->base : 0;
 
-	if (!t->ts_in) {
-		t->run_ok = 0;
-		return;
-	}
-	now = bpf_ktime_get_ns();
-	cpu = t->on_cpu_ns + (now > t->ts_in ? now - t->ts_in : 0);
-	if (t->run_ok && cpu > t->run_base) {
-		d = cpu - t->run_base;
-		t->cpu_run_hist[obs_slot(d)]++;
-		if (d >= OBS_CPU_RUN_LONG_NS) {
-			t->cpu_runs_long++;
-			t->cpu_run_long_ns += d;
+	if (d >= OBS_CPU_RUN_HIST_MIN_NS) {
+		if (t) {
+			t->cpu_run_hist[obs_slot(d)]++;
+			if (d >= OBS_CPU_RUN_LONG_NS) {
+				t->cpu_runs_long++;
+				t->cpu_run_long_ns += d;
+			}
+			if (d > t->cpu_run_max_ns)
+				t->cpu_run_max_ns = d;
+			/* the syscall that ended it is not where it ran:
+			 * only the stack sampled while it ran */
+			if (threshold_ns && d >= threshold_ns)
+				emit(t, OBS_EV_CPU_RUN, d, OBS_SYS_NONE, 0, -1,
+				     r->copy);
 		}
-		if (d > t->cpu_run_max_ns)
-			t->cpu_run_max_ns = d;
-		/* the syscall that ended it is not where it ran: only the
-		 * stack sampled while it ran (obs_cpu_sample) */
-		if (threshold_ns && d >= threshold_ns)
-			emit(t, OBS_EV_CPU_RUN, d, OBS_SYS_NONE, 0, -1,
-			     t->run_copy);
+	} else if (d) {
+		r->runs_short++;
 	}
-	t->run_base = cpu;
-	t->run_ok = 1;
-	t->run_copy = 0;
+	r->base = cpu;
+	r->ok = 1;
+	r->copy = 0;
 }
 
 /* The fallback (no regs_sys): these programs are not loaded otherwise. */
@@ -676,28 +709,50 @@ static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 	t->in_futex_wake = futex_wakes(id, arg1);
 }
 
+/*
+ * The common case costs no threads-map lookup: the thread is this CPU's
+ * (obs_oncpu), holds no span, and its run was short.  With sys_enter
+ * (no regs_sys) the thread's syscall state is reset here, so every return
+ * takes the lookup.
+ */
 static __always_inline void on_sys_exit(void *ctx)
 {
-	__u64 pid_tgid;
+	__u64 pid_tgid, copy, now, cpu = 0;
+	struct obs_oncpu *c;
 	struct obs_thread *t;
 	__u32 tid;
 	long id;
-	__u64 copy;
 
 	pid_tgid = bpf_get_current_pid_tgid();
 	tid = (__u32)pid_tgid;
 	if (!followed(pid_tgid >> 32))
 		return;
+	c = oncpu_of(tid);
+	if (c) {
+		now = bpf_ktime_get_ns();
+		cpu = c->on_cpu_in + (now > c->ts_in ? now - c->ts_in : 0);
+		if (regs_sys && !c->npend &&
+		    (!c->run.ok || cpu < c->run.base + OBS_CPU_RUN_HIST_MIN_NS)) {
+			cpu_run_end(NULL, &c->run, cpu);
+			return;
+		}
+	}
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t)
 		return;
-	cpu_run_end(t);
+	/* not seen switching in on this CPU: no slice start, no run */
+	if (c)
+		cpu_run_end(t, &c->run, cpu);
+	else
+		t->run.ok = 0;
 	if (t->npend) {
 		/* current is the thread: the user stack it blocked with */
 		id = bpf_get_stackid(ctx, &stacks,
 				     BPF_F_USER_STACK | BPF_F_REUSE_STACKID);
 		copy = ustack_copy(tid, pid_tgid >> 32, OBS_USTACK_SYSCALL);
 		flush_pending(t, id >= 0 ? id : -1, copy);
+		if (c)
+			c->npend = 0;
 	}
 	t->sys_nr1 = 0;
 	t->cur_uaddr = 0;
@@ -745,19 +800,19 @@ int obs_cpu_sample(void *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tid = task->pid;
-	struct obs_thread *t;
+	struct obs_oncpu *c;
 	__u64 now, cpu;
 
 	if (!tid || !followed(task->tgid))
 		return 0;
-	t = bpf_map_lookup_elem(&threads, &tid);
-	if (!t || !t->run_ok || !t->ts_in || t->run_copy || !threshold_ns)
+	c = oncpu_of(tid);
+	if (!c || !c->run.ok || c->run.copy || !threshold_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
-	cpu = t->on_cpu_ns + (now > t->ts_in ? now - t->ts_in : 0);
-	if (cpu < t->run_base + threshold_ns)
+	cpu = c->on_cpu_in + (now > c->ts_in ? now - c->ts_in : 0);
+	if (cpu < c->run.base + threshold_ns)
 		return 0;
-	t->run_copy = ustack_copy(tid, task->tgid, OBS_USTACK_CPU_RUN);
+	c->run.copy = ustack_copy(tid, task->tgid, OBS_USTACK_CPU_RUN);
 	return 0;
 }
 

@@ -26,6 +26,9 @@
 
 #define OBS_MAX_SLOTS		27	/* 2^26 us = 67 s; longer goes in the last */
 #define OBS_CPU_RUN_LONG_NS	10000000ULL	/* a long CPU run: 10 ms */
+/* Shorter CPU runs are counted (cpu_run.runs_short), not put in the
+ * histogram: a syscall return that ends one then costs no map lookup. */
+#define OBS_CPU_RUN_HIST_MIN_NS	1000000ULL
 #define OBS_COMM_LEN		16
 #define OBS_SYSCALL_NRS		512	/* syscall numbers classified by sys_class */
 
@@ -129,6 +132,32 @@ static inline int obs_futex_cmd_wakes(__u32 op)
 /* A notable span held until its thread leaves the syscall (struct obs_thread). */
 #define OBS_PENDING_MAX		2	/* a third one is sent at once, stackless */
 
+/*
+ * A thread's CPU run in progress (on-CPU time between two syscall returns).
+ * It lives in the thread's obs_thread while the thread is off a CPU, and
+ * in the CPU's obs_oncpu while it runs.
+ */
+struct obs_cpu_run {
+	__u64 base;		/* on-CPU time at the last syscall return */
+	__u64 copy;		/* a stack copy sampled in this run, 0 if none */
+	__u64 runs_short;	/* runs under OBS_CPU_RUN_HIST_MIN_NS so far */
+	__u32 ok;		/* base is valid */
+	__u32 pad;
+};
+
+/*
+ * The followed thread running on a CPU (a one-entry per-CPU array): what a
+ * syscall return and the CPU-clock sample need, without a threads-map
+ * lookup.  Filled at its switch-in, given back at its switch-out.
+ */
+struct obs_oncpu {
+	__u32 tid;		/* 0: no followed thread on this CPU */
+	__u32 npend;		/* its held notable spans (obs_thread.npend) */
+	__u64 ts_in;		/* its switch-in time */
+	__u64 on_cpu_in;	/* its on_cpu_ns then */
+	struct obs_cpu_run run;
+};
+
 struct obs_pending {
 	__u64 ns;
 	__u64 uaddr;		/* futex address of an off-CPU futex wait */
@@ -185,10 +214,9 @@ struct obs_thread {
 	__u32 in_futex_wake;	/* current syscall is a futex wake op */
 	__u32 exec_ok;		/* exec_base is valid */
 	__u32 npend;		/* used entries of pend[] */
-	__u64 run_base;		/* on-CPU time at the last syscall return */
-	__u64 run_copy;		/* a stack copy sampled in the current run */
-	__u32 run_ok;		/* run_base is valid */
+	struct obs_cpu_run run;	/* while off a CPU (obs_oncpu.run on one) */
 	__u32 run_delay_ok;	/* run_delay_base is valid (kclock) */
+	__u32 pad_rd;
 	__u64 run_delay_base;	/* sched_info.run_delay as of its last
 				 * switch-in, that switch-in's wait included */
 	/*

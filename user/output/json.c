@@ -74,7 +74,7 @@ static json_t *thread_json(const struct obs_thread_view *tv)
 	}
 	return json_pack("{s:I,s:I,s:o,s:s,s:s,s:b,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 			 "s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o},s:o,s:o,"
-			 "s:{s:o,s:o,s:o,s:o}}",
+			 "s:{s:o,s:o,s:o,s:o,s:o}}",
 		"tid", (json_int_t)k->tid, "pid", (json_int_t)k->tgid,
 		"comm", jcomm(k->comm), "role", obs_role_name(tv->role),
 		"role_by", obs_role_by_name(tv->role_by),
@@ -95,7 +95,8 @@ static json_t *thread_json(const struct obs_thread_view *tv)
 		"off_cpu_ns", "total", jint(k->off_cpu_ns), "by_syscall", by_sys,
 		"futex_waits", jint(k->futex_waits),
 		"futex_wait_ns", jint(k->futex_wait_ns),
-		"cpu_runs", "long", jint(k->cpu_runs_long),
+		"cpu_runs", "short", jint(k->run.runs_short),
+			"long", jint(k->cpu_runs_long),
 			"long_ns", jint(k->cpu_run_long_ns),
 			"max_ns", jint(k->cpu_run_max_ns),
 			"hist", hist_json(k->cpu_run_hist, OBS_MAX_SLOTS));

@@ -174,6 +174,7 @@ int obs_kernel_attach(struct observe_bpf *skel, pid_t tgid,
 		.pairs = bpf_map__fd(skel->maps.pairs),
 		.drops = bpf_map__fd(skel->maps.drops),
 		.stacks = bpf_map__fd(skel->maps.stacks),
+		.oncpu = bpf_map__fd(skel->maps.oncpu),
 	};
 	return 0;
 }
@@ -311,8 +312,8 @@ static void add_in_progress(struct obs_thread *k, uint64_t now_ns)
 	if (k->ts_in && now_ns > k->ts_in)
 		k->on_cpu_ns += now_ns - k->ts_in;
 	/* a CPU run not ended yet: a poll still spinning is a long run now */
-	if (k->run_ok && k->on_cpu_ns > k->run_base) {
-		d = k->on_cpu_ns - k->run_base;
+	if (k->run.ok && k->on_cpu_ns > k->run.base) {
+		d = k->on_cpu_ns - k->run.base;
 		if (d >= OBS_CPU_RUN_LONG_NS) {
 			k->cpu_runs_long++;
 			k->cpu_run_long_ns += d;
@@ -340,29 +341,59 @@ uint64_t obs_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * The threads running on a CPU right now keep their CPU run in the per-CPU
+ * obs_oncpu entry (bpf/observe.h), not in their obs_thread.  *out gets one
+ * entry per possible CPU (tid 0: none); 0 or -errno.
+ */
+static int read_oncpu(int fd, struct obs_oncpu **out, int *ncpus)
+{
+	__u32 zero = 0;
+
+	*ncpus = libbpf_num_possible_cpus();
+	if (*ncpus <= 0)
+		return *ncpus ? *ncpus : -EINVAL;
+	*out = calloc(*ncpus, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &zero, *out)) {
+		free(*out);
+		*out = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
 /* The threads map, sorted by (tgid, tid), with roles and per-role sums. */
-static int read_threads(struct obs_snapshot *s, int fd,
+static int read_threads(struct obs_snapshot *s, const struct obs_map_fds *fds,
 			const struct obs_roles_cfg *cfg, uint64_t now_ns)
 {
 	const size_t rec = sizeof(__u32) + sizeof(struct obs_thread);
 	struct obs_thread *tv = NULL;
+	struct obs_oncpu *oncpu;
+	int err, ncpus;
 	size_t i, n;
-	int err;
 
-	/* values only, the key is also in the value */
-	err = obs_read_hash(fd, sizeof(__u32), sizeof(__u32), rec,
-			    OBS_MAX_THREADS, (void **)&tv, &n);
+	err = read_oncpu(fds->oncpu, &oncpu, &ncpus);
 	if (err)
 		return err;
-	s->threads = calloc(n ? n : 1, sizeof(*s->threads));
-	if (!s->threads) {
+	/* values only, the key is also in the value */
+	err = obs_read_hash(fds->threads, sizeof(__u32), sizeof(__u32), rec,
+			    OBS_MAX_THREADS, (void **)&tv, &n);
+	if (!err && !(s->threads = calloc(n ? n : 1, sizeof(*s->threads))))
+		err = -ENOMEM;
+	if (err) {
+		free(oncpu);
 		free(tv);
-		return -ENOMEM;
+		return err;
 	}
 	for (i = 0; i < n; i++) {
 		struct obs_thread *k = &s->threads[i].k;
 
 		memcpy(k, (char *)tv + i * rec + sizeof(__u32), sizeof(*k));
+		for (int c = 0; c < ncpus; c++)
+			if (oncpu[c].tid == k->tid)
+				k->run = oncpu[c].run;
 		if (now_ns && !k->exited)
 			add_in_progress(k, now_ns);
 		k->comm[OBS_COMM_LEN - 1] = '\0';
@@ -371,6 +402,7 @@ static int read_threads(struct obs_snapshot *s, int fd,
 			OBS_ROLE_BY_NONE : cfg->given ? OBS_ROLE_BY_GLOB :
 			OBS_ROLE_BY_NAME;
 	}
+	free(oncpu);
 	free(tv);
 	s->nthreads = n;
 	qsort(s->threads, n, sizeof(*s->threads), cmp_thread);
@@ -421,7 +453,7 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = read_threads(s, fds->threads, cfg, now_ns);
+	err = read_threads(s, fds, cfg, now_ns);
 	if (!err)
 		err = obs_read_hash(fds->futexes, sizeof(struct obs_futex_key),
 				    offsetof(struct obs_futex_view, v),

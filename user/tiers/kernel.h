@@ -93,7 +93,7 @@ struct obs_snapshot {
 };
 
 struct obs_map_fds {
-	int threads, futexes, pairs, drops, stacks;
+	int threads, futexes, pairs, drops, stacks, oncpu;
 };
 
 struct obs_kernel_cfg {
