@@ -58,6 +58,9 @@ const volatile __u8 sys_class[OBS_SYSCALL_NRS] = {};	/* nr -> obs_sys_class */
 const volatile bool regs_sys = false;
 /* Wakeups from the kernel's sched_info and rq clock, no wakeup program. */
 const volatile bool kclock = false;
+/* Set by observe over its --budget: no more notable spans (no records, no
+ * stack copies). */
+bool shed_notable = false;
 
 static const struct obs_futex zero_futex;
 
@@ -146,6 +149,8 @@ static __always_inline void notable(struct obs_thread *t, __u32 kind, __u64 ns,
 {
 	__u32 n = t->npend;
 
+	if (shed_notable)
+		return;
 	if (t->sys_nr1 && n < OBS_PENDING_MAX) {
 		t->pend[n].ns = ns;
 		t->pend[n].uaddr = uaddr;
@@ -673,7 +678,7 @@ static __always_inline void cpu_run_end(struct obs_thread *t,
 				t->cpu_run_max_ns = d;
 			/* the syscall that ended it is not where it ran:
 			 * only the stack sampled while it ran */
-			if (threshold_ns && d >= threshold_ns)
+			if (threshold_ns && d >= threshold_ns && !shed_notable)
 				emit(t, OBS_EV_CPU_RUN, d, OBS_SYS_NONE, 0, -1,
 				     r->copy);
 		}

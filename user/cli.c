@@ -54,6 +54,7 @@ enum {
 	OPT_DIAGNOSE,
 	OPT_FOLDED,
 	OPT_NO_USTACKS,
+	OPT_BUDGET,
 };
 
 static const struct argp_option options[] = {
@@ -77,6 +78,9 @@ static const struct argp_option options[] = {
 	{ "no-ustacks", OPT_NO_USTACKS, NULL, 0,
 	  "Do not copy notable spans' user stacks for DWARF unwinding (their "
 	  "frame-pointer stacks stay)", 0 },
+	{ "budget", OPT_BUDGET, "PCT", 0,
+	  "Keep observing under PCT% of one CPU: over it, shed waker "
+	  "attribution, then notable spans, then CPU runs (docs/observe.md)", 0 },
 	{ "diagnose", OPT_DIAGNOSE, "FILE", 0,
 	  "Print the verdict of a saved --json document (no root needed; "
 	  "with --json, as JSON)", 0 },
@@ -110,19 +114,23 @@ static FILE *hint_sink(void)
 	return sink ? sink : stderr;
 }
 
-static double parse_secs(const char *opt, const char *arg)
+/* A real number in (0, max], else a usage error that says what is wanted. */
+static double parse_real(const char *opt, const char *arg, const char *want,
+			 double max)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > 1e7) {
-		fprintf(stderr, "observe: invalid %s '%s': want seconds > 0\n",
-			opt, arg);
-		exit(EXIT_USAGE);
-	}
+	if (errno || end == arg || *end || !(v > 0) || v > max)
+		usage_error("invalid %s '%s': want %s", opt, arg, want);
 	return v;
+}
+
+static double parse_secs(const char *opt, const char *arg)
+{
+	return parse_real(opt, arg, "seconds > 0", 1e7);
 }
 
 /* An unsigned decimal of at most max (no sign), else a usage error. */
@@ -192,6 +200,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_USTACKS:
 		env->no_ustacks = true;
+		break;
+	case OPT_BUDGET:
+		env->budget_pct = parse_real("--budget", arg,
+					     "a percentage of one CPU, > 0 and <= 100", 100);
 		break;
 	case OPT_FOLDED:
 		if (!*arg)

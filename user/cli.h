@@ -20,6 +20,7 @@ struct obs_env {
 	const char *output;		/* -o FILE, NULL: stdout */
 	const char *folded;		/* --folded FILE, NULL: none */
 	bool no_ustacks;		/* --no-ustacks: no DWARF stacks */
+	double budget_pct;		/* --budget, 0: none */
 	const char *worker_globs[OBS_MAX_GLOBS];	/* --workers */
 	int nworker_globs;
 	const char *blocking_globs[OBS_MAX_GLOBS];

@@ -43,6 +43,7 @@
 #include "output/verdict.h"
 #include "common/hist.h"
 #include "stacks/ustacks.h"
+#include "tiers/cost.h"
 #include "tiers/cpu_sampler.h"
 #include "tiers/kernel.h"
 #include "tiers/runtime.h"
@@ -50,6 +51,8 @@
 
 #define POLL_MS_MAX	100	/* how often duration and exit are checked */
 #define KILL_GRACE_MS	2000	/* SIGTERM -> SIGKILL for a launched child */
+#define COST_PERIOD_S	10.0	/* the BPF statistics: a window this often */
+#define BUDGET_PERIOD_S	2.0	/* ... and under --budget */
 
 static struct obs_env env;
 static volatile sig_atomic_t exiting;
@@ -80,6 +83,9 @@ struct session {
 	struct obs_snapshot snap;
 	struct obs_rt_snapshot rtsnap;
 	struct obs_run run;
+	/* what observing costs, measured during the run */
+	struct obs_cost cost;
+	struct obs_cost_result cost_result;
 };
 
 /*
@@ -359,6 +365,29 @@ static int interval(struct session *s, struct obs_snapshot *prev,
 	return 0;
 }
 
+/*
+ * --budget: over it, the next optional part goes, in obs_cost's order:
+ * the waker attribution (sched_waking), then the notable spans with their
+ * stack copies and the CPU-clock sampler.  The switch and syscall programs
+ * stay: they are the measurement.
+ */
+static void keep_budget(struct session *s, double now)
+{
+	switch (obs_cost_over(&s->cost)) {
+	case OBS_SHED_WAKERS:
+		bpf_link__destroy(s->skel->links.obs_sched_waking);
+		s->skel->links.obs_sched_waking = NULL;
+		break;
+	case OBS_SHED_NOTABLE:
+		s->skel->bss->shed_notable = true;
+		obs_cpu_sampler_detach(&s->sampler);
+		break;
+	default:
+		return;
+	}
+	obs_cost_shed(&s->cost, now);
+}
+
 /* How long the next ring-buffer poll may wait: until the next deadline. */
 static int poll_timeout_ms(double now, double deadline, double next_ivl)
 {
@@ -384,6 +413,9 @@ static int run_loop(struct session *s)
 	int err = 0;
 
 	s->t0 = now_s();
+	obs_cost_start(&s->cost, s->skel->obj, s->t0,
+		       env.budget_pct ? BUDGET_PERIOD_S : COST_PERIOD_S,
+		       env.budget_pct / 100);
 	if (env.duration_s > 0)
 		deadline = s->t0 + env.duration_s;
 	if (env.interval_s > 0) {
@@ -406,6 +438,8 @@ static int run_loop(struct session *s)
 			continue;
 		}
 		obs_runtime_tick(&s->runtime);
+		if (obs_cost_tick(&s->cost, now))
+			keep_budget(s, now);
 		err = ring_buffer__poll(s->rb, poll_timeout_ms(now, deadline,
 							       next_ivl));
 		if (err == -EINTR || err > 0)
@@ -486,6 +520,7 @@ static void describe_run(struct session *s, double end_s)
 	run->rt = s->runtime.tier ? &s->rtsnap : NULL;
 	run->longest = &s->longest;
 	run->rt_binary = s->runtime.binary;
+	run->cost = &s->cost_result;
 }
 
 /*
@@ -503,6 +538,7 @@ static int finish(struct session *s)
 	int err;
 
 	s->skel->bss->stopped = true;
+	obs_cost_end(&s->cost, t_end, &s->cost_result);
 	obs_cpu_sampler_detach(&s->sampler);
 	/* a child stopped at the end of -d, or a process attached to, leaves
 	 * no rt:worker_stop copy: the runtime tier caches what it reads now */

@@ -16,6 +16,7 @@
 #include "tiers/kernel.h"
 #include "tiers/runtime.h"
 #include "stacks/ustacks.h"
+#include "tiers/cost.h"
 
 struct obs_run {
 	/* the target and the run */
@@ -37,6 +38,7 @@ struct obs_run {
 	const struct obs_rt_snapshot *rt;	/* NULL: no runtime tier */
 	const struct obs_rt_longest *longest;
 	const char *rt_binary;		/* where the probes were looked for */
+	const struct obs_cost_result *cost;	/* what observing cost */
 
 	/* analysed (obs_analyse_run): diag_err 0 and the diagnosis, or why
 	 * there is none */

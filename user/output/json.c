@@ -5,6 +5,7 @@
  * A consumer only: the verdict is the one the analysis stage stored.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -439,6 +440,37 @@ static int verdict_json(json_t *root, const struct obs_run *run)
 	return err;
 }
 
+/* What observing cost (tiers/cost.h); null where nothing was measured. */
+static json_t *cost_json(const struct obs_cost_result *c)
+{
+	json_t *progs, *shed;
+
+	if (!c)
+		return json_null();
+	progs = json_array();
+	for (int i = 0; i < c->nprogs; i++)
+		json_array_append_new(progs, json_pack("{s:s,s:f,s:f,s:o}",
+			"name", c->progs[i].name,
+			"runs_per_s", round(c->progs[i].runs_per_s),
+			"ns_per_run", round(c->progs[i].ns_per_run),
+			"missed_runs", jint(c->progs[i].misses)));
+	shed = json_array();
+	for (int i = 0; i < c->nshed; i++)
+		json_array_append_new(shed, json_pack("{s:s,s:f,s:f}",
+			"what", c->shed[i].what,
+			"at_s", round(c->shed[i].at_s * 1e3) / 1e3,
+			"cpu_pct", round(c->shed[i].cpu * 1e5) / 1e3));
+	return json_pack("{s:o,s:f,s:f,s:f,s:o,s:o,s:o,s:o,s:b}",
+		"bpf_cpu_pct", c->measured ?
+			json_real(round(c->bpf_cpu * 1e5) / 1e3) : json_null(),
+		"observe_cpu_pct", round(c->self_cpu * 1e5) / 1e3,
+		"bpf_measured_s", round(c->measured_s * 1e3) / 1e3,
+		"wall_s", round(c->wall_s * 1e3) / 1e3,
+		"missed_runs", jint(c->misses), "programs", progs,
+		"budget_pct", c->budget ? json_real(c->budget * 100) : json_null(),
+		"shed", shed, "over_budget", (int)c->over);
+}
+
 int obs_json_print(FILE *f, const struct obs_run *run)
 {
 	const struct obs_snapshot *s = run->snap;
@@ -479,6 +511,7 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 			    "notable_seen", jint(run->notables ?
 						 run->notables->seen : 0)));
 	json_object_set_new(root, "runtime", runtime_json(run));
+	json_object_set_new(root, "cost", cost_json(run->cost));
 	err = verdict_json(root, run);
 	if (err)
 		goto out;

@@ -634,6 +634,44 @@ static void print_verdict(FILE *f, const struct obs_run *run)
 	fprintf(f, "\n");
 }
 
+/*
+ * "observing cost: 0.61% of a CPU: BPF 0.45% (...), observe 0.16%" and the
+ * busiest programs; the BPF part is timed in windows (tiers/cost.h).
+ */
+static void print_cost(FILE *f, const struct obs_run *run)
+{
+	const struct obs_cost_result *c = run->cost;
+	int i;
+
+	if (!c)
+		return;
+	if (!c->measured) {
+		fprintf(f, "\nobserving cost: observe %.2f%% of a CPU; BPF not "
+			"timed (%s)\n", c->self_cpu * 100,
+			c->err ? strerror(-c->err) : "the run was too short");
+		return;
+	}
+	fprintf(f, "\nobserving cost: %.2f%% of a CPU: BPF %.2f%%, observe "
+		"%.2f%% (BPF timed over %.1f s of %.1f s)\n",
+		(c->bpf_cpu + c->self_cpu) * 100, c->bpf_cpu * 100,
+		c->self_cpu * 100, c->measured_s, c->wall_s);
+	for (i = 0; i < c->nprogs && i < 5; i++)
+		fprintf(f, "  %-22s %7.0f ns/run  %10.0f runs/s\n",
+			c->progs[i].name, c->progs[i].ns_per_run,
+			c->progs[i].runs_per_s);
+	if (c->misses)
+		fprintf(f, "  runs the kernel skipped (another BPF program was "
+			"running on the CPU): %llu\n",
+			(unsigned long long)c->misses);
+	for (i = 0; i < c->nshed; i++)
+		fprintf(f, "  over the budget of %.2f%%: shed %s at %.1f s "
+			"(cost %.2f%%)\n", c->budget * 100, c->shed[i].what,
+			c->shed[i].at_s, c->shed[i].cpu * 100);
+	if (c->over)
+		fprintf(f, "  still over the budget of %.2f%%, with nothing "
+			"left to shed\n", c->budget * 100);
+}
+
 void obs_report_print(FILE *f, const struct obs_run *run)
 {
 	print_verdict(f, run);
@@ -646,6 +684,7 @@ void obs_report_print(FILE *f, const struct obs_run *run)
 	print_futexes(f, run);
 	print_notables(f, run);
 	print_callsites(f, run);
+	print_cost(f, run);
 	fflush(f);
 }
 
