@@ -2,37 +2,41 @@
 # observe_accuracy.t - per-thread on-CPU time and run-queue delay measured by
 # observe against the kernel's own accounting (/proc/.../schedstat).
 #
-# spin_threads runs 4 CPU-bound threads on a 2-core box for 3 s, so each is
-# preempted hundreds of times; just before exiting each thread prints its
-# schedstat.  In launch mode the child is held until the probes are attached,
-# so observe and schedstat both count from the thread's creation.
+# spin_threads runs, on a 2-core box for 3 s, 4 CPU-bound threads (each
+# preempted hundreds of times), 2 sleepers (200 us of CPU, then a 1 ms
+# sleep, over and over: a run-queue wait after each timer wakeup) and 2
+# lock waiters (one mutex, held for 300 us of CPU: futex waits, woken by
+# each other); just before exiting each thread prints its schedstat.  In
+# launch mode the child is held until the probes are attached, so observe
+# and schedstat both count from the thread's creation.
 #
-# Tolerances: 3% or 1 ms, whichever is larger (the brief's figure).  What
-# legitimately differs: the few microseconds between the thread's schedstat
-# read and its exit, and at most one more preemption in that window: one
-# run-queue wait, allowed on top in the upper bounds of rq delay.  On a
-# heavily loaded box the kernel's sched_switch tracepoint sometimes misses
-# 1-3 switch-ins that schedstat counts (seen with an independent BPF checker
-# too), moving 5-25 ms from on-CPU to run-queue time: under 3% of a 3 s run,
-# and on-CPU + run-queue time stays exact (checked to 1%).
+# Where the kernel keeps sched_info (here), a run-queue wait is read at
+# switch-in from the kernel's own enqueue time and run_delay, so observe's
+# rq delay is schedstat's, to the ns: 1% (or 0.1 ms) is allowed, plus the
+# thread's longest single wait on top in the upper bounds (the kernel may
+# preempt it once more between its schedstat read and its exit).  On-CPU
+# time: 3% or 1 ms (a tracepoint-missed switch moves a slice; see
+# observe_threads.t).
+#
+# With OBSERVE_WAKEUP=1 (the sched_wakeup programs, for kernels without
+# sched_info) a wait runs from the wakeup tracepoint to the switch one:
+# a few us more per wakeup than schedstat, whose rq clock is not updated
+# again when a wakeup preemption switches right away; the sleepers are
+# checked against schedstat within -1% / +5% there.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
 need_observe
 need_target spin_threads
 
-NTHREADS=4
-SECS=3
-PER_THREAD=11
+SPIN=4 SLEEP=2 LOCK=2 SECS=3
 OUT=$TMPDIR_T/target.out
 JSON=$TMPDIR_T/observe.json
 ERR=$TMPDIR_T/observe.err
 
-plan $((10 + NTHREADS * PER_THREAD))
-
 # --workers names the spinning threads as workers: roles{} must add them up.
 timeout -k 5 60 "$OBSERVE" --json -o "$JSON" --workers 'spin-*' -- \
-	"$TARGETS/spin_threads" -t "$NTHREADS" -s "$SECS" >"$OUT" 2>"$ERR"
+	"$TARGETS/spin_threads" -t $SPIN -z $SLEEP -k $LOCK -s $SECS >"$OUT" 2>"$ERR"
 rc=$?
 is "$rc" 0 "observe exits with the target's status (0)"
 [ "$rc" = 0 ] || diag "stderr: $(head -c 2000 "$ERR")"
@@ -46,7 +50,7 @@ pid=$(field "$OUT" pid 1)
 is "$(jq -r '.target.mode' "$JSON")" launch "target.mode is launch"
 is "$(jq -r '.target.pid' "$JSON")" "$pid" "target.pid is the launched process"
 is "$(jq -r '.exit_status' "$JSON")" 0 "exit_status is 0"
-is "$(grep -c '^schedstat ' "$OUT")" "$NTHREADS" "each spinning thread reported its schedstat"
+is "$(grep -c '^schedstat ' "$OUT")" $((SPIN + SLEEP + LOCK)) "each thread reported its schedstat"
 is "$(jq -c '.drops' "$JSON")" '{"ringbuf":0,"threads_full":0,"futex_full":0,"other_full":0}' \
 	"no drops"
 is "$(jq -r '[.threads[] | select(.comm | startswith("spin-")) | .role] | unique | join(",")' "$JSON")" \
@@ -57,52 +61,84 @@ is "$(jq -r '.roles.worker | "\(.threads) \(.on_cpu_ns) \(.rq_delay_ns)"' "$JSON
 	"$(jq -r '[.threads[] | select(.role == "worker")] |
 		"\(length) \(map(.on_cpu_ns) | add) \(map(.rq_delay_ns.total) | add)"' "$JSON")" \
 	"roles.worker: threads, on_cpu_ns and rq_delay_ns add up the worker threads"
+is "$(jq -r '[.futex[] | select([.waiters[].comm] | sort == ["lock-0", "lock-1"])] | length' "$JSON")" 1 \
+	"the lock waiters' mutex is one futex address, both waiting on it"
+
+# bound PCT FLOOR WANT [MAX]: WANT * (1 + PCT/100) + FLOOR + MAX, rounded.
+bound() { awk -v w="$3" -v p="$1" -v f="$2" -v m="${4:-0}" \
+	'BEGIN { printf "%.0f", w * (1 + p / 100) + f + m }'; }
 
 while read -r _ tid on_cpu rq_wait slices; do
-	t="spin thread $tid"
-	if [ -z "$(jt "$JSON" "$tid" .tid)" ]; then
-		for ((i = 0; i < PER_THREAD; i++)); do
-			ok 0 "$t: present in threads[]"
-		done
+	comm=$(jt "$JSON" "$tid" .comm)
+	t="$comm (tid $tid)"
+	if [ -z "$comm" ]; then
+		ok 0 "$t: present in threads[]"
 		continue
 	fi
 	within "$(jt "$JSON" "$tid" .on_cpu_ns)" "$on_cpu" 3 1000000 \
 		"$t: on_cpu_ns within 3% of schedstat ($on_cpu)"
-	# observe also sees the thread after its schedstat read: one more
-	# preemption there adds one run-queue wait (44 ms seen on the loaded
-	# box, 1.5% of the run).  The upper bounds allow the thread's longest
-	# single wait (rq_delay_ns.max) on top of the tolerance.
 	rq_got=$(jt "$JSON" "$tid" .rq_delay_ns.total)
 	rq_max=$(jt "$JSON" "$tid" .rq_delay_ns.max)
-	cmp_num "$rq_got" '>=' "$(awk -v w="$rq_wait" 'BEGIN { printf "%.0f", w * 0.97 - 1000000 }')" \
-		"$t: rq_delay_ns.total ($rq_got) >= schedstat ($rq_wait) - 3%"
-	cmp_num "$rq_got" '<=' "$(awk -v w="$rq_wait" -v m="${rq_max:-0}" 'BEGIN { printf "%.0f", w * 1.03 + 1000000 + m }')" \
-		"$t: rq_delay_ns.total <= schedstat + 3% + one wait ($rq_max)"
-	# Time is conserved even when the on-CPU / rq split is off by a
-	# switch the tracepoint missed (see observe_threads.t): the thread
-	# never sleeps, so on-CPU + rq delay is its whole life.
-	all=$(jt "$JSON" "$tid" '.on_cpu_ns + .rq_delay_ns.total')
-	cmp_num "$all" '>=' "$(awk -v w="$((on_cpu + rq_wait))" 'BEGIN { printf "%.0f", w * 0.99 - 1000000 }')" \
-		"$t: on_cpu_ns + rq_delay_ns.total ($all) >= schedstat ($((on_cpu + rq_wait))) - 1%"
-	cmp_num "$all" '<=' "$(awk -v w="$((on_cpu + rq_wait))" -v m="${rq_max:-0}" 'BEGIN { printf "%.0f", w * 1.01 + 1000000 + m }')" \
-		"$t: on_cpu_ns + rq_delay_ns.total <= schedstat + 1% + one wait"
-	# Every run-queue wait ends with a switch-in that schedstat counts.
-	within "$(jt "$JSON" "$tid" .rq_delay_ns.count)" "$slices" 3 2 \
-		"$t: rq_delay_ns.count within 3% of schedstat timeslices ($slices)"
-	is "$(jt "$JSON" "$tid" '.rq_delay_ns.wakeup + .rq_delay_ns.preempt')" \
-		"$(jt "$JSON" "$tid" .rq_delay_ns.total)" \
+	cmp_num "$rq_got" '>=' "$(bound -1 -100000 "$rq_wait")" \
+		"$t: rq_delay_ns.total ($rq_got) >= schedstat ($rq_wait) - 1%"
+	cmp_num "$rq_got" '<=' "$(bound 1 100000 "$rq_wait" "${rq_max:-0}")" \
+		"$t: rq_delay_ns.total <= schedstat + 1% + one wait ($rq_max)"
+	# every wait ends with a switch-in that schedstat counts (pcount)
+	within "$(jt "$JSON" "$tid" .rq_delay_ns.count)" "$slices" 1 2 \
+		"$t: rq_delay_ns.count within 1% (or 2) of schedstat timeslices ($slices)"
+	is "$(jt "$JSON" "$tid" '.rq_delay_ns.wakeup + .rq_delay_ns.preempt')" "$rq_got" \
 		"$t: rq_delay_ns.total = wakeup + preempt"
-	# A CPU-bound thread is woken once (creation) and preempted hundreds
-	# of times: the preempt part must dominate.
-	cmp_num "$(jt "$JSON" "$tid" .rq_delay_ns.preempt)" '>=' \
-		"$(jt "$JSON" "$tid" '.rq_delay_ns.total * 0.9')" \
-		"$t: preempt part >= 90% of rq delay"
 	is "$(jt "$JSON" "$tid" '[.rq_hist[].count] | add')" \
 		"$(jt "$JSON" "$tid" .rq_delay_ns.count)" \
 		"$t: rq_hist counts add up to rq_delay_ns.count"
-	ok "$(jt "$JSON" "$tid" 'if .rq_delay_ns.p50 <= .rq_delay_ns.p99 and .rq_delay_ns.max > 0 then 1 else 0 end')" \
-		"$t: p50 <= p99 and max > 0"
 	is "$(jt "$JSON" "$tid" .exited)" true "$t: marked exited"
+	case $comm in
+	spin-*)
+		# Time is conserved: the thread never sleeps, so on-CPU + rq
+		# delay is its whole life, even when a missed switch moves a
+		# slice from one to the other.
+		all=$(jt "$JSON" "$tid" '.on_cpu_ns + .rq_delay_ns.total')
+		cmp_num "$all" '>=' "$(bound -1 -1000000 "$((on_cpu + rq_wait))")" \
+			"$t: on_cpu_ns + rq_delay_ns.total ($all) >= schedstat ($((on_cpu + rq_wait))) - 1%"
+		cmp_num "$all" '<=' "$(bound 1 1000000 "$((on_cpu + rq_wait))" "${rq_max:-0}")" \
+			"$t: on_cpu_ns + rq_delay_ns.total <= schedstat + 1% + one wait"
+		# woken once (creation), preempted hundreds of times
+		cmp_num "$(jt "$JSON" "$tid" .rq_delay_ns.preempt)" '>=' \
+			"$(jt "$JSON" "$tid" '.rq_delay_ns.total * 0.9')" \
+			"$t: preempt part >= 90% of rq delay" ;;
+	sleep-*)
+		# each 1 ms sleep ends with a timer wakeup and its wait
+		cmp_num "$(jt "$JSON" "$tid" .rq_delay_ns.wakeup_count)" '>=' \
+			"$(jt "$JSON" "$tid" '.off_cpu_ns.by_syscall.clock_nanosleep // 0 | . / 2000000 | floor')" \
+			"$t: a wakeup wait per sleep, at least"
+		cmp_num "$(jt "$JSON" "$tid" '.off_cpu_ns.by_syscall.clock_nanosleep // 0')" '>=' \
+			"$(jt "$JSON" "$tid" '.off_cpu_ns.total * 0.9')" \
+			"$t: its off-CPU time is clock_nanosleep" ;;
+	lock-*)
+		cmp_num "$(jt "$JSON" "$tid" '.futex_waits')" '>' 100 \
+			"$t: waits on the mutex's futex (> 100)"
+		cmp_num "$(jt "$JSON" "$tid" '.rq_delay_ns.wakeup')" '>' 0 \
+			"$t: run-queue waits after futex wakeups" ;;
+	esac
 done < <(grep '^schedstat ' "$OUT")
 
+# ---- the sched_wakeup programs (OBSERVE_WAKEUP=1) ----------------------------
+J2=$TMPDIR_T/wakeup.json O2=$TMPDIR_T/wakeup.out
+OBSERVE_WAKEUP=1 timeout -k 5 60 "$OBSERVE" -v --json -o "$J2" -- \
+	"$TARGETS/spin_threads" -t 2 -z $SLEEP -s 2 >"$O2" 2>"$TMPDIR_T/wakeup.err"
+is "$(sed -n 's/^observe: wakeups from //p' "$TMPDIR_T/wakeup.err")" sched_wakeup \
+	"OBSERVE_WAKEUP=1: -v says wakeups come from sched_wakeup"
+is "$("$OBSERVE" -v -d 0.2 -o /dev/null -- true 2>&1 | sed -n 's/^observe: wakeups from //p')" \
+	sched_info "by default, from sched_info"
+while read -r _ tid on_cpu rq_wait slices; do
+	comm=$(jt "$J2" "$tid" .comm)
+	case $comm in sleep-*) ;; *) continue ;; esac
+	rq_got=$(jt "$J2" "$tid" .rq_delay_ns.total)
+	cmp_num "$rq_got" '>=' "$(bound -1 -100000 "$rq_wait")" \
+		"wakeup programs: $comm rq_delay_ns.total ($rq_got) >= schedstat ($rq_wait) - 1%"
+	cmp_num "$rq_got" '<=' "$(bound 5 100000 "$rq_wait" "$(jt "$J2" "$tid" .rq_delay_ns.max)")" \
+		"wakeup programs: $comm rq_delay_ns.total <= schedstat + 5% + one wait"
+done < <(grep '^schedstat ' "$O2")
+
+plan "$TAP_N"
 done_testing
