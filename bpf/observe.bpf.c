@@ -59,8 +59,9 @@ const volatile bool regs_sys = false;
 /* Wakeups from the kernel's sched_info and rq clock, no wakeup program. */
 const volatile bool kclock = false;
 /* Set by observe over its --budget: no more notable spans (no records, no
- * stack copies). */
+ * stack copies); no more CPU runs (sys_exit is detached). */
 bool shed_notable = false;
+bool shed_cpu_runs = false;
 
 static const struct obs_futex zero_futex;
 
@@ -473,7 +474,9 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 	if (regs_sys)	/* the wait is over (sys_exit clears it otherwise) */
 		t->cur_uaddr = 0;
 	t->ts_in = now;
-	if (!t->run.ok) {	/* a thread that never returns from a syscall */
+	if (shed_cpu_runs) {	/* no syscall return ends a run any more */
+		t->run.ok = 0;
+	} else if (!t->run.ok) {	/* one that never returns from a syscall */
 		t->run.base = t->on_cpu_ns;
 		t->run.ok = 1;
 	}

@@ -368,8 +368,9 @@ static int interval(struct session *s, struct obs_snapshot *prev,
 /*
  * --budget: over it, the next optional part goes, in obs_cost's order:
  * the waker attribution (sched_waking), then the notable spans with their
- * stack copies and the CPU-clock sampler.  The switch and syscall programs
- * stay: they are the measurement.
+ * stack copies and the CPU-clock sampler, then the CPU runs (sys_exit,
+ * where the registers tell the syscall).  The switch program stays: it is
+ * the measurement.
  */
 static void keep_budget(struct session *s, double now)
 {
@@ -381,6 +382,14 @@ static void keep_budget(struct session *s, double now)
 	case OBS_SHED_NOTABLE:
 		s->skel->bss->shed_notable = true;
 		obs_cpu_sampler_detach(&s->sampler);
+		break;
+	case OBS_SHED_CPU_RUNS:
+		/* the last program on every syscall of the box goes */
+		s->skel->bss->shed_cpu_runs = true;
+		bpf_link__destroy(s->skel->links.obs_sys_exit);
+		s->skel->links.obs_sys_exit = NULL;
+		bpf_link__destroy(s->skel->links.obs_sys_exit_raw);
+		s->skel->links.obs_sys_exit_raw = NULL;
 		break;
 	default:
 		return;
@@ -415,7 +424,9 @@ static int run_loop(struct session *s)
 	s->t0 = now_s();
 	obs_cost_start(&s->cost, s->skel->obj, s->t0,
 		       env.budget_pct ? BUDGET_PERIOD_S : COST_PERIOD_S,
-		       env.budget_pct / 100);
+		       env.budget_pct / 100,
+		       /* sys_exit tells the syscall without regs_sys */
+		       s->skel->rodata->regs_sys ? OBS_SHED_MAX : OBS_SHED_CPU_RUNS);
 	if (env.duration_s > 0)
 		deadline = s->t0 + env.duration_s;
 	if (env.interval_s > 0) {

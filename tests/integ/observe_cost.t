@@ -14,9 +14,10 @@
 #  2. the same with kernel.bpf_stats_enabled already 1: the whole run is
 #     measured, and the sysctl is still 1 after.
 #  3. --budget 0.5 on the storm: waker attribution is shed first, then the
-#     notable spans, then "over budget" with nothing left (windows every 2 s
-#     under --budget); the report says so; sched_waking is detached while
-#     observe still runs, and stays attached without --budget.
+#     notable spans, then the CPU runs, then "over budget" with nothing left
+#     (windows every 2 s under --budget); the report says so; sched_waking
+#     and sys_exit are detached while observe still runs, and stay attached
+#     without --budget.
 #  4. --budget 50 on a sleeping target: nothing shed.
 #  5. bad --budget values: exit 2 and one line.
 . "$(dirname "$0")/lib.sh"
@@ -33,7 +34,7 @@ trap 'echo "$stats0" > "$SYSCTL"; rm -rf "$TMPDIR_T"' EXIT
 echo 0 > "$SYSCTL"
 CPU=$(($(nproc) - 1))
 
-plan 19
+plan 20
 
 # storm NAME [observe options]: observe --json -p a pinned pingpong storm of
 # 3 s (its statistics window is from 0.5 to 1 s after attach, inside the
@@ -89,26 +90,40 @@ is "$(cat "$SYSCTL")" 1 "kernel.bpf_stats_enabled still 1 after"
 echo 0 > "$SYSCTL"
 
 # ---- 3. --budget sheds, in order --------------------------------------------
-taskset -c "$CPU" "$TARGETS/pingpong" -w 1 -s 9 >/dev/null &
+taskset -c "$CPU" "$TARGETS/pingpong" -w 1 -s 11 >/dev/null &
 pp=$!
-"$OBSERVE" --budget 0.5 -o "$TMPDIR_T/budget.rep" -p "$pp" 2>"$TMPDIR_T/budget.err" &
+"$OBSERVE" --budget 0.5 --json -o "$TMPDIR_T/budget.json" -p "$pp" \
+	2>"$TMPDIR_T/budget.err" &
 opid=$!
-sleep 6		# windows end at 1, 3 and 5 s
+sleep 8		# windows end at 1, 3, 5 and 7 s
 names1=$(linked_progs "$opid")
 kill -INT "$opid"; wait "$opid"; rc=$?
 wait "$pp"
 is "$rc" 0 "observe --budget exits 0"
-ok "$([[ " $(cat "$TMPDIR_T/win.progs") " == *" obs_sched_waking "* ]] && echo 1 || echo 0)" \
-	"without --budget, sched_waking stays attached"
-ok "$([[ " $names1 " != *" obs_sched_waking "* && " $names1 " == *" obs_sched_switch "* ]] &&
-	echo 1 || echo 0)" "sched_waking detached over the budget, sched_switch kept"
-is "$(grep -c 'over the budget of 0.50%: shed' "$TMPDIR_T/budget.rep")" 2 \
-	"the report says what was shed"
-is "$(sed -n 's/.*: shed \(.*\) at .*/\1/p' "$TMPDIR_T/budget.rep" | tr '\n' ',')" \
-	"waker attribution,notable spans and their stacks," \
+ok "$([[ " $(cat "$TMPDIR_T/win.progs") " == *" obs_sched_waking "* &&
+	" $(cat "$TMPDIR_T/win.progs") " == *" obs_sys_exit "* ]] && echo 1 || echo 0)" \
+	"without --budget, sched_waking and sys_exit stay attached"
+ok "$([[ " $names1 " != *" obs_sched_waking "* && " $names1 " != *" obs_sys_exit "* &&
+	" $names1 " == *" obs_sched_switch "* ]] && echo 1 || echo 0)" \
+	"sched_waking and sys_exit detached over the budget, sched_switch kept ($names1)"
+is "$(jq -r '[.cost.shed[].what] | join(",")' "$TMPDIR_T/budget.json")" \
+	"waker attribution,notable spans and their stacks,CPU runs" \
 	"shed in the documented order"
-is "$(grep -c 'still over the budget of 0.50%, with nothing left to shed' \
-	"$TMPDIR_T/budget.rep")" 1 "and it says it is still over"
+is "$(jq -r '.cost.over_budget' "$TMPDIR_T/budget.json")" true \
+	"still over the budget, with nothing left to shed"
+# pingpong's threads block every few us: a CPU run of 10 ms after the
+# shed would be made up by a run that no syscall return ends any more
+is "$(jq '[.threads[] | select(.comm == "pingpong") | .cpu_runs.long] | add' \
+	"$TMPDIR_T/budget.json")" 0 "no long CPU run made up after the shed"
+# the report says it too
+taskset -c "$CPU" "$TARGETS/pingpong" -w 1 -s 6 >/dev/null &
+pp=$!
+timeout -k 5 30 "$OBSERVE" --budget 0.5 -d 3.5 -o "$TMPDIR_T/budget.rep" -p "$pp" \
+	2>"$TMPDIR_T/budget.err"
+wait "$pp"
+is "$(sed -n 's/.*over the budget of 0.50%: shed \(.*\) at .*/\1/p' "$TMPDIR_T/budget.rep" |
+	tr '\n' ',')" "waker attribution,notable spans and their stacks," \
+	"the report says what was shed, and when"
 
 # ---- 4. under the budget -----------------------------------------------------
 timeout -k 5 30 "$OBSERVE" --budget 50 --json -o "$TMPDIR_T/under.json" -- \

@@ -105,10 +105,11 @@ static void window_close(struct obs_cost *c, double now)
 static const char *const shed_names[OBS_SHED_MAX] = {
 	[OBS_SHED_WAKERS] = "waker attribution",
 	[OBS_SHED_NOTABLE] = "notable spans and their stacks",
+	[OBS_SHED_CPU_RUNS] = "CPU runs",
 };
 
 void obs_cost_start(struct obs_cost *c, struct bpf_object *obj, double now,
-		    double period_s, double budget)
+		    double period_s, double budget, int nparts)
 {
 	struct bpf_program *prog;
 
@@ -116,6 +117,7 @@ void obs_cost_start(struct obs_cost *c, struct bpf_object *obj, double now,
 	c->stats_fd = -1;
 	c->period_s = period_s;
 	c->budget = budget;
+	c->nparts = nparts < OBS_SHED_MAX ? nparts : OBS_SHED_MAX;
 	bpf_object__for_each_program(prog, obj) {
 		int fd = bpf_program__fd(prog);
 
@@ -154,7 +156,7 @@ int obs_cost_over(struct obs_cost *c)
 {
 	if (!c->budget || c->last_bpf_frac + c->last_self_frac <= c->budget)
 		return -1;
-	if (c->nshed == OBS_SHED_MAX) {
+	if (c->nshed == c->nparts) {
 		c->over = true;
 		return -1;
 	}
@@ -165,7 +167,7 @@ void obs_cost_shed(struct obs_cost *c, double now)
 {
 	int part = c->nshed;
 
-	if (part == OBS_SHED_MAX)
+	if (part == c->nparts)
 		return;
 	c->shed[part] = (struct obs_shed){
 		.what = shed_names[part],

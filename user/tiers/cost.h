@@ -36,6 +36,7 @@ struct obs_cost_prog {
 enum obs_shed_part {
 	OBS_SHED_WAKERS,	/* waker attribution (sched_waking) */
 	OBS_SHED_NOTABLE,	/* notable spans, their stacks, the sampler */
+	OBS_SHED_CPU_RUNS,	/* CPU runs: the sys_exit program */
 	OBS_SHED_MAX,
 };
 
@@ -60,6 +61,7 @@ struct obs_cost {
 	struct rusage ru_last;
 	int err;			/* why nothing was measured, or 0 */
 	double budget;			/* --budget, of one CPU; 0: none */
+	int nparts;			/* the parts that can go here */
 	struct obs_shed shed[OBS_SHED_MAX];
 	int nshed;
 	bool over;			/* over budget, nothing left to shed */
@@ -87,9 +89,9 @@ struct obs_cost_result {
 };
 
 /* The loaded programs of obj; the first window opens at now.  budget: of
- * one CPU, 0 for none. */
+ * one CPU, 0 for none; the first nparts of enum obs_shed_part can go. */
 void obs_cost_start(struct obs_cost *c, struct bpf_object *obj, double now,
-		    double period_s, double budget);
+		    double period_s, double budget, int nparts);
 /*
  * After a window closed: the next part to shed if the last window cost
  * more than the budget, else -1; obs_cost_shed records that it was.
