@@ -16,7 +16,10 @@
 #            cross-CPU wakeups through idle make it ~10x slower and noisier.
 #   -u US    CPU work per round trip of the second, realistic workload
 #            (default 12: ~120k switches/s bare on this box); 0 runs only
-#            the pure switch storm
+#            the pure switch storm.  A list ("2,6,12,30,90") sweeps the
+#            switch rate: one workload work-US each, and a summary table
+#            of each tool's overhead by switch rate (and, with -o FILE,
+#            FILE's .csv twin for scripts/figures.sh)
 #   -p NS    CPU work per poll of the rt workloads (default 1700: one worker
 #            makes ~500k polls/s bare on this box); 0: none, so that the CPU
 #            per poll shows what observing adds to each poll in ns
@@ -52,6 +55,11 @@
 # on real Tokio (one worker, two tasks doing -P of work and yielding): the
 # Tokio tier's uprobes fire on every poll until its sampler (docs/tokio-tier.md)
 # pauses them above 10k polls/s.
+#
+# Configurations of the kernel section: bare, observe, "observe-other"
+# (observe attached to an idle sleep(1) process while the workload runs
+# unobserved: what observing one process costs every other one), runqlat
+# and offcputime.
 #
 # Every tool attaches with -p PID while the workload sleeps before creating
 # its threads, so the whole measured run is observed (bare runs skip that
@@ -97,7 +105,8 @@ while getopts "n:s:c:u:p:P:S:o:" opt; do
 	esac
 done
 [ $OPTIND -gt $# ] || die "unexpected argument '${!OPTIND}'"
-case "$RUNS$SECS$WORK_US$POLL_NS" in *[!0-9]*) die "-n, -s, -u and -p take integers" ;; esac
+WORK_LIST=${WORK_US//,/ }
+case "$RUNS$SECS${WORK_LIST// /}$POLL_NS" in *[!0-9]*) die "-n, -s, -u and -p take integers" ;; esac
 case $CPU in
 all) CPUSET=0-$(($(nproc) - 1)) ;;
 *[!0-9]* | "") die "-c takes a CPU number or 'all'" ;;
@@ -131,7 +140,8 @@ KERNEL_CONFIGS=(bare)
 if [ -x "$OBSERVE" ]; then
 	TOOL[observe]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null -p PID"
 	TOOL[observe-kernel]="$OBSERVE ${OBSERVE_ARGS:-} --no-runtime -o /dev/null -p PID"
-	KERNEL_CONFIGS+=(observe)
+	TOOL[observe-other]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null -p OTHER"
+	KERNEL_CONFIGS+=(observe observe-other)
 else
 	echo "bench-observer: $OBSERVE not built, skipping it" >&2
 fi
@@ -154,6 +164,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# what observe-other watches: an idle process, killed by cleanup
+sleep 1000000 &
+OTHER=$!
+# steal_ticks: the host's steal time so far, in USER_HZ ticks (/proc/stat)
+steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
+total_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t }' /proc/stat; }
+STEAL0=$(steal_ticks) TOTAL0=$(total_ticks)
 
 . "$(dirname "$0")/lib/bpf_fds.sh"
 
@@ -162,7 +179,7 @@ trap 'exit 130' INT TERM
 # against it; WL_UNIT / WL_ONE: what its throughput counts (plural /
 # singular).  Work is calibrated once
 # for all runs.
-declare -A WL_CMD WL_CONFIGS WL_UNIT WL_ONE WL_TITLE
+declare -A WL_CMD WL_CONFIGS WL_UNIT WL_ONE WL_TITLE WL_US
 # calibrate BIN -C ARG KEY FIELD: the largest loop count of three
 # calibrations (a calibration on a shared VM can only come out low: a try
 # that lost the CPU is slower, never faster).
@@ -176,14 +193,19 @@ if want kernel; then
 	WL_CMD[storm]="$PINGPONG -w WAIT -s $SECS"
 	WL_TITLE[storm]="pure switch storm (pingpong, no work)"
 	WORKLOADS+=(storm)
-	if [ "$WORK_US" -gt 0 ]; then
-		loops=$(calibrate "$PINGPONG" -C "$WORK_US" loops_per_us_work 2)
-		[ -n "$loops" ] || die "pingpong -C $WORK_US failed"
-		WL_CMD[work]="$PINGPONG -w WAIT -s $SECS -l $loops"
-		WL_TITLE[work]="pingpong + $WORK_US us CPU work per round trip (-l $loops)"
-		WORKLOADS+=(work)
-	fi
-	for wl in storm work; do
+	read -r -a works <<<"$WORK_LIST"
+	for us in "${works[@]}"; do
+		[ "$us" -gt 0 ] || continue
+		wl=work; [ ${#works[@]} -gt 1 ] && wl=work-$us
+		loops=$(calibrate "$PINGPONG" -C "$us" loops_per_us_work 2)
+		[ -n "$loops" ] || die "pingpong -C $us failed"
+		WL_CMD[$wl]="$PINGPONG -w WAIT -s $SECS -l $loops"
+		WL_TITLE[$wl]="pingpong + $us us CPU work per round trip (-l $loops)"
+		WL_US[$wl]=$us
+		WORKLOADS+=("$wl")
+	done
+	WL_US[storm]=0
+	for wl in "${WORKLOADS[@]}"; do
 		WL_CONFIGS[$wl]="${KERNEL_CONFIGS[*]}"
 		WL_UNIT[$wl]="round trips"
 		WL_ONE[$wl]="round trip"
@@ -234,6 +256,7 @@ run_one() {
 	t0=$(date +%s%N)
 	if [ "$cfg" != bare ]; then
 		cmd=${TOOL[$cfg]//PID/$pid}
+		cmd=${cmd//OTHER/$OTHER}
 		# shellcheck disable=SC2086
 		$cmd >/dev/null 2>"$TMP/$cfg.err" &
 		tpid=$!
@@ -389,9 +412,61 @@ loss_mmm() { awk -v a="$1" -v m="$2" -v b="$3" 'BEGIN { if (m == "-") print "-"
 		done <"$TMP/stats_runs"
 		echo
 	done
+	if [ ${#WL_US[@]} -gt 2 ]; then
+		echo "# Overhead by switch rate (CPU per round trip over bare, median of the rounds; min to max)"
+		echo
+		hdr="| workload | bare switches/s |"
+		sep="|---|---|"
+		for cfg in ${KERNEL_CONFIGS[*]}; do
+			[ "$cfg" = bare ] && continue
+			hdr+=" $cfg |"
+			sep+="---|"
+		done
+		echo "$hdr"
+		echo "$sep"
+		for wl in "${WORKLOADS[@]}"; do
+			[ -n "${WL_US[$wl]:-}" ] || continue
+			read -r _ smed _ < <(col "$wl" bare 2 | mmm %.0f)
+			row="| $wl | $smed |"
+			for cfg in ${KERNEL_CONFIGS[*]}; do
+				[ "$cfg" = bare ] && continue
+				read -r rmin rmed rmax < <(ratios "$wl" 3 "$cfg" | mmm %.3f)
+				row+=" $(over "$rmed") ($(over "$rmin") to $(over "$rmax")) |"
+			done
+			echo "$row"
+		done
+		echo
+	fi
+	echo "Host steal time over the run: $(awk -v s="$(($(steal_ticks) - STEAL0))" \
+		-v t="$(($(total_ticks) - TOTAL0))" 'BEGIN { printf "%.2f%%", t ? s / t * 100 : 0 }')"
+	echo "(/proc/stat, all CPUs)."
+	echo
 	echo "BPF counts cover the tool's whole life (attach, ${WARMUP}s warm-up, ${SECS}s run) and every"
 	echo "event on the box that reaches the programs, not only the workload's.  A uprobe's"
 	echo "trap (rt:* USDT probes) is not in run_time_ns: only its program's own time is."
 	echo
 	echo "Run took $(($(date +%s) - t_start)) s; load at the end $(cut -d' ' -f1-3 /proc/loadavg)."
 } | tee ${OUTFILE:+"$OUTFILE"}
+
+# The sweep as CSV, one row per workload and tool, for scripts/figures.sh
+# (docs/data/observer_overhead.csv -> docs/figures/observer_overhead.svg).
+if [ -n "$OUTFILE" ] && [ ${#WL_US[@]} -gt 2 ]; then
+	csv=${OUTFILE%.md}.csv
+	{
+		echo "workload,work_us,tool,bare_switches_per_s,cpu_over_pct_min,cpu_over_pct_med,cpu_over_pct_max,tput_loss_pct_med,runs,secs"
+		for wl in "${WORKLOADS[@]}"; do
+			[ -n "${WL_US[$wl]:-}" ] || continue
+			read -r _ smed _ < <(col "$wl" bare 2 | mmm %.0f)
+			for cfg in ${KERNEL_CONFIGS[*]}; do
+				[ "$cfg" = bare ] && continue
+				read -r rmin rmed rmax < <(ratios "$wl" 3 "$cfg" | mmm %.4f)
+				read -r _ tmed _ < <(ratios "$wl" 1 "$cfg" | mmm %.4f)
+				awk -v w="$wl" -v u="${WL_US[$wl]}" -v c="$cfg" -v s="$smed" \
+					-v a="$rmin" -v m="$rmed" -v b="$rmax" -v t="$tmed" -v n="$RUNS" -v secs="$SECS" \
+					'BEGIN { printf "%s,%s,%s,%s,%.2f,%.2f,%.2f,%.2f,%s,%s\n", w, u, c, s,
+						(a - 1) * 100, (m - 1) * 100, (b - 1) * 100, (1 - t) * 100, n, secs }'
+			done
+		done
+	} >"$csv"
+	echo "bench-observer: wrote $csv" >&2
+fi
