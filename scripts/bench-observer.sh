@@ -453,7 +453,7 @@ loss_mmm() { awk -v a="$1" -v m="$2" -v b="$3" 'BEGIN { if (m == "-") print "-"
 if [ -n "$OUTFILE" ] && [ ${#WL_US[@]} -gt 2 ]; then
 	csv=${OUTFILE%.md}.csv
 	{
-		echo "workload,work_us,tool,bare_switches_per_s,cpu_over_pct_min,cpu_over_pct_med,cpu_over_pct_max,tput_loss_pct_med,runs,secs"
+		echo "workload,work_us,tool,bare_switches_per_s,cpu_over_pct_min,cpu_over_pct_median,cpu_over_pct_max,tput_loss_pct_median,runs,secs"
 		for wl in "${WORKLOADS[@]}"; do
 			[ -n "${WL_US[$wl]:-}" ] || continue
 			read -r _ smed _ < <(col "$wl" bare 2 | mmm %.0f)

@@ -112,6 +112,8 @@ for csv in "$DATA"/*.csv; do
 		render lifo "$csv" "$base" ;;
 	budget)
 		render budget "$csv" "$base" ;;
+	observer_overhead)
+		render observer_overhead "$csv" "$base" ;;
 	models)
 		continue ;; # scripts/models.sh output, not a sweep
 	*)
