@@ -6,6 +6,8 @@
 #   make bench-rt / bench-observer   benchmarks (not tests)
 #   make bench / figures   demo sweeps -> docs/data/*.csv -> docs/figures/*.svg
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
+#   make install    observe, its man page and bash completion (PREFIX, DESTDIR)
+#   make man        docs/observe.1 from docs/observe.md (pandoc)
 # V=1 shows the commands.  Generated files live in build/ (BUILD=...), except
 # the binaries users run: ./observe and ./demos/demo_*.
 
@@ -31,7 +33,7 @@ CFLAGS   += $(WARN) -std=gnu11 -pthread -D_GNU_SOURCE -MMD -MP
 # Each part of the tree gets its own include path, so that no header name
 # can resolve to two files (demos/lib and user/ both have a cli.h).
 DEMO_CPPFLAGS := -Idemos/rt -Idemos/lib -Iabi
-USER_CPPFLAGS := -Iuser -Iabi -Ibpf -I$(BUILD)/bpf
+USER_CPPFLAGS := -Iuser -Iabi -Ibpf -I$(BUILD)/bpf -I$(BUILD)/gen
 LDLIBS   += -pthread -lm
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=$(SAN) -fno-omit-frame-pointer -O1
@@ -129,6 +131,17 @@ demos/demo_%: $(BUILD)/demos/demo_%.o $(LIBDEMO) $(LIBRT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ljansson -o $@
 
+# observe --version: git describe of the tree it was built from.  The header
+# is rewritten only when that changes, so a commit relinks one object.
+OBS_VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+$(BUILD)/gen/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '#define OBS_VERSION "%s"\n' "$(OBS_VERSION)" > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/user/cli.o: $(BUILD)/gen/version.h
+.PHONY: FORCE
+FORCE:
+
 observe: $(BUILD)/user/observe.o $(LIBOBSERVE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(OBSERVE_LIBS) $(LDLIBS) -o $@
@@ -213,6 +226,30 @@ bench: all
 figures: | $(DEPS_STAMP)
 	scripts/models.sh --quiet
 	scripts/figures.sh
+
+# ---- install ------------------------------------------------------------------
+# The man page is generated from docs/observe.md and checked in, so that
+# installing needs no pandoc (tests/integ/release.t checks it is current).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PANDOC_MAN := pandoc -s -t man --shift-heading-level-by=-1 -M title=OBSERVE \
+	-M section=1 -M header=tokio-blocking-bench -M footer=observe
+.PHONY: man install uninstall
+man: docs/observe.1
+docs/observe.1: docs/observe.md | $(DEPS_STAMP)
+	$(call msg,MAN,$@)
+	$(Q)$(PANDOC_MAN) $< -o $@
+
+install: observe
+	install -D -m 755 observe $(DESTDIR)$(PREFIX)/bin/observe
+	install -D -m 644 docs/observe.1 $(DESTDIR)$(PREFIX)/share/man/man1/observe.1
+	install -D -m 644 completions/observe.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/observe
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/observe \
+		$(DESTDIR)$(PREFIX)/share/man/man1/observe.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/observe
 
 clean:
 	rm -rf $(BUILD) $(DEMOS) observe

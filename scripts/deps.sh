@@ -29,6 +29,7 @@ libiberty-dev   the demangler for the Tokio tier's symbol names
 gnuplot-nox     SVG figures from the sweep CSVs (make figures)
 nodejs          the Node.js demo (demos/node)
 time            GNU time: observe's own CPU in scripts/bench-ustacks.sh
+pandoc          the man page, docs/observe.1, from docs/observe.md (make man)
 "
 
 missing=""

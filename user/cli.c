@@ -10,11 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "cli.h"
+#include "version.h"	/* OBS_VERSION: git describe at build time */
 
 #define EXIT_USAGE 2
 
-const char *argp_program_version = "observe 0.1";
+/* observe -V: its own version, and the libbpf it runs with */
+static void print_version(FILE *f, struct argp_state *state)
+{
+	(void)state;
+	fprintf(f, "observe %s (libbpf %s)\n", OBS_VERSION,
+		libbpf_version_string());
+}
+
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 error_t argp_err_exit_status = EXIT_USAGE;
 
 static const char doc[] =

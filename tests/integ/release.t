@@ -1,0 +1,83 @@
+#!/bin/bash
+# release.t - what someone installing observe gets:
+#  1. observe --version: the git describe of the tree and libbpf's version;
+#  2. make install DESTDIR=... PREFIX=/usr: the binary, the man page and the
+#     bash completion, and the installed binary runs from another directory
+#     (root: a launched `true` under it);
+#  3. the checked-in man page is what pandoc makes of docs/observe.md now,
+#     and man(1) renders its NAME section;
+#  4. the completion script registers itself for observe and offers every
+#     long option --help lists;
+#  5. LICENSE and CHANGELOG.md exist, and every SPDX licence in the sources
+#     is one LICENSE names.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/observe_lib.sh"
+need_observe
+
+plan 12
+
+# ---- 1. --version -------------------------------------------------------------
+v=$("$OBSERVE" --version)
+ok "$(grep -qE '^observe [^ ]+ \(libbpf v?[0-9]+\.[0-9]+[^)]*\)$' <<<"$v" && echo 1 || echo 0)" \
+	"--version: 'observe DESCRIBE (libbpf VERSION)' ($v)"
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	# the build's describe: the tree may have changed since, so compare
+	# the commit part only
+	want=$(git -C "$TOP" describe --always --tags 2>/dev/null)
+	got=$(sed -n 's/^observe \([^ ]*\) .*/\1/p' <<<"$v")
+	is "${got%-dirty}" "$want" "--version: the git describe of the tree built"
+else
+	skip "not a git checkout"
+fi
+
+# ---- 2. make install ------------------------------------------------------------
+D=$TMPDIR_T/root
+make -s -C "$TOP" BUILD="$BUILD" install DESTDIR="$D" PREFIX=/usr \
+	>"$TMPDIR_T/install.out" 2>&1
+is "$?" 0 "make install DESTDIR PREFIX=/usr exits 0"
+is "$(cd "$D" && find . -type f | sort | tr '\n' ' ')" \
+	"./usr/bin/observe ./usr/share/bash-completion/completions/observe ./usr/share/man/man1/observe.1 " \
+	"it installs the binary, the man page and the completion"
+is "$(cd / && "$D/usr/bin/observe" --version)" "$v" \
+	"the installed binary runs from another directory"
+if [ "$(id -u)" = 0 ]; then
+	(cd / && "$D/usr/bin/observe" -d 5 -o "$TMPDIR_T/inst.rep" -- true) 2>"$TMPDIR_T/inst.err"
+	ok "$([ $? = 0 ] && grep -q '^verdict: ' "$TMPDIR_T/inst.rep" && echo 1 || echo 0)" \
+		"the installed binary observes a command (no file of the tree needed)"
+else
+	skip "needs root (BPF)"
+fi
+
+# ---- 3. the man page ------------------------------------------------------------
+if command -v pandoc >/dev/null; then
+	# the Makefile's own pandoc command line, into a file of the test's
+	make -s -C "$TOP" BUILD="$BUILD" --eval 'render-man: ; @$(PANDOC_MAN) docs/observe.md -o $(OUT)' \
+		render-man OUT="$TMPDIR_T/observe.1" 2>"$TMPDIR_T/man.err"
+	ok "$(cmp -s "$TMPDIR_T/observe.1" "$TOP/docs/observe.1" && echo 1 || echo 0)" \
+		"docs/observe.1 is current (make man)"
+else
+	skip "no pandoc"
+fi
+if command -v man >/dev/null; then
+	ok "$(MANWIDTH=80 man -l "$D/usr/share/man/man1/observe.1" 2>/dev/null |
+		grep -qE '^ +observe - ' && echo 1 || echo 0)" "man renders the page's NAME line"
+else
+	skip "no man"
+fi
+
+# ---- 4. bash completion -----------------------------------------------------------
+is "$(bash -c ". '$TOP/completions/observe.bash'; complete -p observe")" \
+	"complete -F _observe observe" "the completion registers for observe"
+opts=$("$OBSERVE" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+missing=$(for o in $opts; do grep -q -- "$o\b" "$TOP/completions/observe.bash" || echo "$o"; done)
+is "$missing" "" "the completion offers every long option of --help"
+
+# ---- 5. licence and changelog ------------------------------------------------------
+ok "$([ -s "$TOP/LICENSE" ] && [ -s "$TOP/LICENSES/GPL-2.0.txt" ] && [ -s "$TOP/CHANGELOG.md" ] &&
+	echo 1 || echo 0)" "LICENSE, LICENSES/GPL-2.0.txt and CHANGELOG.md exist"
+ids=$(cd "$TOP" && git ls-files 2>/dev/null | grep -E '\.(c|h|sh|bash|t)$' |
+	xargs grep -ho 'SPDX-License-Identifier: [^ */]*' 2>/dev/null |
+	awk '{ print $2 }' | sort -u | tr '\n' ' ')
+is "$ids" "GPL-2.0 MIT " "every SPDX licence in the sources is MIT or GPL-2.0 (LICENSE)"
+
+done_testing
