@@ -21,8 +21,9 @@
 # With OBSERVE_WAKEUP=1 (the sched_wakeup programs, for kernels without
 # sched_info) a wait runs from the wakeup tracepoint to the switch one:
 # a few us more per wakeup than schedstat, whose rq clock is not updated
-# again when a wakeup preemption switches right away; the sleepers are
-# checked against schedstat within -1% / +5% there.
+# again when a wakeup preemption switches right away, but also less where
+# the two book a wait apart (seen: +1.1% and, in make check, -2.4% of the
+# sleepers' schedstat); the sleepers are checked within 5% there.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
@@ -134,8 +135,8 @@ while read -r _ tid on_cpu rq_wait slices; do
 	comm=$(jt "$J2" "$tid" .comm)
 	case $comm in sleep-*) ;; *) continue ;; esac
 	rq_got=$(jt "$J2" "$tid" .rq_delay_ns.total)
-	cmp_num "$rq_got" '>=' "$(bound -1 -100000 "$rq_wait")" \
-		"wakeup programs: $comm rq_delay_ns.total ($rq_got) >= schedstat ($rq_wait) - 1%"
+	cmp_num "$rq_got" '>=' "$(bound -5 -100000 "$rq_wait")" \
+		"wakeup programs: $comm rq_delay_ns.total ($rq_got) >= schedstat ($rq_wait) - 5%"
 	cmp_num "$rq_got" '<=' "$(bound 5 100000 "$rq_wait" "$(jt "$J2" "$tid" .rq_delay_ns.max)")" \
 		"wakeup programs: $comm rq_delay_ns.total <= schedstat + 5% + one wait"
 done < <(grep '^schedstat ' "$O2")
