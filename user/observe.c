@@ -190,7 +190,9 @@ static int prepare(struct session *s)
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	/* installed before anything is attached or launched */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
+	/* each ends the run with a report (SIGHUP: the terminal went away) */
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL)) {
 		err = -errno;
 		fprintf(stderr, "observe: sigaction: %s\n", strerror(-err));
 		return err;

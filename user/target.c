@@ -234,28 +234,39 @@ static pid_t proc_tgid(pid_t pid)
 	return tgid;
 }
 
-/* Is pid a kernel thread (PF_KTHREAD in the flags of /proc/PID/stat)? */
-static bool is_kernel_thread(pid_t pid)
+/* The state letter and flags of /proc/PID/stat; 0 or -1. */
+static int proc_state(pid_t pid, char *state, unsigned long *flags)
 {
 	char path[64], buf[512], *p;
-	unsigned long flags = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
+		return -1;
 	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
 	fclose(f);
 	/* after "comm)": state ppid pgrp session tty_nr tpgid flags */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return false;
-	return flags & 0x00200000;	/* PF_KTHREAD, include/linux/sched.h */
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
+		return -1;
+	return 0;
+}
+
+bool obs_proc_gone(pid_t pid)
+{
+	unsigned long flags;
+	char state;
+
+	if (proc_state(pid, &state, &flags))
+		return kill(pid, 0) && errno == ESRCH;
+	return state == 'Z' || state == 'X';
 }
 
 int obs_target_attach(struct obs_target *t, pid_t pid)
 {
+	unsigned long flags;
 	pid_t tgid;
+	char state;
 	int err;
 
 	if (kill(pid, 0) && errno == ESRCH) {
@@ -267,10 +278,18 @@ int obs_target_attach(struct obs_target *t, pid_t pid)
 		fprintf(stderr, "observe: no process with PID %d\n", pid);
 		return -ESRCH;
 	}
-	if (is_kernel_thread(tgid)) {
-		fprintf(stderr, "observe: PID %d is a kernel thread: nothing to "
-			"observe in user space\n", pid);
-		return -EINVAL;
+	if (!proc_state(tgid, &state, &flags)) {
+		if (flags & 0x00200000) {	/* PF_KTHREAD, linux/sched.h */
+			fprintf(stderr, "observe: PID %d is a kernel thread: "
+				"nothing to observe in user space\n", pid);
+			return -EINVAL;
+		}
+		if (state == 'Z' || state == 'X') {
+			fprintf(stderr, "observe: PID %d has exited (a zombie "
+				"its parent has not reaped): nothing to "
+				"observe\n", pid);
+			return -ESRCH;
+		}
 	}
 	t->pid = tgid;
 	t->pidfd = pidfd_open(tgid);

@@ -42,6 +42,9 @@ int obs_target_attach(struct obs_target *t, pid_t pid);
 /* True once the target has exited (never blocks). */
 bool obs_target_exited(struct obs_target *t);
 
+/* Has process pid exited (gone, or a zombie not reaped yet)? */
+bool obs_proc_gone(pid_t pid);
+
 /* Launch mode: waits for the child; returns its wait status or -errno. */
 int obs_target_wait(struct obs_target *t, int timeout_ms);
 

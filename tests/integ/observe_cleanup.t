@@ -19,19 +19,6 @@ plan 10
 
 prog_list() { bpftool prog show -j 2>/dev/null | jq -r '.[] | "\(.id) \(.name // "-")"' | sort; }
 
-# gone IDS...: waits up to 5 s (programs are freed after an RCU grace period)
-# and prints the ids still loaded.
-gone() {
-	local i id left
-	for ((i = 0; i < 50; i++)); do
-		left=""
-		for id in "$@"; do prog_exists "$id" && left="$left $id"; done
-		[ -z "$left" ] && return 0
-		sleep 0.1
-	done
-	echo "$left"
-}
-
 # new_named BEFORE NAMES: programs in the current list, not in BEFORE, whose
 # name is one of NAMES; waits up to 5 s for the list to empty, since another
 # observe that just exited may still have programs awaiting their RCU free.

@@ -38,6 +38,19 @@ field() { awk -v k="$2" -v n="$3" '$1 == k { print $(n + 1); exit }' "$1"; }
 # prog_exists ID: a BPF program with this id is still loaded.
 prog_exists() { bpftool prog show id "$1" >/dev/null 2>&1; }
 
+# gone IDS...: waits up to 5 s (programs are freed after an RCU grace period)
+# and prints the ids still loaded.
+gone() {
+	local i id left
+	for ((i = 0; i < 50; i++)); do
+		left=""
+		for id in "$@"; do prog_exists "$id" && left="$left $id"; done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "$left"
+}
+
 # stderr_lines FILE: number of non-empty lines.
 stderr_lines() { grep -c . "$1" || true; }
 

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "observe.skel.h"
+#include "target.h"
 #include "tiers/rt.h"
 #include "tiers/tokio.h"
 #include "tiers/runtime.h"
@@ -329,7 +330,7 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 			return err;
 	}
 	/* a process that exited meanwhile: the caller says so, in one line */
-	if (!launch_cmd && kill(pid, 0) && errno == ESRCH)
+	if (!launch_cmd && obs_proc_gone(pid))
 		return 0;
 	fprintf(stderr, "observe: no rt probes or Tokio symbols in %s%s: "
 		"runtime tier off, kernel tier only\n", r->binary,
