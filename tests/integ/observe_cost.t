@@ -90,7 +90,7 @@ is "$(cat "$SYSCTL")" 1 "kernel.bpf_stats_enabled still 1 after"
 echo 0 > "$SYSCTL"
 
 # ---- 3. --budget sheds, in order --------------------------------------------
-taskset -c "$CPU" "$TARGETS/pingpong" -w 1 -s 11 >/dev/null &
+taskset -c "$CPU" "$TARGETS/pingpong" -s 10 >/dev/null &
 pp=$!
 "$OBSERVE" --budget 0.5 --json -o "$TMPDIR_T/budget.json" -p "$pp" \
 	2>"$TMPDIR_T/budget.err" &
@@ -116,18 +116,17 @@ is "$(jq -r '.cost.over_budget' "$TMPDIR_T/budget.json")" true \
 is "$(jq '[.threads[] | select(.comm == "pingpong") | .cpu_runs.long] | add' \
 	"$TMPDIR_T/budget.json")" 0 "no long CPU run made up after the shed"
 # the report says it too
-taskset -c "$CPU" "$TARGETS/pingpong" -w 1 -s 6 >/dev/null &
+taskset -c "$CPU" "$TARGETS/pingpong" -s 3 >/dev/null &
 pp=$!
-timeout -k 5 30 "$OBSERVE" --budget 0.5 -d 3.5 -o "$TMPDIR_T/budget.rep" -p "$pp" \
+timeout -k 5 30 "$OBSERVE" --budget 0.5 -d 1.5 -o "$TMPDIR_T/budget.rep" -p "$pp" \
 	2>"$TMPDIR_T/budget.err"
 wait "$pp"
-is "$(sed -n 's/.*over the budget of 0.50%: shed \(.*\) at .*/\1/p' "$TMPDIR_T/budget.rep" |
-	tr '\n' ',')" "waker attribution,notable spans and their stacks," \
-	"the report says what was shed, and when"
+is "$(sed -n 's/.*over the budget of 0.50%: shed \(.*\) at .*/\1/p' "$TMPDIR_T/budget.rep")" \
+	"waker attribution" "the report says what was shed, and when (the first window)"
 
 # ---- 4. under the budget -----------------------------------------------------
 timeout -k 5 30 "$OBSERVE" --budget 50 --json -o "$TMPDIR_T/under.json" -- \
-	sleep 3 2>"$TMPDIR_T/under.err"
+	sleep 1.5 2>"$TMPDIR_T/under.err"
 is "$(jq -c '[.cost.shed, .cost.over_budget, .cost.budget_pct]' "$TMPDIR_T/under.json")" \
 	'[[],false,50]' "--budget 50, a sleeping target: nothing shed"
 
