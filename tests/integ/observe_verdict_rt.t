@@ -5,7 +5,7 @@
 # stay cpu_overload: its fix leaves the CPU pressure in place), demo_probe
 # healthy.  Each run injects its shape, so the expectation is ground truth;
 # the margins are docs/diagnosis.md's (2x or more on this box).
-# ~60 s: fifteen 3 s runs, one at a time.
+# ~45 s: fifteen 2 s runs, one at a time.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
@@ -16,7 +16,7 @@ done
 
 plan 37
 
-SECS=3
+SECS=2
 W=(--workers 2 --secs "$SECS")
 
 # rt_on NAME: the runtime tier ran (the demo's probes were found).
