@@ -130,9 +130,13 @@ is "$(ls "$TMPDIR_T/tmp")" "" "read: the FIFOs' temp dirs are removed"
 for mode in cpu read; do
 	f=${mode}_fixed
 	d=$(j "$mode" "if .slow_done > 0 then [.blocked_ms_total / .slow_done, $B] | min else $B end")
-	p99=$(j "$mode" .event_loop_delay_ms.p99)
-	cmp_num "$p99" ">=" "$(awk -v d="$d" -v r="$ELD_RATIO" 'BEGIN { print r * d }')" \
-		"$mode: event-loop delay p99 >= $ELD_RATIO x the block (p99=$p99 ms, block=$d ms)"
+	# The longest delay, not p99: with 10 ms samples a 2 s run has ~200,
+	# and its p99 is the 2nd-longest of 4 blocks whose lengths vary 0.55-1.8
+	# B (pbkdf2, above): it fell under 0.7 x their mean once (53.9 against
+	# 61.8 ms).  The longest block is at least their mean.
+	mx=$(j "$mode" .event_loop_delay_ms.max)
+	cmp_num "$mx" ">=" "$(awk -v d="$d" -v r="$ELD_RATIO" 'BEGIN { print r * d }')" \
+		"$mode: event-loop delay max >= $ELD_RATIO x the mean block (max=$mx ms, block=$d ms)"
 	p99f=$(j "$f" .event_loop_delay_ms.p99)
 	cmp_num "$p99f" "<" "$HEALTHY" "$f: event-loop delay p99 < B/2 (p99=$p99f ms)"
 	# Ground truth: the time in the slow calls is about slow_done x B, on the

@@ -76,7 +76,7 @@ cmp_num "$(cost win '.programs[] | select(.name == "obs_sched_switch") | .ns_per
 within "$(cost win '.bpf_measured_s * 1000 | round')" 500 20 0 \
 	"statistics on for one 0.5 s window of the ~3 s run"
 cmp_num "$(cost win '.bpf_cpu_pct')" '>' 0 "a BPF CPU share"
-cmp_num "$(cost win '.observe_cpu_pct')" '>=' 0 "observe's own CPU share"
+cmp_num "$(cost win '.observe_cpu_pct')" '>' 0 "observe's own CPU share (getrusage) is measured"
 is "$(cat "$SYSCTL")" 0 "kernel.bpf_stats_enabled is 0 after, as before"
 is "$(cost win '.shed | length')" 0 "no --budget: nothing shed"
 
