@@ -22,19 +22,14 @@
 
 /* ---- configure and attach ------------------------------------------------- */
 
-/* Does this kernel have BTF for the raw_syscalls tracepoints (tp_btf)? */
-static bool have_btf_tracepoint(const char *name)
+/* Does the kernel's BTF (NULL: none) have the tracepoint's (tp_btf)? */
+static bool have_btf_tracepoint(const struct btf *vmlinux, const char *name)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
 	char buf[128];
-	bool ok;
 
-	if (!vmlinux)
-		return false;
 	snprintf(buf, sizeof(buf), "btf_trace_%s", name);
-	ok = btf__find_by_name_kind(vmlinux, buf, BTF_KIND_TYPEDEF) > 0;
-	btf__free(vmlinux);
-	return ok;
+	return vmlinux &&
+	       btf__find_by_name_kind(vmlinux, buf, BTF_KIND_TYPEDEF) > 0;
 }
 
 /*
@@ -78,31 +73,29 @@ static bool btf_has_member(const struct btf *btf, const char *name,
  * programs are not loaded, and rq delay is schedstat's run_delay exactly.
  * OBSERVE_WAKEUP=1 forces the wakeup programs (tests compare the two).
  */
-static bool use_kclock(void)
+static bool use_kclock(const struct btf *vmlinux)
 {
 	const char *force = getenv("OBSERVE_WAKEUP");
-	struct btf *vmlinux;
-	bool ok;
 
 	if (force && *force && strcmp(force, "0"))
 		return false;
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		return false;
-	ok = btf_has_member(vmlinux, "sched_info", "last_queued") &&
-	     btf_has_member(vmlinux, "sched_entity", "cfs_rq") &&
-	     btf_has_member(vmlinux, "cfs_rq", "rq");
-	btf__free(vmlinux);
-	return ok;
+	return vmlinux &&
+	       btf_has_member(vmlinux, "sched_info", "last_queued") &&
+	       btf_has_member(vmlinux, "sched_entity", "cfs_rq") &&
+	       btf_has_member(vmlinux, "cfs_rq", "rq");
 }
 
 void obs_kernel_configure(struct observe_bpf *skel,
 			  const struct obs_kernel_cfg *cfg)
 {
+	/* parsed once: each load is ~14 ms here */
+	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct obs_futex_nrs nrs;
-	bool btf_sys = have_btf_tracepoint("sys_enter") &&
-		       have_btf_tracepoint("sys_exit");
-	bool regs = use_regs_sys(), kclock = use_kclock();
+	bool btf_sys = have_btf_tracepoint(vmlinux, "sys_enter") &&
+		       have_btf_tracepoint(vmlinux, "sys_exit");
+	bool regs = use_regs_sys(), kclock = use_kclock(vmlinux);
+
+	btf__free(vmlinux);
 
 	obs_futex_nrs(&nrs);
 	skel->rodata->targ_tgid = (__u32)cfg->tgid;
