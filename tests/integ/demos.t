@@ -237,15 +237,15 @@ is "$(j server .injected.blocks)" "$(j server .blocking_requests)" \
 is "$(j server .answered)" "$(j server .requests)" "server: every request answered"
 cmp_num "$(j server_fixed .server_timeouts)" "<=" "$(awk -v t="$st" 'BEGIN { print t / 4 }')" \
 	"server fixed: server timeouts <= 1/4 of the broken run"
-# Over 1% of requests time out at T, so the broken p99 sits at T or above.
-cmp_num "$(j server .latency_us.p99_us)" ">=" "$(j server '.timeout_ms * 900')" \
-	"server: latency p99 >= 0.9 T"
-# The tail of the requests that do not block: a p99 over all requests
-# depends on how many blocking ones the run drew (a fresh-clone run had
-# 17.6 ms fixed against 8.7 ms broken); the unblocked ones are what the
-# fix is for.
-cmp_num "$(j server_fixed .unblocked_latency_us.p99_us)" "<" "$(j server '.unblocked_latency_us.p99_us / 2')" \
-	"server fixed: unblocked requests' latency p99 < 1/2 of the broken run"
+# The tail of the requests that do not block, against the timeout T: in the
+# broken run over 1% of them time out behind a blocked worker, so their p99
+# sits at T; in the fixed run they do not wait for a block.  A ratio between
+# the two runs was flaky (CI: fixed p99 above half of broken); the fixed p99
+# measured 1.6-4.6 ms here, loaded or not, against the 9 ms line.
+cmp_num "$(j server .unblocked_latency_us.p99_us)" ">=" "$(j server '.timeout_ms * 900')" \
+	"server: unblocked requests' latency p99 >= 0.9 T"
+cmp_num "$(j server_fixed .unblocked_latency_us.p99_us)" "<" "$(j server_fixed '.timeout_ms * 900')" \
+	"server fixed: unblocked requests' latency p99 < 0.9 T"
 is "$(j server_fixed .answered)" "$(j server_fixed .requests)" "server fixed: every request answered"
 
 done_testing
