@@ -655,7 +655,8 @@ static int cleanup(struct session *s, int err, int exit_code)
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
 		err = -EIO;
 	}
-	if (s->out && s->out != stdout && fclose(s->out) && !err) {
+	if (s->out && s->out != stdout && s->out != stderr &&
+	    fclose(s->out) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.output);
 		err = -EIO;
 	}
@@ -673,7 +674,9 @@ int main(int argc, char **argv)
 	if (env.diagnose)
 		return diagnose_file(env.diagnose);
 	obs_target_init(&s.target);
-	s.out = stdout;
+	/* launch mode: stderr, as perf stat and time do, so that CMD's own
+	 * stdout stays CMD's (a command that prints JSON, a pipeline) */
+	s.out = env.argv ? stderr : stdout;
 	s.roles = (struct obs_roles_cfg){
 		.worker = env.worker_globs, .nworker = env.nworker_globs,
 		.blocking = env.blocking_globs, .nblocking = env.nblocking_globs,

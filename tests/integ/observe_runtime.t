@@ -40,7 +40,7 @@ for d in demo_starvation demo_probe demo_convoy demo_suspension; do
 	cp "$TOP/demos/$d" "$DEMOS/$d" || skip_all "cannot copy demos/$d"
 done
 
-plan $((7 + 12 + 6 + 4 + 6 + 7 + 3 + 5 + 3 + 9 + 2 + 10 + 3))
+plan $((8 + 12 + 6 + 4 + 6 + 7 + 3 + 5 + 3 + 9 + 2 + 10 + 3))
 
 MS=1000000
 SECS=2
@@ -89,13 +89,16 @@ is "$(cat "$TMPDIR_T/noprobes.err")" \
 	"no probes: exactly one stderr line, naming the binary"
 is "$(j noprobes '.runtime')" null "no probes: .runtime is null"
 # The text report, and an exit status that is not 0 (PATH resolution too).
-timeout -k 5 60 "$OBSERVE" -- sh -c 'exit 3' >"$TMPDIR_T/sh.out" 2>"$TMPDIR_T/sh.err"
+# Launch mode without -o: the report goes to stderr, after observe's line,
+# and the command's stdout is its own.
+timeout -k 5 60 "$OBSERVE" -- sh -c 'echo cmd-out; exit 3' >"$TMPDIR_T/sh.out" 2>"$TMPDIR_T/sh.err"
 rc=$?
 is "$rc" 3 "no probes: observe returns the command's exit status (3)"
 # Debian's sh (dash) is stripped: the line says so
-is "$(cat "$TMPDIR_T/sh.err")" "observe: no rt probes or Tokio symbols in $(command -v sh) (stripped: no symbol table): $NOPROBES_LINE" \
+is "$(head -n 1 "$TMPDIR_T/sh.err")" "observe: no rt probes or Tokio symbols in $(command -v sh) (stripped: no symbol table): $NOPROBES_LINE" \
 	"no probes: the line names the binary execvp runs (sh from PATH), stripped"
-ok "$(grep -c '^runtime tier: off' "$TMPDIR_T/sh.out")" "no probes: the report says 'runtime tier: off'"
+ok "$(grep -c '^runtime tier: off' "$TMPDIR_T/sh.err")" "no probes: the report (on stderr) says 'runtime tier: off'"
+is "$(cat "$TMPDIR_T/sh.out")" cmd-out "launch mode: stdout holds the command's output alone"
 # --no-runtime on a binary with probes: silent, null.
 obs noruntime --no-runtime -- "$DEMOS/demo_probe" --workers 2 --secs 1 --json
 ok "$(f "$RC == 0 && $(stderr_lines "$TMPDIR_T/noruntime.err") == 0 && \
