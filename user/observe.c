@@ -226,9 +226,11 @@ static int load_bpf(struct session *s)
 		.threshold_ms = env.threshold_ms, .verbose = env.verbose,
 		.ustacks = !env.no_ustacks,
 	};
+	LIBBPF_OPTS(bpf_object_open_opts, opts,
+		    .btf_custom_path = obs_kernel_btf_path());
 	int err;
 
-	s->skel = observe_bpf__open();
+	s->skel = observe_bpf__open_opts(&opts);
 	if (!s->skel) {
 		err = -errno;
 		fprintf(stderr, "observe: failed to open BPF object: %s\n",

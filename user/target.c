@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "target.h"
+#include "tiers/kernel.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -28,8 +29,6 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
-
-#define BTF_PATH "/sys/kernel/btf/vmlinux"
 
 /* What the held child reports on the error pipe before it exits. */
 enum child_stage { STAGE_PRIVS = 1, STAGE_EXEC = 2 };
@@ -67,11 +66,11 @@ int obs_preflight(void)
 			perfmon ? "" : "CAP_PERFMON");
 		return -EPERM;
 	}
-	if (access(BTF_PATH, R_OK)) {
+	if (access(obs_kernel_btf_path(), R_OK)) {
 		err = -errno;
 		fprintf(stderr, "observe: kernel has no BTF (%s: %s); "
 			"CONFIG_DEBUG_INFO_BTF=y is required\n",
-			BTF_PATH, strerror(-err));
+			obs_kernel_btf_path(), strerror(-err));
 		return err;
 	}
 	return 0;

@@ -2,7 +2,8 @@
 # observe_errors.t - bad input gives one clear line on stderr and the
 # contract's exit code:
 #	no such PID 1, a kernel thread 1, not root (names CAP_BPF/CAP_PERFMON)
-#	non-zero, command not found 127, bad option 2, -p together with -- 2;
+#	non-zero, no BTF 1, command not found 127, bad option 2, -p together
+#	with -- 2;
 #	and a target whose binary cannot be read (PID 1 here) runs with the
 #	kernel tier, one line saying why the runtime tier is off.
 . "$(dirname "$0")/lib.sh"
@@ -10,7 +11,7 @@
 need_root
 need_observe
 
-plan 23
+plan 26
 
 # expect_error NAME WANT_RC CMD...: checks exit code and a single stderr line.
 expect_error() {
@@ -54,6 +55,12 @@ if ! readlink /proc/1/exe >/dev/null 2>&1 || ! [ -r "$(readlink /proc/1/exe)" ];
 else
 	for _ in 1 2; do skip "PID 1's binary is readable here"; done
 fi
+
+# No BTF, simulated: OBSERVE_BTF names a missing file.  Refused before
+# anything is loaded, the line names the file.
+expect_error "no BTF" 1 env OBSERVE_BTF=/nonexistent/tbb-vmlinux "$OBSERVE" -p $$ -d 1
+is "$LAST_ERR" "observe: kernel has no BTF (/nonexistent/tbb-vmlinux: No such file or directory); CONFIG_DEBUG_INFO_BTF=y is required" \
+	"no BTF: the line names the file and the kernel option"
 
 expect_error "command not found (path)" 127 "$OBSERVE" -- /nonexistent/tbb-no-such-cmd
 expect_error "command not found (PATH lookup)" 127 "$OBSERVE" -- tbb-no-such-cmd-xyz

@@ -85,11 +85,18 @@ static bool use_kclock(const struct btf *vmlinux)
 	       btf_has_member(vmlinux, "cfs_rq", "rq");
 }
 
+const char *obs_kernel_btf_path(void)
+{
+	const char *path = getenv("OBSERVE_BTF");
+
+	return path && *path ? path : OBS_VMLINUX_BTF;
+}
+
 void obs_kernel_configure(struct observe_bpf *skel,
 			  const struct obs_kernel_cfg *cfg)
 {
 	/* parsed once: each load is ~14 ms here */
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = btf__parse(obs_kernel_btf_path(), NULL);
 	struct obs_futex_nrs nrs;
 	bool btf_sys = have_btf_tracepoint(vmlinux, "sys_enter") &&
 		       have_btf_tracepoint(vmlinux, "sys_exit");

@@ -104,6 +104,15 @@ struct obs_kernel_cfg {
 	bool ustacks;			/* copy notable spans' user stacks */
 };
 
+#define OBS_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+/*
+ * The kernel's BTF, for CO-RE and the feature checks: OBS_VMLINUX_BTF, or
+ * the file OBSERVE_BTF names (a copy; the tests point it at a missing file
+ * to see the no-BTF error).
+ */
+const char *obs_kernel_btf_path(void);
+
 /* After configure: are user stacks copied (x86_64, a threshold, asked)? */
 bool obs_kernel_ustacks(const struct observe_bpf *skel);
 
