@@ -187,11 +187,13 @@ check: all
 	$(Q)$(PROVE) $(UNIT_TESTS) $(INTEG_TESTS)
 
 # The kernel tier's verdicts on runtimes without probes, at the issues'
-# bars (10 of 10 convoys, 5 of 5 everything else), and observe_verdict.t
-# five times in a row: ~5 min, root.  `make check` runs fewer of each.
+# bars (10 of 10 convoys, 5 of 5 everything else), thread churn for 60 s,
+# and observe_verdict.t five times in a row: ~6 min, root.  `make check`
+# runs fewer and shorter.
 stability: all
-	$(Q)REPEAT=5 CONVOY_RUNS=10 $(PROVE) tests/integ/observe_roles.t \
-		tests/integ/observe_node.t
+	$(Q)REPEAT=5 CONVOY_RUNS=10 CHURN_SECS=60 $(PROVE) \
+		tests/integ/observe_roles.t tests/integ/observe_node.t \
+		tests/integ/observe_churn.t
 	$(Q)for i in 1 2 3 4 5; do $(PROVE) tests/integ/observe_verdict.t || exit 1; done
 
 check-unit: $(UNIT_TESTS)

@@ -38,6 +38,10 @@ __u32 nr_children = 0;
  */
 bool stopped = false;
 
+/* Threads whose last switch was seen (their rows are OBS_THREAD_DEAD):
+ * user space reaps the threads map when it grows. */
+__u64 nr_dead = 0;
+
 /* Zero value for inserts (too large for the 512-byte BPF stack). */
 static const struct obs_thread zero_thread;
 

@@ -43,6 +43,7 @@
 #include "ustack.bpf.h"
 
 #define TASK_RUNNING 0
+#define TASK_DEAD 0x80
 #ifndef ENOSYS
 #define ENOSYS 38
 #endif
@@ -252,6 +253,7 @@ static __always_inline __u32 task_nr1(struct task_struct *task, __u64 *arg0,
 static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 				       __u64 now)
 {
+	__s64 state = obs_task_state(prev);
 	__u64 arg0 = 0, arg1 = 0;
 	struct obs_oncpu *c;
 	struct obs_thread *t;
@@ -285,8 +287,18 @@ static __always_inline void switch_out(struct task_struct *prev, bool preempt,
 	rt_switch_out(t, now);	/* prev is current: its record is readable */
 	tk_switch_out(t);
 
+	/*
+	 * Its last switch (do_task_dead): nothing touches the row again, so
+	 * user space may move it out of the map (user/tiers/exited.c).
+	 */
+	if (state & TASK_DEAD) {
+		t->exited = OBS_THREAD_DEAD;
+		t->ts_runnable = 0;
+		__sync_fetch_and_add(&nr_dead, 1);
+		return;
+	}
 	/* Preempted (or still TASK_RUNNING): stays on the run queue. */
-	if (preempt || obs_task_state(prev) == TASK_RUNNING) {
+	if (preempt || state == TASK_RUNNING) {
 		if (!t->ts_runnable) {
 			t->ts_runnable = now;
 			t->runnable_kind = OBS_RUNNABLE_PREEMPT;
@@ -629,7 +641,7 @@ int BPF_PROG(obs_sched_process_exit, struct task_struct *p)
 	t = thread_get(p->pid, p->tgid, p);
 	if (!t)
 		return 0;
-	t->exited = 1;
+	t->exited = OBS_THREAD_EXITING;
 	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), p->comm);
 	/* spans held for a sys_exit that will not come (exit(2) never returns) */
 	if (t->npend)

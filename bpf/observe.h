@@ -170,11 +170,17 @@ struct obs_pending {
  * machine.  Only the BPF side writes it; user space reads it (a torn read of
  * a live thread is off by at most one span).
  */
+enum obs_thread_state {
+	OBS_THREAD_LIVE = 0,
+	OBS_THREAD_EXITING = 1,	/* sched_process_exit: still runs a little */
+	OBS_THREAD_DEAD = 2,	/* its last switch-out: the row is final */
+};
+
 struct obs_thread {
 	__u32 tid;
 	__u32 tgid;
 	char comm[OBS_COMM_LEN];
-	__u32 exited;
+	__u32 exited;		/* enum obs_thread_state */
 
 	__u64 on_cpu_ns;
 	__u64 rq_total_ns;

@@ -53,6 +53,7 @@
 #define KILL_GRACE_MS	2000	/* SIGTERM -> SIGKILL for a launched child */
 #define COST_PERIOD_S	10.0	/* the BPF statistics: a window this often */
 #define BUDGET_PERIOD_S	2.0	/* ... and under --budget */
+#define REAP_PERIOD_S	1.0	/* dead threads out of the maps, at most */
 
 static struct obs_env env;
 static volatile sig_atomic_t exiting;
@@ -66,6 +67,8 @@ struct session {
 	struct obs_map_fds fds;
 	struct obs_roles_cfg roles;
 	struct obs_runtime runtime;
+	struct obs_exited exited;	/* rows reaped from the maps */
+	double reaped_at;
 	FILE *out;			/* the report or the JSON document */
 	FILE *ivl_out;			/* -i lines */
 	FILE *folded;			/* --folded FILE, or NULL */
@@ -141,7 +144,8 @@ static int on_event(void *ctx, void *data, size_t len)
 static int read_tiers(struct session *s, struct obs_snapshot *ks,
 		      struct obs_rt_snapshot *rs, uint64_t now_ns)
 {
-	int err = obs_snapshot_read(ks, &s->fds, &s->roles, now_ns);
+	int err = obs_snapshot_read(ks, &s->fds, &s->exited, &s->roles,
+				    now_ns);
 
 	/* roles from names; unless named ones were given, then from the
 	 * runtime tier, then from behaviour */
@@ -401,6 +405,28 @@ static void keep_budget(struct session *s, double now)
 	obs_cost_shed(&s->cost, now);
 }
 
+/*
+ * Moves the rows of dead threads out of the maps (tiers/exited.h) once BPF
+ * has seen some die, at most every REAP_PERIOD_S: a target that churns
+ * threads never fills them.  A failure is printed once; the run goes on.
+ */
+static void reap_dead(struct session *s, double now)
+{
+	__u64 dead = s->skel->bss->nr_dead;
+	int err;
+
+	if (dead == s->exited.dead_seen || now - s->reaped_at < REAP_PERIOD_S)
+		return;
+	s->exited.dead_seen = dead;	/* deaths during the reap: next time */
+	s->reaped_at = now;
+	err = obs_exited_reap(&s->exited, s->fds.threads, s->fds.pairs);
+	if (err && !s->exited.reap_failed) {
+		fprintf(stderr, "observe: cannot reap exited threads: %s\n",
+			strerror(-err));
+		s->exited.reap_failed = true;
+	}
+}
+
 /* How long the next ring-buffer poll may wait: until the next deadline. */
 static int poll_timeout_ms(double now, double deadline, double next_ivl)
 {
@@ -453,6 +479,7 @@ static int run_loop(struct session *s)
 			continue;
 		}
 		obs_runtime_tick(&s->runtime);
+		reap_dead(s, now);
 		if (obs_cost_tick(&s->cost, now))
 			keep_budget(s, now);
 		err = ring_buffer__poll(s->rb, poll_timeout_ms(now, deadline,
@@ -653,6 +680,7 @@ static int cleanup(struct session *s, int err, int exit_code)
 	child_pid = 0;
 	obs_target_cleanup(&s->target);
 	obs_snapshot_free(&s->snap);
+	obs_exited_free(&s->exited);
 	if (s->folded && fclose(s->folded) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
 		err = -EIO;
@@ -676,6 +704,7 @@ int main(int argc, char **argv)
 	if (env.diagnose)
 		return diagnose_file(env.diagnose);
 	obs_target_init(&s.target);
+	obs_exited_init(&s.exited);
 	/* launch mode: stderr, as perf stat and time do, so that CMD's own
 	 * stdout stays CMD's (a command that prints JSON, a pipeline) */
 	s.out = env.argv ? stderr : stdout;

@@ -40,3 +40,17 @@ wait_attached() {
 	return 1
 }
 
+
+# bpf_map_entries PID NAME: entries in the map called NAME that PID holds
+# (bpftool dumps it), empty if PID holds no such map.
+bpf_map_entries() {
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		id=$(awk '$1 == "map_id:" { print $2 }' "$f" 2>/dev/null)
+		[ -n "$id" ] || continue
+		if [ "$(bpftool -j map show id "$id" 2>/dev/null | jq -r .name)" = "$2" ]; then
+			bpftool -j map dump id "$id" 2>/dev/null | jq length
+			return
+		fi
+	done
+}

@@ -73,13 +73,14 @@ static json_t *thread_json(const struct obs_thread_view *tv)
 			     k->rq_hist[i] - k->rq_hist_preempt[i] : 0;
 		pre_count += k->rq_hist_preempt[i];
 	}
-	return json_pack("{s:I,s:I,s:o,s:s,s:s,s:b,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+	return json_pack("{s:I,s:I,s:o,s:s,s:s,s:b,s:I,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
 			 "s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o},s:o,s:o,"
 			 "s:{s:o,s:o,s:o,s:o,s:o}}",
 		"tid", (json_int_t)k->tid, "pid", (json_int_t)k->tgid,
 		"comm", jcomm(k->comm), "role", obs_role_name(tv->role),
 		"role_by", obs_role_by_name(tv->role_by),
-		"exited", (int)!!k->exited, "on_cpu_ns", jint(k->on_cpu_ns),
+		"exited", (int)!!k->exited, "folded", (json_int_t)tv->folded,
+		"on_cpu_ns", jint(k->on_cpu_ns),
 		"rq_delay_ns",
 		"total", jint(k->rq_total_ns), "wakeup", jint(k->rq_wakeup_ns),
 		"preempt", jint(k->rq_preempt_ns), "count", jint(k->rq_count),

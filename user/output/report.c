@@ -79,6 +79,9 @@ static void print_header(FILE *f, const struct obs_run *run)
 		s->drops[OBS_DROP_RINGBUF] + s->drops[OBS_DROP_THREADS] +
 		s->drops[OBS_DROP_FUTEX] + s->drops[OBS_DROP_OTHER] ?
 		"  (INCOMPLETE: see docs/observe.md, map bounds)" : "");
+	fprintf(f, "threads: %llu seen, %llu exited\n",
+		(unsigned long long)obs_snapshot_threads_seen(s),
+		(unsigned long long)obs_snapshot_threads_exited(s));
 	if (s->missed_wakeups)
 		fprintf(f, "missed wakeups: %llu (blocked spans closed at "
 			"switch-in; their run-queue part counts as off-CPU)\n",
@@ -88,7 +91,7 @@ static void print_header(FILE *f, const struct obs_run *run)
 static void print_threads(FILE *f, const struct obs_run *run)
 {
 	const struct obs_snapshot *s = run->snap;
-	char b[6][32], top[64];
+	char b[6][32], top[64], tid[16], mark[48];
 	size_t i;
 	int a, b2;
 
@@ -97,7 +100,12 @@ static void print_threads(FILE *f, const struct obs_run *run)
 		"OFF-CPU", "OFF-CPU top syscalls", "FUTEX waits/time");
 	for (i = 0; i < s->nthreads; i++) {
 		const struct obs_thread *k = &s->threads[i].k;
+		unsigned int folded = s->threads[i].folded;
 
+		/* a folded row has no tid of its own (tiers/exited.h) */
+		snprintf(tid, sizeof(tid), folded ? "-" : "%u", k->tid);
+		snprintf(mark, sizeof(mark), folded ? "  (%u exited, summed)" :
+			 k->exited ? "  (exited)" : "", folded);
 		top2_sys(k->off_by_sys, &a, &b2);
 		top[0] = '\0';
 		if (a >= 0)
@@ -110,16 +118,15 @@ static void print_threads(FILE *f, const struct obs_run *run)
 		if (b2 >= 0)
 			strncat(top, obs_fmt_ns(b[5], 32, k->off_by_sys[b2]),
 				sizeof(top) - strlen(top) - 1);
-		fprintf(f, "%7u %-16s %-8s %6.1f %9s %9s %9s %9s  %-40s %llu/%s%s\n",
-			k->tid, k->comm, obs_role_name(s->threads[i].role),
+		fprintf(f, "%7s %-16s %-8s %6.1f %9s %9s %9s %9s  %-40s %llu/%s%s\n",
+			tid, k->comm, obs_role_name(s->threads[i].role),
 			pct_of(k->on_cpu_ns, run->duration_s),
 			obs_fmt_ns(b[0], 32, pctl(k->rq_hist, 50, k->rq_max_ns)),
 			obs_fmt_ns(b[1], 32, pctl(k->rq_hist, 99, k->rq_max_ns)),
 			obs_fmt_ns(b[2], 32, k->rq_total_ns),
 			obs_fmt_ns(b[3], 32, k->off_cpu_ns), top[0] ? top : "-",
 			(unsigned long long)k->futex_waits,
-			obs_fmt_ns(b[4], 32, k->futex_wait_ns),
-			k->exited ? "  (exited)" : "");
+			obs_fmt_ns(b[4], 32, k->futex_wait_ns), mark);
 	}
 	if (!s->nthreads)
 		fprintf(f, "    (no thread of the target was seen)\n");

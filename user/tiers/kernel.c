@@ -364,11 +364,30 @@ static int read_oncpu(int fd, struct obs_oncpu **out, int *ncpus)
 	return 0;
 }
 
-/* The threads map, sorted by (tgid, tid), with roles and per-role sums. */
+/* A row of the snapshot: a thread, or the sum of folded exited threads. */
+static void add_row(struct obs_snapshot *s, const struct obs_thread *k,
+		    unsigned int folded, const struct obs_roles_cfg *cfg)
+{
+	struct obs_thread_view *tv = &s->threads[s->nthreads++];
+
+	tv->k = *k;
+	tv->k.comm[OBS_COMM_LEN - 1] = '\0';
+	tv->folded = folded;
+	tv->role = obs_role_of(cfg, tv->k.comm);
+	tv->role_by = tv->role == OBS_ROLE_OTHER ? OBS_ROLE_BY_NONE :
+		      cfg->given ? OBS_ROLE_BY_GLOB : OBS_ROLE_BY_NAME;
+}
+
+/*
+ * The threads map and the reaped rows, sorted by (tgid, tid), with roles
+ * and per-role sums.
+ */
 static int read_threads(struct obs_snapshot *s, const struct obs_map_fds *fds,
+			const struct obs_exited *x,
 			const struct obs_roles_cfg *cfg, uint64_t now_ns)
 {
 	const size_t rec = sizeof(__u32) + sizeof(struct obs_thread);
+	size_t nx = x ? x->nkept + x->nfolds : 0;
 	struct obs_thread *tv = NULL;
 	struct obs_oncpu *oncpu;
 	int err, ncpus;
@@ -380,7 +399,8 @@ static int read_threads(struct obs_snapshot *s, const struct obs_map_fds *fds,
 	/* values only, the key is also in the value */
 	err = obs_read_hash(fds->threads, sizeof(__u32), sizeof(__u32), rec,
 			    OBS_MAX_THREADS, (void **)&tv, &n);
-	if (!err && !(s->threads = calloc(n ? n : 1, sizeof(*s->threads))))
+	if (!err && !(s->threads = calloc(n + nx ? n + nx : 1,
+					  sizeof(*s->threads))))
 		err = -ENOMEM;
 	if (err) {
 		free(oncpu);
@@ -388,24 +408,23 @@ static int read_threads(struct obs_snapshot *s, const struct obs_map_fds *fds,
 		return err;
 	}
 	for (i = 0; i < n; i++) {
-		struct obs_thread *k = &s->threads[i].k;
+		struct obs_thread *k = (void *)((char *)tv + i * rec +
+						sizeof(__u32));
 
-		memcpy(k, (char *)tv + i * rec + sizeof(__u32), sizeof(*k));
 		for (int c = 0; c < ncpus; c++)
 			if (oncpu[c].tid == k->tid)
 				k->run = oncpu[c].run;
 		if (now_ns && !k->exited)
 			add_in_progress(k, now_ns);
-		k->comm[OBS_COMM_LEN - 1] = '\0';
-		s->threads[i].role = obs_role_of(cfg, k->comm);
-		s->threads[i].role_by = s->threads[i].role == OBS_ROLE_OTHER ?
-			OBS_ROLE_BY_NONE : cfg->given ? OBS_ROLE_BY_GLOB :
-			OBS_ROLE_BY_NAME;
+		add_row(s, k, 0, cfg);
 	}
+	for (i = 0; x && i < x->nkept; i++)
+		add_row(s, &x->kept[i], 0, cfg);
+	for (i = 0; x && i < x->nfolds; i++)
+		add_row(s, &x->folds[i], x->nfolded[i], cfg);
 	free(oncpu);
 	free(tv);
-	s->nthreads = n;
-	qsort(s->threads, n, sizeof(*s->threads), cmp_thread);
+	qsort(s->threads, s->nthreads, sizeof(*s->threads), cmp_thread);
 	obs_snapshot_sum_roles(s);
 	return 0;
 }
@@ -447,13 +466,32 @@ static int read_drops(struct obs_snapshot *s, int fd)
 	return err;
 }
 
+/* The pairs of reaped threads, after those of the map. */
+static int add_exited_pairs(struct obs_snapshot *s, const struct obs_exited *x)
+{
+	struct obs_pair_view *p;
+
+	if (!x || !x->npairs)
+		return 0;
+	p = realloc(s->pairs, (s->npairs + x->npairs) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	s->pairs = p;
+	for (size_t i = 0; i < x->npairs; i++) {
+		p[s->npairs].key = x->pairs[i]->key;
+		p[s->npairs++].v = x->pairs[i]->v;
+	}
+	return 0;
+}
+
 int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
+		      const struct obs_exited *x,
 		      const struct obs_roles_cfg *cfg, uint64_t now_ns)
 {
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = read_threads(s, fds, cfg, now_ns);
+	err = read_threads(s, fds, x, cfg, now_ns);
 	if (!err)
 		err = obs_read_hash(fds->futexes, sizeof(struct obs_futex_key),
 				    offsetof(struct obs_futex_view, v),
@@ -468,10 +506,33 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 				    (void **)&s->pairs, &s->npairs);
 	}
 	if (!err)
+		err = add_exited_pairs(s, x);
+	if (!err)
 		err = read_drops(s, fds->drops);
+	if (!err && x)
+		s->drops[OBS_DROP_FUTEX] += x->pairs_lost;
 	if (err)
 		obs_snapshot_free(s);
 	return err;
+}
+
+uint64_t obs_snapshot_threads_seen(const struct obs_snapshot *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		n += s->threads[i].folded ? s->threads[i].folded : 1;
+	return n;
+}
+
+uint64_t obs_snapshot_threads_exited(const struct obs_snapshot *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].k.exited)
+			n += s->threads[i].folded ? s->threads[i].folded : 1;
+	return n;
 }
 
 void obs_snapshot_free(struct obs_snapshot *s)

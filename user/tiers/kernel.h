@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "observe.h"
+#include "tiers/exited.h"
 
 struct observe_bpf;
 
@@ -55,6 +56,8 @@ struct obs_thread_view {
 	struct obs_thread k;		/* the kernel's counters */
 	enum obs_role role;
 	enum obs_role_by role_by;
+	unsigned int folded;		/* > 0: the sum of that many exited
+					 * threads of one name (exited.h) */
 };
 
 struct obs_futex_view {
@@ -126,11 +129,13 @@ int obs_kernel_attach(struct observe_bpf *skel, pid_t tgid,
 		      struct obs_map_fds *fds);
 
 /*
- * Reads every map; 0 or -errno.  The snapshot owns its arrays.  A live thread
+ * Reads every map, and the rows of threads reaped from them (exited, NULL
+ * for none); 0 or -errno.  The snapshot owns its arrays.  A live thread
  * on a CPU right now is charged its current slice up to now_ns (the BPF
  * clock, CLOCK_MONOTONIC), as schedstat's sum_exec_runtime is; 0 skips that.
  */
 int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
+		      const struct obs_exited *exited,
 		      const struct obs_roles_cfg *cfg, uint64_t now_ns);
 
 /*
@@ -147,6 +152,12 @@ int obs_read_percpu(int fd, __u32 key, uint64_t *sum);
 /* CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(). */
 uint64_t obs_now_ns(void);
 void obs_snapshot_free(struct obs_snapshot *s);
+
+/* Threads seen in all: a row each, folded rows as many as they sum. */
+uint64_t obs_snapshot_threads_seen(const struct obs_snapshot *s);
+
+/* ... of which exited. */
+uint64_t obs_snapshot_threads_exited(const struct obs_snapshot *s);
 
 /* Fills s->roles from s->threads (also used by the tests). */
 void obs_snapshot_sum_roles(struct obs_snapshot *s);
