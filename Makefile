@@ -4,6 +4,7 @@
 #   make demo       the main job: observe a convoy demo
 #   make sanitize   ASan+UBSan build, unit tests; TSan on the runtime's tests
 #   make bench-rt / bench-observer   benchmarks (not tests)
+#   make soak       observe attached for 30 min to a churning target
 #   make bench / figures   demo sweeps -> docs/data/*.csv -> docs/figures/*.svg
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
 #   make install    observe, its man page and bash completion (PREFIX, DESTDIR)
@@ -45,7 +46,7 @@ endif
 # as intermediates and rebuild everything next time.
 .SECONDARY:
 .PHONY: all check check-unit check-integ stability demo sanitize tsan bench-rt \
-	bench-observer vmlinux clean deps
+	bench-observer soak vmlinux clean deps
 
 all:
 
@@ -218,6 +219,12 @@ bench-rt: all
 
 bench-observer: all
 	scripts/bench-observer.sh
+
+# observe on a churning, switching target for 30 min (SOAK_SECS): RSS, map
+# sizes and CPU over time -> docs/data/soak/ (docs/soak.md).  Root.
+SOAK_SECS ?= 1800
+soak: all
+	BUILD=$(BUILD) scripts/soak.sh -s $(SOAK_SECS)
 
 # The sweeps (scripts/sweep.sh, docs/sweeps.md): ~35 min, never part of check.
 # SWEEP_FLAGS="--quick" for a smoke test; `make figures` renders the SVGs.

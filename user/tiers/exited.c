@@ -216,19 +216,18 @@ static int reap_pairs(struct obs_exited *x, int pairs_fd, struct moved *mv,
 
 int obs_exited_reap(struct obs_exited *x, int threads_fd, int pairs_fd)
 {
-	const size_t rec = sizeof(__u32) + sizeof(struct obs_thread);
+	struct obs_thread_rec *rows;
 	struct moved *mv = NULL;
 	size_t i, n, nmv = 0;
-	char *rows;
 	int err;
 
-	err = obs_read_hash(threads_fd, sizeof(__u32), sizeof(__u32), rec,
+	err = obs_read_hash(threads_fd, sizeof(__u32),
+			    offsetof(struct obs_thread_rec, k), sizeof(*rows),
 			    OBS_MAX_THREADS, (void **)&rows, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		const struct obs_thread *k = (void *)(rows + i * rec +
-						      sizeof(__u32));
+		const struct obs_thread *k = &rows[i].k;
 
 		if (k->exited != OBS_THREAD_DEAD)
 			continue;

@@ -397,9 +397,8 @@ static int read_threads(struct obs_snapshot *s, const struct obs_map_fds *fds,
 			const struct obs_exited *x,
 			const struct obs_roles_cfg *cfg, uint64_t now_ns)
 {
-	const size_t rec = sizeof(__u32) + sizeof(struct obs_thread);
 	size_t nx = x ? x->nkept + x->nfolds : 0;
-	struct obs_thread *tv = NULL;
+	struct obs_thread_rec *tv = NULL;
 	struct obs_oncpu *oncpu;
 	int err, ncpus;
 	size_t i, n;
@@ -407,8 +406,8 @@ static int read_threads(struct obs_snapshot *s, const struct obs_map_fds *fds,
 	err = read_oncpu(fds->oncpu, &oncpu, &ncpus);
 	if (err)
 		return err;
-	/* values only, the key is also in the value */
-	err = obs_read_hash(fds->threads, sizeof(__u32), sizeof(__u32), rec,
+	err = obs_read_hash(fds->threads, sizeof(__u32),
+			    offsetof(struct obs_thread_rec, k), sizeof(*tv),
 			    OBS_MAX_THREADS, (void **)&tv, &n);
 	if (!err && !(s->threads = calloc(n + nx ? n + nx : 1,
 					  sizeof(*s->threads))))
@@ -419,8 +418,7 @@ static int read_threads(struct obs_snapshot *s, const struct obs_map_fds *fds,
 		return err;
 	}
 	for (i = 0; i < n; i++) {
-		struct obs_thread *k = (void *)((char *)tv + i * rec +
-						sizeof(__u32));
+		struct obs_thread *k = &tv[i].k;
 
 		for (int c = 0; c < ncpus; c++)
 			if (oncpu[c].tid == k->tid)

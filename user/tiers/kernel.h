@@ -60,6 +60,13 @@ struct obs_thread_view {
 					 * threads of one name (exited.h) */
 };
 
+/* A threads-map entry as obs_read_hash reads it: the key, then the row,
+ * aligned (the tid key is 4 bytes, the row wants 8). */
+struct obs_thread_rec {
+	__u32 tid;
+	struct obs_thread k;
+};
+
 struct obs_futex_view {
 	struct obs_futex_key key;
 	struct obs_futex v;
