@@ -7,6 +7,8 @@
 #   make soak       observe attached for 30 min to a churning target
 #   make bench / figures   demo sweeps -> docs/data/*.csv -> docs/figures/*.svg
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
+#   make observe    the observer alone, with only its own dependencies
+#   make observe-static   the same, one static binary to copy to a host
 #   make install    observe, its man page and bash completion (PREFIX, DESTDIR)
 #   make man        docs/observe.1 from docs/observe.md (pandoc)
 # V=1 shows the commands.  Generated files live in build/ (BUILD=...), except
@@ -51,7 +53,13 @@ endif
 all:
 
 # ---- dependencies: installed by the project's own script --------------------
-DEPS_STAMP := $(BUILD)/.deps-ok
+# The observer's own (make observe), and everything (the rest).
+OBS_DEPS_STAMP := $(BUILD)/.deps-observe-ok
+DEPS_STAMP     := $(BUILD)/.deps-ok
+$(OBS_DEPS_STAMP): scripts/deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/deps.sh --check observe 2>/dev/null || scripts/deps.sh observe
+	$(Q)touch $@
 $(DEPS_STAMP): scripts/deps.sh
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/deps.sh --check 2>/dev/null || scripts/deps.sh
@@ -112,8 +120,13 @@ $(BUILD)/tests/unit/test_unwind.o: CFLAGS += -g -fomit-frame-pointer \
 $(BUILD)/demos/%.o $(BUILD)/bench/%.o $(BUILD)/tests/targets/%.o: CPPFLAGS += $(DEMO_CPPFLAGS)
 $(BUILD)/tests/unit/test_rt_%.o $(BUILD)/tests/unit/test_stats.o: CPPFLAGS += $(DEMO_CPPFLAGS)
 
-# Every object waits for the dependencies and for generated headers.
+# Every object waits for the dependencies and for generated headers; the
+# observer's wait only for its own (the more specific pattern wins).
 $(BUILD)/%.o: %.c | $(DEPS_STAMP) $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/user/%.o: user/%.c | $(OBS_DEPS_STAMP) $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -147,6 +160,19 @@ observe: $(BUILD)/user/observe.o $(LIBOBSERVE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(OBSERVE_LIBS) $(LDLIBS) -o $@
 
+# One file to copy to a production host: Debian's static libbpf, libelf,
+# libdw (and its xz and bzip2), zlib, jansson and glibc.  The linker warns
+# that getpwuid and libdw's dlopen (debuginfod) need the build's glibc at
+# run time: without it, the launched command gets no supplementary groups
+# and there is no debuginfod, nothing else.
+OBSERVE_STATIC_LIBS := -lbpf -ldw -lelf -llzma -lbz2 -lz -ljansson -liberty
+.PHONY: observe-static
+observe-static: $(BUILD)/user/observe.o $(LIBOBSERVE)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -static $(LDFLAGS) $^ $(OBSERVE_STATIC_LIBS) $(LDLIBS) -o $@ \
+		2>$@.log; st=$$?; grep -v -e 'statically linked applications requires' \
+		-e ': in function' $@.log >&2; rm -f $@.log; exit $$st
+
 # Unit tests link everything they might test; the linker takes what is used.
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBSERVE) $(LIBDEMO) $(LIBRT)
 	$(call msg,LINK,$@)
@@ -164,7 +190,7 @@ $(BUILD)/tests/targets/%: $(BUILD)/tests/targets/%.o $(LIBRT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(DEPS_STAMP)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OBS_DEPS_STAMP)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
@@ -261,7 +287,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/observe
 
 clean:
-	rm -rf $(BUILD) $(DEMOS) observe
+	rm -rf $(BUILD) $(DEMOS) observe observe-static
 
 # Fragments owned by one part of the project (e.g. the Tokio target).
 -include mk/*.mk

@@ -9,12 +9,14 @@
 #  4. the completion script registers itself for observe and offers every
 #     long option --help lists;
 #  5. LICENSE and CHANGELOG.md exist, and every SPDX licence in the sources
-#     is one LICENSE names.
+#     is one LICENSE names;
+#  6. make observe-static: one static binary that runs, copied elsewhere
+#     (root: it observes a launched `true`).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_observe
 
-plan 12
+plan 15
 
 # ---- 1. --version -------------------------------------------------------------
 v=$("$OBSERVE" --version)
@@ -80,5 +82,21 @@ ids=$(cd "$TOP" && git ls-files 2>/dev/null | grep -E '\.(c|h|sh|bash|t)$' |
 	xargs grep -ho "${tag}[A-Za-z0-9.+-]*" 2>/dev/null |
 	awk '{ print $2 }' | sort -u | tr '\n' ' ')
 is "$ids" "GPL-2.0 MIT " "every SPDX licence in the sources is MIT or GPL-2.0 (LICENSE)"
+
+# ---- 6. the static binary ----------------------------------------------------------
+S=$TMPDIR_T/elsewhere
+mkdir -p "$S"
+make -s -C "$TOP" BUILD="$BUILD" observe-static >"$TMPDIR_T/static.out" 2>&1 &&
+	cp "$TOP/observe-static" "$S/observe"
+ok "$([ -x "$S/observe" ] && readelf -l "$S/observe" | grep -q INTERP && echo 0 || echo 1)" \
+	"make observe-static: a binary with no program interpreter (static)"
+is "$(cd / && "$S/observe" --version 2>&1)" "$v" "the static binary runs from another directory"
+if [ "$(id -u)" = 0 ]; then
+	(cd / && "$S/observe" -d 5 -o "$TMPDIR_T/static.rep" -- true) 2>"$TMPDIR_T/static.err"
+	ok "$([ $? = 0 ] && grep -q '^verdict: ' "$TMPDIR_T/static.rep" && echo 1 || echo 0)" \
+		"the static binary observes a command"
+else
+	skip "needs root (BPF)"
+fi
 
 done_testing
