@@ -85,6 +85,28 @@ static bool use_kclock(const struct btf *vmlinux)
 	       btf_has_member(vmlinux, "cfs_rq", "rq");
 }
 
+/*
+ * OBSERVE_SMALL_MAPS=1: maps and ring buffer small enough for a test to
+ * fill each one, so that every kind of drop is seen counted and reported
+ * (tests/integ/observe_overflow.t).  Never smaller than a page for the
+ * ring buffer, which the kernel requires.
+ */
+static void shrink_maps(struct observe_bpf *skel)
+{
+	const char *on = getenv("OBSERVE_SMALL_MAPS");
+
+	if (!on || !*on || !strcmp(on, "0"))
+		return;
+	bpf_map__set_max_entries(skel->maps.threads, 16);
+	bpf_map__set_max_entries(skel->maps.rt_polls, 16);
+	bpf_map__set_max_entries(skel->maps.futexes, 4);
+	bpf_map__set_max_entries(skel->maps.pairs, 8);
+	bpf_map__set_max_entries(skel->maps.locks, 1);
+	bpf_map__set_max_entries(skel->maps.tk_requests, 2);
+	bpf_map__set_max_entries(skel->maps.tk_holds, 2);
+	bpf_map__set_max_entries(skel->maps.events, 4096);
+}
+
 const char *obs_kernel_btf_path(void)
 {
 	const char *path = getenv("OBSERVE_BTF");
@@ -132,6 +154,7 @@ void obs_kernel_configure(struct observe_bpf *skel,
 	bpf_program__set_autoload(skel->progs.obs_sys_enter_raw,
 				  !btf_sys && !regs);
 	bpf_program__set_autoload(skel->progs.obs_sys_exit_raw, !btf_sys);
+	shrink_maps(skel);
 	if (cfg->verbose) {
 		if (!btf_sys)
 			fprintf(stderr, "observe: no BTF for raw_syscalls, using raw_tp\n");
