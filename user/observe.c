@@ -463,6 +463,8 @@ static int run_loop(struct session *s)
 		next_ivl = s->t0 + env.interval_s;
 		err = read_tiers(s, &prev, &rprev, obs_now_ns());
 	}
+	if (obs_kernel_small_maps())	/* a test: let the ring buffer fill */
+		usleep(OBS_SMALL_MAPS_RING_DELAY_S * 1e6);
 	while (!err && !(exiting && !s->target.launched) &&
 	       !obs_target_exited(&s->target)) {
 		now = now_s();

@@ -42,14 +42,19 @@ wait_attached() {
 
 
 # bpf_map_entries PID NAME: entries in the map called NAME that PID holds
-# (bpftool dumps it), empty if PID holds no such map.
+# (bpftool dumps it), empty if PID holds no such map.  A dump fails when an
+# entry is deleted under it (observe reaps dead threads): tried 5 times.
 bpf_map_entries() {
-	local f id
+	local f id i n
 	for f in /proc/"$1"/fdinfo/*; do
 		id=$(awk '$1 == "map_id:" { print $2 }' "$f" 2>/dev/null)
 		[ -n "$id" ] || continue
 		if [ "$(bpftool -j map show id "$id" 2>/dev/null | jq -r .name)" = "$2" ]; then
-			bpftool -j map dump id "$id" 2>/dev/null | jq length
+			for ((i = 0; i < 5; i++)); do
+				n=$(bpftool -j map dump id "$id" 2>/dev/null | jq length 2>/dev/null)
+				[ -n "$n" ] && break
+			done
+			echo "$n"
 			return
 		fi
 	done

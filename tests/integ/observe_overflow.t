@@ -4,6 +4,7 @@
 # addresses 4, pairs 8, rt locks 1, Tokio tasks 2) and the ring buffer (one
 # page), so that small targets fill each:
 #  1. spin_threads, 1 spinner, 2 sleepers and 14 lock waiters (18 threads),
+#     the ring buffer first read after 0.5 s,
 #     --threshold-ms 1: threads_full, futex_full and ringbuf are all > 0 in
 #     the JSON, the report's drops line says INCOMPLETE with the same kind
 #     of counts, and the verdict says the data is incomplete;
@@ -20,7 +21,7 @@ need_target spin_threads
 
 plan 9
 
-ARGS=(--threshold-ms 1 -- "$TARGETS/spin_threads" -t 1 -z 2 -k 14 -s 2)
+ARGS=(--threshold-ms 1 -- "$TARGETS/spin_threads" -t 1 -z 2 -k 14 -s 1)
 
 # ---- 1. everything full ---------------------------------------------------------
 OBSERVE_SMALL_MAPS=1 timeout -k 5 60 "$OBSERVE" --json -o "$TMPDIR_T/small.json" "${ARGS[@]}" \

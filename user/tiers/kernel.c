@@ -85,17 +85,17 @@ static bool use_kclock(const struct btf *vmlinux)
 	       btf_has_member(vmlinux, "cfs_rq", "rq");
 }
 
-/*
- * OBSERVE_SMALL_MAPS=1: maps and ring buffer small enough for a test to
- * fill each one, so that every kind of drop is seen counted and reported
- * (tests/integ/observe_overflow.t).  Never smaller than a page for the
- * ring buffer, which the kernel requires.
- */
-static void shrink_maps(struct observe_bpf *skel)
+bool obs_kernel_small_maps(void)
 {
 	const char *on = getenv("OBSERVE_SMALL_MAPS");
 
-	if (!on || !*on || !strcmp(on, "0"))
+	return on && *on && strcmp(on, "0");
+}
+
+/* Never smaller than a page for the ring buffer, which the kernel needs. */
+static void shrink_maps(struct observe_bpf *skel)
+{
+	if (!obs_kernel_small_maps())
 		return;
 	bpf_map__set_max_entries(skel->maps.threads, 16);
 	bpf_map__set_max_entries(skel->maps.rt_polls, 16);

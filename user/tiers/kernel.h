@@ -123,6 +123,15 @@ struct obs_kernel_cfg {
  */
 const char *obs_kernel_btf_path(void);
 
+/*
+ * OBSERVE_SMALL_MAPS=1: maps and ring buffer small enough for a test to
+ * fill each one, and the ring buffer first read after
+ * OBS_SMALL_MAPS_RING_DELAY_S, so that every kind of drop is seen counted
+ * and reported (tests/integ/observe_overflow.t).
+ */
+#define OBS_SMALL_MAPS_RING_DELAY_S	0.5
+bool obs_kernel_small_maps(void);
+
 /* After configure: are user stacks copied (x86_64, a threshold, asked)? */
 bool obs_kernel_ustacks(const struct observe_bpf *skel);
 
