@@ -101,8 +101,9 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void usage_error(const char *fmt, ...)
+/* Bad usage: its one line on stderr; EINVAL, which ends argp_parse. */
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -111,7 +112,7 @@ static void usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
-	exit(EXIT_USAGE);
+	return EINVAL;
 }
 
 static FILE *hint_sink(void)
@@ -124,77 +125,81 @@ static FILE *hint_sink(void)
 	return sink ? sink : stderr;
 }
 
-/* A real number in (0, max], else a usage error that says what is wanted. */
-static double parse_real(const char *opt, const char *arg, const char *want,
-			 double max)
+/* A real number in (0, max] into *v, else a usage error that says what is
+ * wanted. */
+static int parse_real(const char *opt, const char *arg, const char *want,
+		      double max, double *v)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !(v > 0) || v > max)
-		usage_error("invalid %s '%s': want %s", opt, arg, want);
-	return v;
-}
-
-static double parse_secs(const char *opt, const char *arg)
-{
-	return parse_real(opt, arg, "seconds > 0", 1e7);
-}
-
-/* An unsigned decimal of at most max (no sign), else a usage error. */
-static unsigned long parse_ulong(const char *what, const char *arg,
-				 unsigned long min, unsigned long max)
-{
-	unsigned long v;
 	char *end;
 
 	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
-		usage_error("invalid %s '%s'", what, arg);
-	return v;
+	*v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(*v > 0) || *v > max)
+		return usage_error("invalid %s '%s': want %s", opt, arg, want);
+	return 0;
 }
 
+static int parse_secs(const char *opt, const char *arg, double *v)
+{
+	return parse_real(opt, arg, "seconds > 0", 1e7, v);
+}
+
+/* An unsigned decimal in [min, max] (no sign) into *v, else a usage error. */
+static int parse_ulong(const char *what, const char *arg, unsigned long min,
+		       unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || *v < min || *v > max)
+		return usage_error("invalid %s '%s'", what, arg);
+	return 0;
+}
+
+/* Every error is a usage error (its line printed): argp_parse stops and
+ * returns it, and obs_cli_parse exits EXIT_USAGE. */
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct obs_env *env = state->input;
+	unsigned long ul = 0;
+	int err = 0;
 
 	switch (key) {
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case 'p':
-		env->pid = (pid_t)parse_ulong("PID", arg, 1, INT_MAX);
+		err = parse_ulong("PID", arg, 1, INT_MAX, &ul);
+		env->pid = (pid_t)ul;
 		break;
 	case 'd':
-		env->duration_s = parse_secs("duration", arg);
+		err = parse_secs("duration", arg, &env->duration_s);
 		break;
 	case 'i':
-		env->interval_s = parse_secs("interval", arg);
+		err = parse_secs("interval", arg, &env->interval_s);
 		break;
 	case OPT_JSON:
 		env->json = true;
 		break;
 	case 'o':
 		if (!*arg)
-			usage_error("empty output file name");
+			return usage_error("empty output file name");
 		env->output = arg;
 		break;
 	case OPT_WORKERS:
 		if (env->nworker_globs >= OBS_MAX_GLOBS)
-			usage_error("too many --workers globs");
+			return usage_error("too many --workers globs");
 		env->worker_globs[env->nworker_globs++] = arg;
 		break;
 	case OPT_BLOCKING:
 		if (env->nblocking_globs >= OBS_MAX_GLOBS)
-			usage_error("too many --blocking globs");
+			return usage_error("too many --blocking globs");
 		env->blocking_globs[env->nblocking_globs++] = arg;
 		break;
 	case OPT_THRESHOLD:
-		env->threshold_ms = parse_ulong("--threshold-ms", arg, 0,
-						3600 * 1000UL);
+		err = parse_ulong("--threshold-ms", arg, 0, 3600 * 1000UL, &ul);
+		env->threshold_ms = ul;
 		break;
 	case 'v':
 		env->verbose = true;
@@ -212,12 +217,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->no_ustacks = true;
 		break;
 	case OPT_BUDGET:
-		env->budget_pct = parse_real("--budget", arg,
-					     "a percentage of one CPU, > 0 and <= 100", 100);
+		err = parse_real("--budget", arg,
+				 "a percentage of one CPU, > 0 and <= 100", 100,
+				 &env->budget_pct);
 		break;
 	case OPT_FOLDED:
 		if (!*arg)
-			usage_error("empty --folded file name");
+			return usage_error("empty --folded file name");
 		env->folded = arg;
 		break;
 	case ARGP_KEY_INIT:
@@ -229,16 +235,45 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->err_stream = hint_sink();
 		break;
 	case ARGP_KEY_ARG:
-		usage_error("unexpected argument '%s' (put the command after --)",
-			    arg);
-		break;
+		return usage_error("unexpected argument '%s' (put the command "
+				   "after --)", arg);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
+	return err;
+}
+
+/* The settings argp_parse cannot check: which go together, and defaults.
+ * 0 or a usage error. */
+static int check_env(struct obs_env *env)
+{
+	if (env->diagnose && (env->argv || env->pid || env->interval_s ||
+			      env->duration_s || env->output))
+		return usage_error("--diagnose FILE reads a saved run: only "
+				   "--json goes with it");
+	if (env->diagnose)
+		return 0;
+	if (env->argv && env->pid)
+		return usage_error("-p PID and -- CMD are mutually exclusive");
+	if (env->argv && env->argc == 0)
+		return usage_error("no command after --");
+	if (!env->argv && !env->pid)
+		return usage_error("need -p PID or -- CMD [ARGS...] (see --help)");
+	env->roles_given = env->nworker_globs || env->nblocking_globs;
+	if (env->folded && (!env->threshold_ms || env->no_ustacks))
+		return usage_error("--folded needs the spans' user stacks (no "
+				   "--threshold-ms 0, no --no-ustacks)");
+	if (!env->nworker_globs) {
+		env->worker_globs[env->nworker_globs++] = "rt-worker-*";
+		env->worker_globs[env->nworker_globs++] = "tokio-runtime-w*";
+	}
+	if (!env->nblocking_globs)
+		env->blocking_globs[env->nblocking_globs++] = "rt-blocking-*";
 	return 0;
 }
 
-void obs_cli_parse(int argc, char **argv, struct obs_env *env)
+int obs_cli_parse_flags(int argc, char **argv, struct obs_env *env,
+			unsigned int argp_flags)
 {
 	static const struct argp argp = {
 		.options = options,
@@ -261,27 +296,15 @@ void obs_cli_parse(int argc, char **argv, struct obs_env *env)
 			break;
 		}
 	}
-	argp_parse(&argp, nopts, argv, 0, NULL, env);
+	/* argp's own errors exit unless ARGP_NO_EXIT; its error then, or
+	 * ours, whose line parse_arg printed */
+	if (argp_parse(&argp, nopts, argv, argp_flags, NULL, env))
+		return -EINVAL;
+	return check_env(env) ? -EINVAL : 0;
+}
 
-	if (env->diagnose && (env->argv || env->pid || env->interval_s ||
-			      env->duration_s || env->output))
-		usage_error("--diagnose FILE reads a saved run: only --json goes with it");
-	if (env->diagnose)
-		return;
-	if (env->argv && env->pid)
-		usage_error("-p PID and -- CMD are mutually exclusive");
-	if (env->argv && env->argc == 0)
-		usage_error("no command after --");
-	if (!env->argv && !env->pid)
-		usage_error("need -p PID or -- CMD [ARGS...] (see --help)");
-	env->roles_given = env->nworker_globs || env->nblocking_globs;
-	if (env->folded && (!env->threshold_ms || env->no_ustacks))
-		usage_error("--folded needs the spans' user stacks (no "
-			    "--threshold-ms 0, no --no-ustacks)");
-	if (!env->nworker_globs) {
-		env->worker_globs[env->nworker_globs++] = "rt-worker-*";
-		env->worker_globs[env->nworker_globs++] = "tokio-runtime-w*";
-	}
-	if (!env->nblocking_globs)
-		env->blocking_globs[env->nblocking_globs++] = "rt-blocking-*";
+void obs_cli_parse(int argc, char **argv, struct obs_env *env)
+{
+	if (obs_cli_parse_flags(argc, argv, env, 0))
+		exit(EXIT_USAGE);
 }

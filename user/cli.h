@@ -40,4 +40,13 @@ struct obs_env {
  */
 void obs_cli_parse(int argc, char **argv, struct obs_env *env);
 
+/*
+ * obs_cli_parse without its own exit, for the fuzzer (tests/fuzz): 0 when
+ * env is ready, -EINVAL after bad usage's line.  argp_flags go to
+ * argp_parse; with ARGP_NO_EXIT argp's errors return too, and its --help
+ * and --version print and go on.
+ */
+int obs_cli_parse_flags(int argc, char **argv, struct obs_env *env,
+			unsigned int argp_flags);
+
 #endif
