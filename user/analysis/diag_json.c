@@ -51,6 +51,15 @@ static uint64_t jaddr(json_t *o, const char *key)
 	return json_is_string(v) ? strtoull(json_string_value(v), NULL, 16) : 0;
 }
 
+/* Seconds as nanoseconds; 0 (none) when negative or past 2^64 ns (584
+ * years), which the cast would make undefined. */
+static uint64_t secs_to_ns(double s)
+{
+	double ns = s * (double)NSEC_PER_SEC;
+
+	return ns >= 0 && ns < 0x1p64 ? (uint64_t)ns : 0;
+}
+
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -197,7 +206,8 @@ static int read_kernel(struct diag_input *in, json_t *root, const char **why)
 		*why = NOT_OBSERVE "no duration_s";
 		return -EINVAL;
 	}
-	in->duration_ns = (uint64_t)(json_number_value(v) * (double)NSEC_PER_SEC);
+	/* out of range: 0, which diag_run refuses as it refuses no duration */
+	in->duration_ns = secs_to_ns(json_number_value(v));
 	v = json_object_get(root, "ncpus");
 	in->ncpus = json_is_integer(v) ? (unsigned int)json_integer_value(v)
 				       : (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
