@@ -271,7 +271,14 @@ size_t diag_keep_busiest(struct diag_thread_rank *rank, size_t n)
 
 uint64_t diag_scaled(uint64_t count, double share)
 {
-	return share > 0 && share < 1 ? (uint64_t)(count / share + 0.5) : count;
+	double v;
+
+	if (!(share > 0 && share < 1))
+		return count;
+	/* saturated: a count near 2^64 or a tiny share (a hostile document)
+	 * would scale past 2^64, where the cast is undefined */
+	v = count / share + 0.5;
+	return v < 0x1p64 ? (uint64_t)v : UINT64_MAX;
 }
 
 bool diag_sys_is_park(const char *name)

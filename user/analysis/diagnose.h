@@ -235,7 +235,8 @@ struct diag_thread_rank {
 size_t diag_keep_busiest(struct diag_thread_rank *rank, size_t n);
 
 /* A count measured over a share of the run, scaled to all of it (share 0
- * or >= 1: as it is).  The one scaling both fillers apply. */
+ * or >= 1: as it is), at most UINT64_MAX.  The one scaling both fillers
+ * apply. */
 uint64_t diag_scaled(uint64_t count, double share);
 
 /* Syscall classes (observe's names) that are a runtime's idle wait: the
