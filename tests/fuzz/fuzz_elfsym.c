@@ -134,19 +134,20 @@ static size_t write_names_elf(int fd, const uint8_t *data, size_t size,
 	Elf64_Shdr sh[SEC_N] = { 0 };
 	Elf64_Ehdr eh = { 0 };
 	Elf64_Phdr ph = { 0 };
-	uint64_t text = sizeof(eh) + sizeof(ph), off;
-	uint8_t ret[NAMES_MAX];
-	size_t n = 0, nonempty = 0, strsz = 1, i, len;
+	uint64_t text = sizeof(eh) + sizeof(ph), str = align8(text + NAMES_MAX);
+	uint64_t off;
+	size_t n = 0, nonempty = 0, strsz = 1, len;
 	const uint8_t *p = data, *nl;
+	uint8_t *img;
 
-	FUZZ_CHECK(!ftruncate(fd, 0));
-	/* .strtab: names from its offset 1 on; written as they are cut */
-	off = align8(text + NAMES_MAX);
+	/* one write: the largest file, zeroed ("" at .strtab's offset 0) */
+	img = calloc(1, str + size + 1 + 8 + sizeof(syms) + 8 +
+			sizeof(shstrtab) + 8 + sizeof(sh));
+	FUZZ_CHECK(img);
 	for (; p < data + size && n < NAMES_MAX; p += len + 1) {
 		nl = memchr(p, '\n', (size_t)(data + size - p));
 		len = nl ? (size_t)(nl - p) : (size_t)(data + size - p);
-		put(fd, p, len, off + strsz);
-		put(fd, "", 1, off + strsz + len);
+		memcpy(img + str + strsz, p, len);	/* NUL: calloc's */
 		syms[n + 1] = (Elf64_Sym){
 			.st_name = (uint32_t)strsz,
 			.st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC),
@@ -159,28 +160,27 @@ static size_t write_names_elf(int fd, const uint8_t *data, size_t size,
 		nonempty += len && p[0];
 		strsz += len + 1;
 	}
-	memset(ret, 0xc3, sizeof(ret));
-	put(fd, ret, n, text);
-	put(fd, "", 1, off);
+	memset(img + text, 0xc3, n);
 	sh[SEC_TEXT] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS,
 		.sh_flags = SHF_ALLOC | SHF_EXECINSTR,
 		.sh_addr = NAMES_VADDR + text, .sh_offset = text,
 		.sh_size = n, .sh_addralign = 1 };
 	sh[SEC_STRTAB] = (Elf64_Shdr){ .sh_name = 15, .sh_type = SHT_STRTAB,
-		.sh_offset = off, .sh_size = strsz, .sh_addralign = 1 };
-	off = align8(off + strsz);
-	put(fd, syms, (n + 1) * sizeof(syms[0]), off);
+		.sh_offset = str, .sh_size = strsz, .sh_addralign = 1 };
+	off = align8(str + strsz);
+	memcpy(img + off, syms, (n + 1) * sizeof(syms[0]));
 	sh[SEC_SYMTAB] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_SYMTAB,
 		.sh_offset = off, .sh_size = (n + 1) * sizeof(syms[0]),
 		.sh_link = SEC_STRTAB, .sh_info = 1, .sh_addralign = 8,
 		.sh_entsize = sizeof(syms[0]) };
 	off += (n + 1) * sizeof(syms[0]);
-	put(fd, shstrtab, sizeof(shstrtab), off);
+	memcpy(img + off, shstrtab, sizeof(shstrtab));
 	sh[SEC_SHSTRTAB] = (Elf64_Shdr){ .sh_name = 25, .sh_type = SHT_STRTAB,
 		.sh_offset = off, .sh_size = sizeof(shstrtab),
 		.sh_addralign = 1 };
 	off = align8(off + sizeof(shstrtab));
-	put(fd, sh, sizeof(sh), off);
+	memcpy(img + off, sh, sizeof(sh));
+	*fsize = off + sizeof(sh);
 
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
 	eh.e_ident[EI_CLASS] = ELFCLASS64;
@@ -198,14 +198,14 @@ static size_t write_names_elf(int fd, const uint8_t *data, size_t size,
 	eh.e_shentsize = sizeof(sh[0]);
 	eh.e_shnum = SEC_N;
 	eh.e_shstrndx = SEC_SHSTRTAB;
-	*fsize = off + sizeof(sh);
 	ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
 		.p_vaddr = NAMES_VADDR, .p_paddr = NAMES_VADDR,
 		.p_filesz = *fsize, .p_memsz = *fsize, .p_align = 0x1000 };
-	put(fd, &eh, sizeof(eh), 0);
-	put(fd, &ph, sizeof(ph), sizeof(eh));
-	for (i = 0; i < SEC_N; i++)
-		FUZZ_CHECK(sh[i].sh_offset + sh[i].sh_size <= *fsize);
+	memcpy(img, &eh, sizeof(eh));
+	memcpy(img + sizeof(eh), &ph, sizeof(ph));
+	FUZZ_CHECK(!ftruncate(fd, 0));
+	put(fd, img, *fsize, 0);
+	free(img);
 	return nonempty;
 }
 
