@@ -3,6 +3,7 @@
 #   make check      run every test (integration tests need root)
 #   make demo       the main job: observe a convoy demo
 #   make sanitize   ASan+UBSan build, unit tests; TSan on the runtime's tests
+#   make fuzz       libFuzzer on observe's parsers, FUZZ_SECS each (mk/fuzz.mk)
 #   make bench-rt / bench-observer   benchmarks (not tests)
 #   make soak       observe attached for 30 min to a churning target
 #   make bench / figures   demo sweeps -> docs/data/*.csv -> docs/figures/*.svg
