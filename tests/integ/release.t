@@ -18,6 +18,19 @@ need_observe
 
 plan 15
 
+# runs_elsewhere BIN WHAT: BIN prints --version from / as $OBSERVE does and,
+# as root, observes a launched `true` with no file of the tree (2 tests).
+runs_elsewhere() {
+	is "$(cd / && "$1" --version 2>&1)" "$v" "$2 runs from another directory"
+	if [ "$(id -u)" = 0 ]; then
+		(cd / && "$1" -d 5 -o "$TMPDIR_T/elsewhere.rep" -- true) 2>"$TMPDIR_T/elsewhere.err"
+		ok "$([ $? = 0 ] && grep -q '^verdict: ' "$TMPDIR_T/elsewhere.rep" && echo 1 || echo 0)" \
+			"$2 observes a command (no file of the tree needed)"
+	else
+		skip "needs root (BPF)"
+	fi
+}
+
 # ---- 1. --version -------------------------------------------------------------
 v=$("$OBSERVE" --version)
 ok "$(grep -qE '^observe [^ ]+ \(libbpf v?[0-9]+\.[0-9]+[^)]*\)$' <<<"$v" && echo 1 || echo 0)" \
@@ -40,15 +53,7 @@ is "$?" 0 "make install DESTDIR PREFIX=/usr exits 0"
 is "$(cd "$D" && find . -type f | sort | tr '\n' ' ')" \
 	"./usr/bin/observe ./usr/share/bash-completion/completions/observe ./usr/share/man/man1/observe.1 " \
 	"it installs the binary, the man page and the completion"
-is "$(cd / && "$D/usr/bin/observe" --version)" "$v" \
-	"the installed binary runs from another directory"
-if [ "$(id -u)" = 0 ]; then
-	(cd / && "$D/usr/bin/observe" -d 5 -o "$TMPDIR_T/inst.rep" -- true) 2>"$TMPDIR_T/inst.err"
-	ok "$([ $? = 0 ] && grep -q '^verdict: ' "$TMPDIR_T/inst.rep" && echo 1 || echo 0)" \
-		"the installed binary observes a command (no file of the tree needed)"
-else
-	skip "needs root (BPF)"
-fi
+runs_elsewhere "$D/usr/bin/observe" "the installed binary"
 
 # ---- 3. the man page ------------------------------------------------------------
 if command -v pandoc >/dev/null; then
@@ -90,13 +95,6 @@ make -s -C "$TOP" BUILD="$BUILD" observe-static >"$TMPDIR_T/static.out" 2>&1 &&
 	cp "$TOP/observe-static" "$S/observe"
 ok "$([ -x "$S/observe" ] && readelf -l "$S/observe" | grep -q INTERP && echo 0 || echo 1)" \
 	"make observe-static: a binary with no program interpreter (static)"
-is "$(cd / && "$S/observe" --version 2>&1)" "$v" "the static binary runs from another directory"
-if [ "$(id -u)" = 0 ]; then
-	(cd / && "$S/observe" -d 5 -o "$TMPDIR_T/static.rep" -- true) 2>"$TMPDIR_T/static.err"
-	ok "$([ $? = 0 ] && grep -q '^verdict: ' "$TMPDIR_T/static.rep" && echo 1 || echo 0)" \
-		"the static binary observes a command"
-else
-	skip "needs root (BPF)"
-fi
+runs_elsewhere "$S/observe" "the static binary"
 
 done_testing

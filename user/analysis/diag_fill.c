@@ -185,29 +185,18 @@ static int fill_threads(struct diag_input *in, const struct obs_snapshot *cur,
 
 /* ---- futex addresses, waiters and wakers --------------------------------- */
 
-static int cmp_pair_key(const struct obs_pair_key *x, const struct obs_pair_key *y)
-{
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	if (x->uaddr != y->uaddr)
-		return x->uaddr < y->uaddr ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	return (x->tid > y->tid) - (x->tid < y->tid);
-}
-
 static int cmp_pair_ptr(const void *a, const void *b)
 {
 	const struct obs_pair_view *const *x = a, *const *y = b;
 
-	return cmp_pair_key(&(*x)->key, &(*y)->key);
+	return obs_pair_key_cmp(&(*x)->key, &(*y)->key);
 }
 
 static int cmp_pair_bsearch(const void *key, const void *elem)
 {
 	const struct obs_pair_view *const *y = elem;
 
-	return cmp_pair_key(key, &(*y)->key);
+	return obs_pair_key_cmp(key, &(*y)->key);
 }
 
 static int cmp_futex_key(const struct obs_futex_key *x,
@@ -367,7 +356,7 @@ static unsigned int fill_tids(struct diag_futex_tid *out,
 	while (a < b) {
 		size_t m = a + (b - a) / 2;
 
-		if (cmp_pair_key(&ix->pairs[m]->key, &lo) < 0)
+		if (obs_pair_key_cmp(&ix->pairs[m]->key, &lo) < 0)
 			a = m + 1;
 		else
 			b = m;

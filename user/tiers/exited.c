@@ -127,17 +127,10 @@ static __u32 store(struct obs_exited *x, const struct obs_thread *k)
 	return f->tid;
 }
 
+/* tsearch's order: the key is the first member of struct obs_exited_pair */
 static int cmp_pair(const void *a, const void *b)
 {
-	const struct obs_pair_key *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	if (x->uaddr != y->uaddr)
-		return x->uaddr < y->uaddr ? -1 : 1;
-	return (x->kind > y->kind) - (x->kind < y->kind);
+	return obs_pair_key_cmp(a, b);
 }
 
 /* Adds a dead thread's pair under tid (its own or its fold's). */

@@ -548,6 +548,17 @@ int obs_snapshot_read(struct obs_snapshot *s, const struct obs_map_fds *fds,
 	return err;
 }
 
+int obs_pair_key_cmp(const struct obs_pair_key *x, const struct obs_pair_key *y)
+{
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->uaddr != y->uaddr)
+		return x->uaddr < y->uaddr ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
 uint64_t obs_snapshot_threads_seen(const struct obs_snapshot *s)
 {
 	uint64_t n = 0;

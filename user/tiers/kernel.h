@@ -169,6 +169,10 @@ int obs_read_percpu(int fd, __u32 key, uint64_t *sum);
 uint64_t obs_now_ns(void);
 void obs_snapshot_free(struct obs_snapshot *s);
 
+/* Pair keys in the order (tgid, uaddr, kind, tid): the waiters and wakers
+ * of one address together. */
+int obs_pair_key_cmp(const struct obs_pair_key *x, const struct obs_pair_key *y);
+
 /* Threads seen in all: a row each, folded rows as many as they sum. */
 uint64_t obs_snapshot_threads_seen(const struct obs_snapshot *s);
 
