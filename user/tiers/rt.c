@@ -88,9 +88,10 @@ static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
 		}
 		err = -errno;
 		if (i == 0) {
-			/* not an ELF, no notes, or no rt:worker_start */
+			/* not an ELF (a script: libbpf says -EBADF), no
+			 * notes, or no rt:worker_start */
 			return err == -ENOENT || err == -EINVAL ||
-			       err == -ESRCH ? -ENOENT : err;
+			       err == -ESRCH || err == -EBADF ? -ENOENT : err;
 		}
 		/* an older runtime without this probe: the rest still works */
 		if (err != -ENOENT) {
