@@ -39,16 +39,60 @@ field() { awk -v k="$2" -v n="$3" '$1 == k { print $(n + 1); exit }' "$1"; }
 prog_exists() { bpftool prog show id "$1" >/dev/null 2>&1; }
 
 # gone IDS...: waits up to 5 s (programs are freed after an RCU grace period)
-# and prints the ids still loaded.
+# and prints the ids still loaded.  An id is a program's, or map:ID a map's.
 gone() {
 	local i id left
 	for ((i = 0; i < 50; i++)); do
 		left=""
-		for id in "$@"; do prog_exists "$id" && left="$left $id"; done
+		for id in "$@"; do
+			case $id in
+			map:*) bpftool map show id "${id#map:}" >/dev/null 2>&1 ;;
+			*) prog_exists "$id" ;;
+			esac && left="$left $id"
+		done
 		[ -z "$left" ] && return 0
 		sleep 0.1
 	done
 	echo "$left"
+}
+
+# running PID: PID is alive (a zombie is not).
+running() {
+	[ -e "/proc/$1" ] && [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# reap PID SECS: PID's exit status, or 124 if it still runs SECS seconds from
+# now (a hang: it is killed).  For a background observe whose own PID
+# bpf_held needs, where timeout(1) would stand in between.
+reap() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		running "$1" || break
+		sleep 0.1
+	done
+	if running "$1"; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
+# bpf_held PID: the programs and maps PID holds once it holds a link (they
+# are all loaded before the first is attached), as gone takes them; nothing
+# if it exits first.  One poll suffices, so that a run of 1 s is caught even
+# on a loaded box.  PID must be observe's own, not timeout(1)'s.
+bpf_held() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		if [ "$(bpf_link_count "$1")" -gt 0 ]; then
+			{ bpf_prog_ids "$1"; bpf_map_ids "$1" | sed 's/^/map:/'; } |
+				tr '\n' ' '
+			return 0
+		fi
+		sleep 0.05
+	done
 }
 
 # stderr_lines FILE: number of non-empty lines.
