@@ -564,6 +564,7 @@ static void describe_run(struct session *s, double end_s)
 	run->rt = s->runtime.tier ? &s->rtsnap : NULL;
 	run->longest = &s->longest;
 	run->rt_binary = s->runtime.binary;
+	run->rt_off = s->runtime.off;
 	run->cost = &s->cost_result;
 }
 

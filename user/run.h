@@ -38,6 +38,7 @@ struct obs_run {
 	const struct obs_rt_snapshot *rt;	/* NULL: no runtime tier */
 	const struct obs_rt_longest *longest;
 	const char *rt_binary;		/* where the probes were looked for */
+	const char *rt_off;		/* rt NULL: why ("" --no-runtime) */
 	const struct obs_cost_result *cost;	/* what observing cost */
 
 	/* analysed (obs_analyse_run): diag_err 0 and the diagnosis, or why

@@ -6,8 +6,10 @@
  *
  * Invariants:
  *  - every header, segment and section this code reads lies inside the file
- *    (checked against its size before libelf is asked), so a truncated or
- *    corrupt file is -ENOEXEC, never a crash or a silent "stripped";
+ *    (checked against its size before libelf is asked), and every symbol
+ *    name inside its string table, so a truncated or corrupt file is
+ *    -EBADMSG, never a crash or a silent "stripped" (-ENOEXEC is for a
+ *    file that is no ELF executable or library at all);
  *  - es->fns holds defined functions only, sorted by (address, mangled
  *    name), so aliases are neighbours and one pass deduplicates them;
  *  - a function is demangled at most once, and only when the crate filter
@@ -66,29 +68,29 @@ static int read_loads(struct obs_elfsym *es, const GElf_Ehdr *eh)
 	if (elf_getphdrnum(es->elf, &n) || !n ||
 	    eh->e_phentsize != gelf_fsize(es->elf, ELF_T_PHDR, 1, EV_CURRENT) ||
 	    !in_file(es, eh->e_phoff, (uint64_t)n * eh->e_phentsize))
-		return -ENOEXEC;
+		return -EBADMSG;
 	es->loads = calloc(n, sizeof(*es->loads));
 	if (!es->loads)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		if (!gelf_getphdr(es->elf, (int)i, &ph))
-			return -ENOEXEC;
+			return -EBADMSG;
 		if (ph.p_type != PT_LOAD || !ph.p_filesz)
 			continue;
 		/* a segment past the end of the file: truncated */
 		if (!in_file(es, ph.p_offset, ph.p_filesz))
-			return -ENOEXEC;
+			return -EBADMSG;
 		es->loads[es->nloads++] = (struct elf_load){
 			.vaddr = ph.p_vaddr, .filesz = ph.p_filesz,
 			.offset = ph.p_offset,
 		};
 	}
-	return es->nloads ? 0 : -ENOEXEC;
+	return es->nloads ? 0 : -EBADMSG;
 }
 
 /*
  * The symbol table to read: .symtab, else .dynsym (then es->stripped).
- * NULL when there is neither; -ENOEXEC in *err for a corrupt header.
+ * NULL when there is neither; -EBADMSG in *err for a corrupt header.
  */
 static Elf_Scn *find_symtab(struct obs_elfsym *es, const GElf_Ehdr *eh,
 			    GElf_Shdr *shp, int *err)
@@ -105,7 +107,7 @@ static Elf_Scn *find_symtab(struct obs_elfsym *es, const GElf_Ehdr *eh,
 	 * the file for "no sections", which would read as stripped.  (Over
 	 * 65535 sections, e_shnum is 0 and the count is in section 0.)
 	 */
-	*err = -ENOEXEC;
+	*err = -EBADMSG;
 	if (eh->e_shentsize != gelf_fsize(es->elf, ELF_T_SHDR, 1, EV_CURRENT) ||
 	    !in_file(es, eh->e_shoff, (uint64_t)eh->e_shentsize *
 				      (eh->e_shnum ? eh->e_shnum : 1)) ||
@@ -115,7 +117,7 @@ static Elf_Scn *find_symtab(struct obs_elfsym *es, const GElf_Ehdr *eh,
 	*err = 0;
 	while ((scn = elf_nextscn(es->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh)) {
-			*err = -ENOEXEC;
+			*err = -EBADMSG;
 			return NULL;
 		}
 		if (sh.sh_type == SHT_SYMTAB) {
@@ -162,20 +164,24 @@ static int read_fns(struct obs_elfsym *es, Elf_Scn *scn, const GElf_Shdr *sh)
 	if (sh->sh_entsize != gelf_fsize(es->elf, ELF_T_SYM, 1, EV_CURRENT) ||
 	    !in_file(es, sh->sh_offset, sh->sh_size) ||
 	    !strscn || !gelf_getshdr(strscn, &strsh) ||
+	    strsh.sh_type != SHT_STRTAB ||
 	    !in_file(es, strsh.sh_offset, strsh.sh_size))
-		return -ENOEXEC;
+		return -EBADMSG;
 	data = elf_getdata(scn, NULL);
 	if (!data)
-		return -ENOEXEC;
+		return -EBADMSG;
 	n = sh->sh_size / sh->sh_entsize;
 	es->fns = calloc(n ? n : 1, sizeof(*es->fns));
 	if (!es->fns)
 		return -ENOMEM;
 	for (i = 1; i < n; i++) {	/* entry 0 is the null symbol */
 		if (!gelf_getsym(data, (int)i, &sym))
-			return -ENOEXEC;
+			return -EBADMSG;
 		if (!is_probe_fn(&sym))
 			continue;
+		/* libelf's NULL would read as "no name", then "stripped" */
+		if (sym.st_name >= strsh.sh_size)
+			return -EBADMSG;
 		name = elf_strptr(es->elf, sh->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
@@ -200,9 +206,10 @@ static int elfsym_load(struct obs_elfsym *es)
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ENOSYS;
 	es->elf = elf_begin(es->fd, ELF_C_READ_MMAP, NULL);
-	if (!es->elf || elf_kind(es->elf) != ELF_K_ELF ||
-	    !gelf_getehdr(es->elf, &eh))
+	if (!es->elf || elf_kind(es->elf) != ELF_K_ELF)
 		return -ENOEXEC;
+	if (!gelf_getehdr(es->elf, &eh))
+		return -EBADMSG;	/* a truncated header */
 	/* uprobes go into what the kernel maps: executables and libraries */
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		return -ENOEXEC;

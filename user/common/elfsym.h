@@ -57,8 +57,10 @@ struct obs_elfsym;
  * /proc/PID/exe or a mapping's open_path) and reads its function symbols:
  * .symtab, or .dynsym when there is none.  0 and *esp, or:
  *	-ENOENT, -EACCES, ...	the file cannot be opened
- *	-ENOEXEC		not ELF, not an executable or shared object,
- *				truncated, or headers pointing outside the file
+ *	-ENOEXEC		not ELF, or not an executable or shared object
+ *	-EBADMSG		malformed: truncated, headers or sections
+ *				pointing outside the file, symbol names
+ *				outside their string table
  *	-ENODATA		no function symbols: stripped
  *	-ENOMEM
  */

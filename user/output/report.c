@@ -618,10 +618,8 @@ static void print_rt_locks(FILE *f, const struct obs_run *run)
 static void print_runtime(FILE *f, const struct obs_run *run)
 {
 	if (!run->rt) {
-		if (run->rt_binary && run->rt_binary[0])
-			fprintf(f, "\nruntime tier: off (no rt probes or Tokio "
-				"symbols in %s)\n",
-				run->rt_binary);
+		if (run->rt_off && run->rt_off[0])
+			fprintf(f, "\nruntime tier: off (%s)\n", run->rt_off);
 		else
 			fprintf(f, "\nruntime tier: off\n");
 		return;

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "observe.skel.h"
+#include "common/usdt.h"
 #include "tiers/rt.h"
 
 #define RT_PROGS	9	/* USDT programs in runtime.bpf.h */
@@ -67,13 +68,25 @@ static struct bpf_link *attach_probe(struct observe_bpf *skel, pid_t pid,
 }
 
 static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
-		     const char *binary, bool launched)
+		     const char *binary, bool launched, char *why, size_t len)
 {
 	struct rt_tier *rt = state;
 	struct bpf_link *link;
+	char bad[128];
 	int i, err;
 
 	(void)launched;	/* USDT attaches by path, before exec too */
+	/* the notes, before libbpf: it takes most malformed ones for no
+	 * probes at all (common/usdt.h) */
+	err = obs_usdt_check(binary, "rt", rt_probes[0], bad, sizeof(bad));
+	if (err == -EBADMSG)
+		snprintf(why, len, "malformed ELF file %s (%s)", binary, bad);
+	else if (err == -EACCES || err == -EPERM)
+		snprintf(why, len, "cannot read %s (%s)", binary,
+			 strerror(-err));
+	if (err)
+		return err == -EBADMSG || err == -EACCES || err == -EPERM ?
+		       err : -ENOENT;
 	rt->pid = pid;
 	obs_rt_maps_of(skel, &rt->maps);
 	rt->base_fd = bpf_map__fd(skel->maps.rt_base);
@@ -88,8 +101,10 @@ static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
 		}
 		err = -errno;
 		if (i == 0) {
-			/* not an ELF (a script: libbpf says -EBADF), no
-			 * notes, or no rt:worker_start */
+			/* the notes passed the check: a process gone
+			 * meanwhile, or a file libbpf takes for not its
+			 * own (-EBADF: a 32-bit one), is no rt tier;
+			 * -EACCES goes up, for "cannot read" */
 			return err == -ENOENT || err == -EINVAL ||
 			       err == -ESRCH || err == -EBADF ? -ENOENT : err;
 		}

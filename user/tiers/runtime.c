@@ -293,6 +293,8 @@ void obs_runtime_configure(struct observe_bpf *skel)
 int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		       pid_t pid, const char *launch_cmd)
 {
+	char why[sizeof(r->off)];
+	bool stripped = false;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -303,14 +305,13 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 	} else {
 		proc_binary(pid, r->binary, sizeof(r->binary));
 	}
-	bool stripped = false;
-
 	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++) {
 		r->state = calloc(1, tiers[i]->state_size);
 		if (!r->state)
 			return -ENOMEM;
+		why[0] = '\0';
 		err = tiers[i]->attach(r->state, skel, pid, r->binary,
-					launch_cmd != NULL);
+				       launch_cmd != NULL, why, sizeof(why));
 		if (!err) {
 			r->tier = tiers[i];
 			return 0;
@@ -319,22 +320,31 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		free(r->state);
 		r->state = NULL;
 		stripped |= err == -ENODATA;
+		/* PID 1, another user's binary in another namespace */
 		if (err == -EACCES || err == -EPERM) {
-			/* PID 1, another user's binary in another namespace */
-			fprintf(stderr, "observe: cannot read %s (%s): runtime "
-				"tier off, kernel tier only\n", r->binary,
-				strerror(-err));
-			return 0;
+			if (why[0])
+				snprintf(r->off, sizeof(r->off), "%s", why);
+			else
+				snprintf(r->off, sizeof(r->off), "cannot "
+					 "read %s (%s)", r->binary,
+					 strerror(-err));
+			break;
 		}
-		if (err != -ENOENT && err != -ENODATA)
+		/* malformed for this tier: the next may still read it */
+		if (err == -EBADMSG && !r->off[0])
+			snprintf(r->off, sizeof(r->off), "%s", why);
+		if (err != -ENOENT && err != -ENODATA && err != -EBADMSG)
 			return err;
 	}
 	/* a process that exited meanwhile: the caller says so, in one line */
 	if (!launch_cmd && obs_proc_gone(pid))
 		return 0;
-	fprintf(stderr, "observe: no rt probes or Tokio symbols in %s%s: "
-		"runtime tier off, kernel tier only\n", r->binary,
-		stripped ? " (stripped: no symbol table)" : "");
+	if (!r->off[0])
+		snprintf(r->off, sizeof(r->off), "no rt probes or Tokio "
+			 "symbols in %s%s", r->binary,
+			 stripped ? " (stripped: no symbol table)" : "");
+	fprintf(stderr, "observe: %s: runtime tier off, kernel tier only\n",
+		r->off);
 	return 0;
 }
 

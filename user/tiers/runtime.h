@@ -131,10 +131,14 @@ struct obs_runtime_tier {
 	void (*configure)(struct observe_bpf *skel);
 	/* Attaches to pid's binary (launched: the child is held before
 	 * exec, and binary is the path it will exec).  0: attached;
-	 * -ENOENT: not this runtime, or -ENODATA: no symbol table, nothing
-	 * attached or printed; other -errno: printed. */
+	 * nothing attached or printed, and the tier is off: -ENOENT not
+	 * this runtime, -ENODATA no symbol table, or, with the reason in
+	 * why ("cannot read BINARY (...)"), -EBADMSG the binary is
+	 * malformed where the tier reads it, -EACCES or -EPERM not
+	 * permitted; other -errno: printed, the run fails. */
 	int (*attach)(void *state, struct observe_bpf *skel, pid_t pid,
-		      const char *binary, bool launched);
+		      const char *binary, bool launched, char *why,
+		      size_t len);
 	/* The runtime as of now; ks: the kernel tier's threads of the same
 	 * moment.  0 or -errno. */
 	int (*read)(void *state, struct obs_rt_snapshot *s,
@@ -156,6 +160,9 @@ struct obs_runtime {
 	const struct obs_runtime_tier *tier;	/* NULL: none attached */
 	void *state;
 	char binary[PATH_MAX];		/* where the tiers looked */
+	char off[PATH_MAX + 160];	/* with no tier: why, said once on
+					 * stderr and in the report; "" with
+					 * --no-runtime */
 };
 
 /* Before load: every runtime tier's program settings. */
@@ -167,7 +174,8 @@ extern bool obs_libbpf_quiet;
 /*
  * Finds the target's binary (launch: cmd as execvp would; attach:
  * /proc/PID/exe) and attaches the first runtime tier that recognises it.
- * None: one line says so and 0 (the kernel tier goes on).  0 or -errno.
+ * None: one line says why (r->off) and 0 (the kernel tier goes on).  0 or
+ * -errno.
  */
 int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		       pid_t pid, const char *launch_cmd);

@@ -326,9 +326,11 @@ static int keep_polls(struct tk_tier *tk, const char *path,
 
 /*
  * The Tokio functions of one file, attached.  0 (none there is fine),
- * -ENODATA (stripped), or -errno (printed).
+ * -ENODATA (stripped), or, with the reason in why, -EBADMSG (malformed),
+ * -EACCES or -EPERM (not permitted); other -errno: printed.
  */
-static int attach_file(struct tk_tier *tk, const char *path)
+static int attach_file(struct tk_tier *tk, const char *path, char *why,
+		       size_t len)
 {
 	struct tk_offsets o = {};
 	struct obs_elfsym *es = NULL;
@@ -336,6 +338,11 @@ static int attach_file(struct tk_tier *tk, const char *path)
 	int n;
 
 	n = obs_elfsym_open(path, &es);
+	if (n == -EBADMSG)
+		snprintf(why, len, "malformed ELF file %s (symbol table or "
+			 "headers out of bounds)", path);
+	else if (n == -EACCES || n == -EPERM)
+		snprintf(why, len, "cannot read %s (%s)", path, strerror(-n));
 	if (!n)
 		n = obs_elfsym_find(es, tk_patterns, TK_SYM__COUNT, on_symbol, &o);
 	obs_elfsym_close(es);
@@ -348,6 +355,9 @@ static int attach_file(struct tk_tier *tk, const char *path)
 			continue;
 		n = attach_offsets(tk, pr, path, o.off[pr->sym], o.n[pr->sym]);
 		tk->nprobes += (unsigned int)o.n[pr->sym];
+		if (n == -EACCES || n == -EPERM)
+			snprintf(why, len, "cannot attach the Tokio tier to %s "
+				 "(%s)", path, strerror(-n));
 	}
 	if (n >= 0 && o.n[TK_RAW_POLL])
 		n = keep_polls(tk, path, &o);
@@ -355,7 +365,8 @@ static int attach_file(struct tk_tier *tk, const char *path)
 		tk->nsyms[i] += (unsigned int)o.n[i];
 		free(o.off[i]);
 	}
-	if (n < 0 && n != -ENODATA)
+	if (n < 0 && n != -ENODATA && n != -EBADMSG && n != -EACCES &&
+	    n != -EPERM)
 		fprintf(stderr, "observe: cannot attach the Tokio tier to %s: "
 			"%s\n", path, strerror(-n));
 	return n < 0 ? n : 0;
@@ -367,7 +378,7 @@ static int attach_file(struct tk_tier *tk, const char *path)
  * (the binary, and a cdylib with its own Tokio).
  */
 static int attach_files(struct tk_tier *tk, const char *binary, bool launched,
-			bool *stripped)
+			bool *stripped, char *why, size_t len)
 {
 	struct obs_elfsym_mapping *maps = NULL;
 	struct stat st = {};
@@ -375,7 +386,7 @@ static int attach_files(struct tk_tier *tk, const char *binary, bool launched,
 	int err;
 
 	stat(binary, &st);
-	err = attach_file(tk, binary);
+	err = attach_file(tk, binary, why, len);
 	*stripped = err == -ENODATA;
 	/* a held child still maps observe's own files */
 	if ((err && err != -ENODATA) || launched ||
@@ -385,16 +396,18 @@ static int attach_files(struct tk_tier *tk, const char *binary, bool launched,
 		if (maps[i].inode == st.st_ino)
 			continue;	/* the binary, done */
 		if (maps[i].readable && !maps[i].deleted)
-			err = attach_file(tk, maps[i].open_path);
-		if (err == -ENODATA)
-			err = 0;	/* a stripped library: libc, ... */
+			err = attach_file(tk, maps[i].open_path, why, len);
+		/* a stripped library (libc, ...), or a malformed one whose
+		 * own copy of Tokio, if any, goes unprobed */
+		if (err == -ENODATA || err == -EBADMSG)
+			err = 0;
 	}
 	obs_elfsym_maps_free(maps, n);
 	return err;
 }
 
 static int tk_attach(void *state, struct observe_bpf *skel, pid_t pid,
-		     const char *binary, bool launched)
+		     const char *binary, bool launched, char *why, size_t len)
 {
 	struct tk_tier *tk = state;
 	uint64_t t0 = mono_ns();
@@ -406,7 +419,7 @@ static int tk_attach(void *state, struct observe_bpf *skel, pid_t pid,
 	obs_rt_maps_of(skel, &tk->maps);
 	tk->workers_fd = bpf_map__fd(skel->maps.tk_workers);
 	tk->hits_fd = bpf_map__fd(skel->maps.tk_hits);
-	err = attach_files(tk, binary, launched, &stripped);
+	err = attach_files(tk, binary, launched, &stripped, why, len);
 	if (err)
 		return err;	/* the caller frees the tier */
 	if (!tk->nsyms[TK_RAW_POLL])
