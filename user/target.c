@@ -42,17 +42,29 @@ static bool cap_has(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1U << (cap % 32));
 }
 
-int obs_preflight(void)
+static int capget_self(struct __user_cap_data_struct data[2])
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
+
+	return syscall(SYS_capget, &hdr, data) ? -errno : 0;
+}
+
+bool obs_cap_effective(int cap)
+{
+	struct __user_cap_data_struct data[2] = {};
+
+	return !capget_self(data) && cap_has(data, cap);
+}
+
+int obs_preflight(void)
+{
 	struct __user_cap_data_struct data[2] = {};
 	bool bpf, perfmon;
 	int err;
 
-	if (syscall(SYS_capget, &hdr, data)) {
-		err = -errno;
+	if ((err = capget_self(data))) {
 		fprintf(stderr, "observe: capget: %s\n", strerror(-err));
 		return err;
 	}

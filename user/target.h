@@ -22,6 +22,9 @@ struct obs_target {
 /* Checks root/capabilities and kernel BTF; prints one line, returns -errno. */
 int obs_preflight(void);
 
+/* Is capability cap (CAP_*, linux/capability.h) in observe's effective set? */
+bool obs_cap_effective(int cap);
+
 void obs_target_init(struct obs_target *t);
 
 /*

@@ -6,12 +6,20 @@
 #	with -- 2;
 #	and a target whose binary cannot be read (PID 1 here) runs with the
 #	kernel tier, one line saying why the runtime tier is off.
+# Capabilities (issue 12), observe as user 65534 (docs/observe.md, KERNEL
+# REQUIREMENTS): none, or CAP_BPF or CAP_PERFMON alone, on another user's
+# process: exit 1, the line names what is missing; CAP_BPF + CAP_PERFMON
+# on its own process: the kernel tier, one line (the rt tier's uprobes need
+# CAP_SYS_ADMIN), the report says the BPF cost needs CAP_SYS_ADMIN; on
+# root's process: one line naming CAP_SYS_PTRACE.  A binary its user may
+# run but not read (mode 0111): launched and attached to, one line; as
+# root, read anyway.  Every run that loaded BPF leaves none of it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
 need_observe
 
-plan 26
+plan 50
 
 # expect_error NAME WANT_RC CMD...: checks exit code and a single stderr line.
 expect_error() {
@@ -82,5 +90,124 @@ if command -v setpriv >/dev/null; then
 	wait "$npid" 2>/dev/null
 else
 	for _ in 1 2 3; do skip "setpriv not installed"; done
+fi
+
+# ---- capabilities, and a binary that may be run but not read -------------------
+OFF=": runtime tier off, kernel tier only"
+DEMO=$TOP/demos/demo_probe
+# nobody CAPS: the setpriv command that runs what follows as user 65534
+# with exactly CAPS ("" for none), to be expanded unquoted (setpriv execs:
+# $! is the command's own PID)
+nobody() {
+	local caps=-all${1:+,$1}
+	echo "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps"
+}
+
+# bg NAME CAPS ARGS...: observe ARGS as user 65534 with CAPS in the
+# background, its report to NAME.out (in W, which that user may write),
+# stderr to NAME.err, the command's own output to NAME.cmd; then RC and IDS
+# (what it held: bpf_held).
+bg() {
+	local name=$1 caps=$2 pid
+	shift 2
+	# shellcheck disable=SC2046 # nobody: words
+	$(nobody "$caps") "$OBSERVE" -o "$W/$name.out" "$@" \
+		>"$TMPDIR_T/$name.cmd" 2>"$TMPDIR_T/$name.err" &
+	pid=$!
+	IDS=$(bpf_held "$pid")
+	reap "$pid" 30
+	RC=$?
+}
+
+# nothing_left NAME: one test, that the run held BPF objects and none is left.
+nothing_left() {
+	local left
+	left=$(gone $IDS)
+	ok "$([ -n "${IDS// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
+		"$1: none of the programs and maps it held is left (held $(wc -w <<<"$IDS"), left:$left)"
+}
+
+if command -v setpriv >/dev/null && [ -x "$DEMO" ]; then
+	# the run's user must reach the binaries and the copy
+	chmod 711 "$TMPDIR_T"
+	mkdir -m 755 "$TMPDIR_T/ro"
+	mkdir -m 1777 "$TMPDIR_T/w"
+	W=$TMPDIR_T/w
+	X111=$TMPDIR_T/ro/demo_probe_111
+	cp "$DEMO" "$X111"
+	chmod 111 "$X111"
+	# shellcheck disable=SC2046
+	$(nobody "") "$DEMO" --workers 1 --secs 30 >/dev/null &
+	npid=$!
+	"$DEMO" --workers 1 --secs 30 >/dev/null &
+	rpid=$!
+	# shellcheck disable=SC2046
+	$(nobody "") "$X111" --workers 1 --secs 30 >/dev/null &
+	xpid=$!
+	sleep 0.3
+
+	# Missing capabilities: refused before anything is loaded.
+	# shellcheck disable=SC2046
+	expect_error "no capabilities, root's process" 1 $(nobody "") "$OBSERVE" -p "$rpid" -d 1
+	is "$LAST_ERR" "observe: not permitted: missing CAP_BPF and CAP_PERFMON (run as root, e.g. with sudo)" \
+		"no capabilities, root's process: the line names both"
+	# shellcheck disable=SC2046
+	expect_error "CAP_BPF alone" 1 $(nobody +bpf) "$OBSERVE" -p "$npid" -d 1
+	is "$LAST_ERR" "observe: not permitted: missing CAP_PERFMON (run as root, e.g. with sudo)" \
+		"CAP_BPF alone: the line names CAP_PERFMON"
+	# shellcheck disable=SC2046
+	expect_error "CAP_PERFMON alone" 1 $(nobody +perfmon) "$OBSERVE" -p "$npid" -d 1
+	is "$LAST_ERR" "observe: not permitted: missing CAP_BPF (run as root, e.g. with sudo)" \
+		"CAP_PERFMON alone: the line names CAP_BPF"
+
+	# CAP_BPF + CAP_PERFMON, its own process: the kernel tier.  The rt
+	# tier's perf uprobes need CAP_SYS_ADMIN since Linux commit
+	# ba677dbe77af; a kernel without it attaches them (no line, rt on).
+	bg caps.own +bpf,+perfmon -p "$npid" -d 1
+	is "$RC" 0 "CAP_BPF+CAP_PERFMON, own process: exit 0"
+	err=$(cat "$TMPDIR_T/caps.own.err")
+	ok "$( { [ "$err" = "observe: cannot attach the rt probes in $DEMO (uprobes need CAP_SYS_ADMIN)$OFF" ] &&
+		grep -qxF "runtime tier: off (cannot attach the rt probes in $DEMO (uprobes need CAP_SYS_ADMIN))" \
+			"$W/caps.own.out"; } ||
+		{ [ -z "$err" ] && grep -q '^runtime tier: rt in ' "$W/caps.own.out"; } && echo 1 || echo 0)" \
+		"CAP_BPF+CAP_PERFMON, own process: one line, the report's reason the same, or the rt tier on ($err)"
+	ok "$(grep -c '^observing cost: .*BPF not timed (its run-time statistics need CAP_SYS_ADMIN)$' "$W/caps.own.out")" \
+		"CAP_BPF+CAP_PERFMON: the report says the BPF cost needs CAP_SYS_ADMIN"
+	n=$(sed -n '/^ *TID COMM /,/^$/p' "$W/caps.own.out" | grep -c '^ *[0-9]* rt-worker-0  *worker ')
+	is "$n" 1 "CAP_BPF+CAP_PERFMON, own process: the kernel tier's row of the worker"
+	[ "$n" = 1 ] || diag "$(sed -n '/TID/,/^$/p' "$W/caps.own.out" | head -20)"
+	nothing_left "CAP_BPF+CAP_PERFMON, own process"
+
+	# ... on root's process: /proc/PID/exe needs CAP_SYS_PTRACE.
+	bg caps.root +bpf,+perfmon -p "$rpid" -d 1
+	is "$RC" 0 "CAP_BPF+CAP_PERFMON, root's process: exit 0"
+	is "$(cat "$TMPDIR_T/caps.root.err")" \
+		"observe: cannot read /proc/$rpid/exe (Permission denied: needs CAP_SYS_PTRACE, and so do its user stacks)$OFF" \
+		"CAP_BPF+CAP_PERFMON, root's process: one line naming CAP_SYS_PTRACE"
+	nothing_left "CAP_BPF+CAP_PERFMON, root's process"
+
+	# A binary its user may run but not read (exec needs only x for ELF).
+	bg x111.launch +bpf,+perfmon -- "$X111" --workers 1 --secs 1
+	ok "$([ "$RC" = 0 ] && grep -q '^scenario' "$TMPDIR_T/x111.launch.cmd" && echo 1 || echo 0)" \
+		"mode 0111, launched: exit 0, the command ran (rc $RC)"
+	is "$(cat "$TMPDIR_T/x111.launch.err")" "observe: cannot read $X111 (Permission denied)$OFF" \
+		"mode 0111, launched: one line"
+	nothing_left "mode 0111, launched"
+	bg x111.attach +bpf,+perfmon -p "$xpid" -d 1
+	is "$RC" 0 "mode 0111, attached: exit 0"
+	is "$(cat "$TMPDIR_T/x111.attach.err")" "observe: cannot read $X111 (Permission denied)$OFF" \
+		"mode 0111, attached: one line, naming the file"
+	nothing_left "mode 0111, attached"
+	# root reads it anyway (CAP_DAC_OVERRIDE): the rt tier
+	timeout -k 5 30 "$OBSERVE" --json -o "$TMPDIR_T/x111.root.json" -p "$xpid" -d 1 \
+		2>"$TMPDIR_T/x111.root.err"
+	rc=$?
+	ok "$([ "$rc" = 0 ] && [ "$(stderr_lines "$TMPDIR_T/x111.root.err")" = 0 ] &&
+		[ "$(jq -r '.runtime.kind' "$TMPDIR_T/x111.root.json" 2>/dev/null)" = rt ] && echo 1 || echo 0)" \
+		"mode 0111, root attached: exit 0, no line, the rt tier on (rc $rc)"
+	kill "$npid" "$rpid" "$xpid" 2>/dev/null
+	wait "$npid" "$rpid" "$xpid" 2>/dev/null
+else
+	for _ in $(seq 24); do skip "setpriv not installed, or $DEMO not built"; done
 fi
 done_testing

@@ -651,8 +651,11 @@ static void print_cost(FILE *f, const struct obs_run *run)
 	if (!c)
 		return;
 	if (!c->measured) {
+		/* bpf_enable_stats() is CAP_SYS_ADMIN's alone */
 		fprintf(f, "\nobserving cost: observe %.2f%% of a CPU; BPF not "
 			"timed (%s)\n", c->self_cpu * 100,
+			c->err == -EPERM ? "its run-time statistics need "
+					   "CAP_SYS_ADMIN" :
 			c->err ? strerror(-c->err) : "the run was too short");
 		return;
 	}

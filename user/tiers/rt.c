@@ -14,10 +14,12 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "observe.skel.h"
 #include "common/usdt.h"
+#include "target.h"
 #include "tiers/rt.h"
 
 #define RT_PROGS	9	/* USDT programs in runtime.bpf.h */
@@ -92,19 +94,30 @@ static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
 	rt->base_fd = bpf_map__fd(skel->maps.rt_base);
 	rt->final_fd = bpf_map__fd(skel->maps.rt_final);
 	for (i = 0; i < RT_PROGS; i++) {
-		obs_libbpf_quiet = i == 0;
+		/* libbpf's lines would be a second one: -v shows them */
+		obs_libbpf_quiet = true;
 		link = attach_probe(skel, pid, binary, rt_probes[i]);
+		err = link ? 0 : -errno;
 		obs_libbpf_quiet = false;
 		if (link) {
 			rt->links[rt->nlinks++] = link;
 			continue;
 		}
-		err = -errno;
+		/* libbpf's USDT probes are perf uprobes, which need
+		 * CAP_SYS_ADMIN again since commit ba677dbe77af ("perf:
+		 * Revert to requiring CAP_SYS_ADMIN for uprobes", 2025,
+		 * in the stable kernels too): CAP_PERFMON is not enough */
+		if (err == -EACCES || err == -EPERM) {
+			snprintf(why, len, "cannot attach the rt probes in %s "
+				 "(%s)", binary,
+				 obs_cap_effective(CAP_SYS_ADMIN) ?
+				 strerror(-err) : "uprobes need CAP_SYS_ADMIN");
+			return err;	/* the caller frees the tier */
+		}
 		if (i == 0) {
 			/* the notes passed the check: a process gone
 			 * meanwhile, or a file libbpf takes for not its
-			 * own (-EBADF: a 32-bit one), is no rt tier;
-			 * -EACCES goes up, for "cannot read" */
+			 * own (-EBADF: a 32-bit one), is no rt tier */
 			return err == -ENOENT || err == -EINVAL ||
 			       err == -ESRCH || err == -EBADF ? -ENOENT : err;
 		}
@@ -112,7 +125,7 @@ static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
 		if (err != -ENOENT) {
 			fprintf(stderr, "observe: cannot attach rt:%s in %s: %s\n",
 				rt_probes[i], binary, strerror(-err));
-			return err;	/* the caller frees the tier */
+			return err;
 		}
 	}
 	return 0;

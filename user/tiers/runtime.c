@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "observe.skel.h"
@@ -268,19 +269,23 @@ static int resolve_cmd(const char *cmd, char *buf, size_t len)
 
 
 /* Attach mode: the target's binary, for the tiers and the message;
- * /proc/PID/exe if it is not ours to open (another mount namespace, a
- * deleted binary). */
-static void proc_binary(pid_t pid, char *buf, size_t len)
+ * /proc/PID/exe if it is not there for us (another mount namespace, a
+ * deleted binary), but the file's own name if only its mode keeps us out.
+ * 0, or -errno of the link's readlink. */
+static int proc_binary(pid_t pid, char *buf, size_t len)
 {
 	char proc[64];
 	ssize_t n;
+	int err;
 
 	snprintf(proc, sizeof(proc), "/proc/%d/exe", pid);
 	n = readlink(proc, buf, len - 1);
+	err = n < 0 ? -errno : 0;
 	if (n > 0)
 		buf[n] = '\0';
-	if (n <= 0 || access(buf, R_OK))
+	if (n <= 0 || (access(buf, R_OK) && errno != EACCES))
 		snprintf(buf, len, "%s", proc);
+	return err;
 }
 
 void obs_runtime_configure(struct observe_bpf *skel)
@@ -295,7 +300,7 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 {
 	char why[sizeof(r->off)];
 	bool stripped = false;
-	int err;
+	int err, link_err = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (launch_cmd) {
@@ -303,7 +308,7 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		if (resolve_cmd(launch_cmd, r->binary, sizeof(r->binary)))
 			return 0;
 	} else {
-		proc_binary(pid, r->binary, sizeof(r->binary));
+		link_err = proc_binary(pid, r->binary, sizeof(r->binary));
 	}
 	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++) {
 		r->state = calloc(1, tiers[i]->state_size);
@@ -320,7 +325,18 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		free(r->state);
 		r->state = NULL;
 		stripped |= err == -ENODATA;
-		/* PID 1, another user's binary in another namespace */
+		/* without CAP_SYS_PTRACE, another user's process: its
+		 * /proc/PID/exe and maps are behind a ptrace access check,
+		 * so its user stacks are cut short as well */
+		if ((err == -EACCES || err == -EPERM) && link_err == -EACCES &&
+		    !obs_cap_effective(CAP_SYS_PTRACE)) {
+			snprintf(r->off, sizeof(r->off), "cannot read %s (%s: "
+				 "needs CAP_SYS_PTRACE, and so do its user "
+				 "stacks)", r->binary, strerror(-err));
+			break;
+		}
+		/* PID 1, a binary in another namespace, a mode of 0111,
+		 * uprobes without CAP_SYS_ADMIN */
 		if (err == -EACCES || err == -EPERM) {
 			if (why[0])
 				snprintf(r->off, sizeof(r->off), "%s", why);
