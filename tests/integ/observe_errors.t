@@ -103,28 +103,36 @@ nobody() {
 	echo "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps"
 }
 
-# bg NAME CAPS ARGS...: observe ARGS as user 65534 with CAPS in the
-# background, its report to NAME.out (in W, which that user may write),
-# stderr to NAME.err, the command's own output to NAME.cmd; then RC and IDS
-# (what it held: bpf_held).
-bg() {
-	local name=$1 caps=$2 pid
+# start NAME CAPS ARGS...: observe ARGS as user 65534 with CAPS, in the
+# background; its report to NAME.out (in W, which that user may write),
+# stderr to NAME.err, the command's own output to NAME.cmd.
+# collect NAMES...: once they all run, what each held (bpf_held) into
+# HELD[NAME], then each one's exit status into RCS[NAME].
+declare -A PIDS HELD RCS
+start() {
+	local name=$1 caps=$2
 	shift 2
 	# shellcheck disable=SC2046 # nobody: words
 	$(nobody "$caps") "$OBSERVE" -o "$W/$name.out" "$@" \
 		>"$TMPDIR_T/$name.cmd" 2>"$TMPDIR_T/$name.err" &
-	pid=$!
-	IDS=$(bpf_held "$pid")
-	reap "$pid" 30
-	RC=$?
+	PIDS[$name]=$!
+}
+collect() {
+	local name
+	for name in "$@"; do HELD[$name]=$(bpf_held "${PIDS[$name]}"); done
+	for name in "$@"; do
+		reap "${PIDS[$name]}" 30
+		RCS[$name]=$?
+	done
 }
 
-# nothing_left NAME: one test, that the run held BPF objects and none is left.
+# nothing_left NAME DESCRIPTION: one test, that the run held BPF objects
+# and none is left.
 nothing_left() {
-	local left
-	left=$(gone $IDS)
-	ok "$([ -n "${IDS// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
-		"$1: none of the programs and maps it held is left (held $(wc -w <<<"$IDS"), left:$left)"
+	local ids=${HELD[$1]:-} left
+	left=$(gone $ids)
+	ok "$([ -n "${ids// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
+		"$2: none of the programs and maps it held is left (held $(wc -w <<<"$ids"), left:$left)"
 }
 
 if command -v setpriv >/dev/null && [ -x "$DEMO" ]; then
@@ -160,11 +168,19 @@ if command -v setpriv >/dev/null && [ -x "$DEMO" ]; then
 	is "$LAST_ERR" "observe: not permitted: missing CAP_BPF (run as root, e.g. with sudo)" \
 		"CAP_PERFMON alone: the line names CAP_BPF"
 
-	# CAP_BPF + CAP_PERFMON, its own process: the kernel tier.  The rt
-	# tier's perf uprobes need CAP_SYS_ADMIN since Linux commit
-	# ba677dbe77af; a kernel without it attaches them (no line, rt on).
-	bg caps.own +bpf,+perfmon -p "$npid" -d 1
-	is "$RC" 0 "CAP_BPF+CAP_PERFMON, own process: exit 0"
+	# Four runs at once (of at least 0.7 s: the cost's first window opens
+	# at 0.5 s): CAP_BPF + CAP_PERFMON on its own process, on root's, on
+	# a binary of mode 0111 that its user runs, and that binary launched.
+	start caps.own +bpf,+perfmon -p "$npid" -d 0.7
+	start caps.root +bpf,+perfmon -p "$rpid" -d 0.7
+	start x111.attach +bpf,+perfmon -p "$xpid" -d 0.7
+	start x111.launch +bpf,+perfmon -- "$X111" --workers 1 --secs 0.7
+	collect caps.own caps.root x111.attach x111.launch
+
+	# Its own process: the kernel tier.  The rt tier's perf uprobes need
+	# CAP_SYS_ADMIN since Linux commit ba677dbe77af; a kernel without it
+	# attaches them (no line, rt on).
+	is "${RCS[caps.own]}" 0 "CAP_BPF+CAP_PERFMON, own process: exit 0"
 	err=$(cat "$TMPDIR_T/caps.own.err")
 	ok "$( { [ "$err" = "observe: cannot attach the rt probes in $DEMO (uprobes need CAP_SYS_ADMIN)$OFF" ] &&
 		grep -qxF "runtime tier: off (cannot attach the rt probes in $DEMO (uprobes need CAP_SYS_ADMIN))" \
@@ -176,30 +192,27 @@ if command -v setpriv >/dev/null && [ -x "$DEMO" ]; then
 	n=$(sed -n '/^ *TID COMM /,/^$/p' "$W/caps.own.out" | grep -c '^ *[0-9]* rt-worker-0  *worker ')
 	is "$n" 1 "CAP_BPF+CAP_PERFMON, own process: the kernel tier's row of the worker"
 	[ "$n" = 1 ] || diag "$(sed -n '/TID/,/^$/p' "$W/caps.own.out" | head -20)"
-	nothing_left "CAP_BPF+CAP_PERFMON, own process"
+	nothing_left caps.own "CAP_BPF+CAP_PERFMON, own process"
 
-	# ... on root's process: /proc/PID/exe needs CAP_SYS_PTRACE.
-	bg caps.root +bpf,+perfmon -p "$rpid" -d 1
-	is "$RC" 0 "CAP_BPF+CAP_PERFMON, root's process: exit 0"
+	# Root's process: /proc/PID/exe needs CAP_SYS_PTRACE.
+	is "${RCS[caps.root]}" 0 "CAP_BPF+CAP_PERFMON, root's process: exit 0"
 	is "$(cat "$TMPDIR_T/caps.root.err")" \
 		"observe: cannot read /proc/$rpid/exe (Permission denied: needs CAP_SYS_PTRACE, and so do its user stacks)$OFF" \
 		"CAP_BPF+CAP_PERFMON, root's process: one line naming CAP_SYS_PTRACE"
-	nothing_left "CAP_BPF+CAP_PERFMON, root's process"
+	nothing_left caps.root "CAP_BPF+CAP_PERFMON, root's process"
 
 	# A binary its user may run but not read (exec needs only x for ELF).
-	bg x111.launch +bpf,+perfmon -- "$X111" --workers 1 --secs 1
-	ok "$([ "$RC" = 0 ] && grep -q '^scenario' "$TMPDIR_T/x111.launch.cmd" && echo 1 || echo 0)" \
-		"mode 0111, launched: exit 0, the command ran (rc $RC)"
+	ok "$([ "${RCS[x111.launch]}" = 0 ] && grep -q '^scenario' "$TMPDIR_T/x111.launch.cmd" && echo 1 || echo 0)" \
+		"mode 0111, launched: exit 0, the command ran (rc ${RCS[x111.launch]})"
 	is "$(cat "$TMPDIR_T/x111.launch.err")" "observe: cannot read $X111 (Permission denied)$OFF" \
 		"mode 0111, launched: one line"
-	nothing_left "mode 0111, launched"
-	bg x111.attach +bpf,+perfmon -p "$xpid" -d 1
-	is "$RC" 0 "mode 0111, attached: exit 0"
+	nothing_left x111.launch "mode 0111, launched"
+	is "${RCS[x111.attach]}" 0 "mode 0111, attached: exit 0"
 	is "$(cat "$TMPDIR_T/x111.attach.err")" "observe: cannot read $X111 (Permission denied)$OFF" \
 		"mode 0111, attached: one line, naming the file"
-	nothing_left "mode 0111, attached"
+	nothing_left x111.attach "mode 0111, attached"
 	# root reads it anyway (CAP_DAC_OVERRIDE): the rt tier
-	timeout -k 5 30 "$OBSERVE" --json -o "$TMPDIR_T/x111.root.json" -p "$xpid" -d 1 \
+	timeout -k 5 30 "$OBSERVE" --json -o "$TMPDIR_T/x111.root.json" -p "$xpid" -d 0.5 \
 		2>"$TMPDIR_T/x111.root.err"
 	rc=$?
 	ok "$([ "$rc" = 0 ] && [ "$(stderr_lines "$TMPDIR_T/x111.root.err")" = 0 ] &&
