@@ -15,7 +15,7 @@ FUZZ_TARGETS := elfsym diag_json cli
 FUZZ_SECS    ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 
-FUZZ_SRCS_elfsym    := user/common/elfsym.c
+FUZZ_SRCS_elfsym    := user/common/elfsym.c user/common/usdt.c
 FUZZ_LIBS_elfsym    := -lelf -liberty
 FUZZ_SRCS_diag_json := user/analysis/diag_json.c user/analysis/diagnose.c \
 	user/common/hist.c user/output/verdict.c

@@ -11,6 +11,10 @@
  * names, one a line, written as the .symtab of a minimal executable
  * (write_names_elf), one function per name.  Then "*" must find each.
  *
+ * The same file also goes through the rt tier's check of its USDT notes
+ * (common/usdt.c), which reads section headers and notes itself: one of
+ * its three answers, with a reason exactly when malformed.
+ *
  * Checked beyond "no crash, no sanitizer report": the contract of
  * elfsym.h, i.e. open's documented errors only, every match inside the
  * file's bytes (what a uprobe is given), per pattern in address order and
@@ -23,6 +27,7 @@
 #include <elf.h>
 #include <sys/mman.h>
 #include "common/elfsym.h"
+#include "common/usdt.h"
 #include "fuzz.h"
 
 /* Crate-filtered (only "tokio" symbols demangle), then unfiltered. */
@@ -211,6 +216,15 @@ static size_t write_names_elf(int fd, const uint8_t *data, size_t size,
 
 /* ---- the target ---------------------------------------------------------- */
 
+static void check_usdt(const char *path)
+{
+	char why[128];
+	int err = obs_usdt_check(path, "rt", "worker_start", why, sizeof(why));
+
+	FUZZ_CHECK(err == 0 || err == -ENOENT || err == -EBADMSG);
+	FUZZ_CHECK((err == -EBADMSG) == (why[0] != '\0'));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct obs_elfsym_stats st;
@@ -227,6 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!ftruncate(fd, 0));
 		put(fd, data, size, 0);
 	}
+	check_usdt(path);
 	err = obs_elfsym_open(path, &es);
 	if (err) {
 		FUZZ_CHECK(!es);

@@ -11,9 +11,11 @@
 #	stripped    exec stripped: no symbols (-ENODATA)
 #	no-shdrs    exec without section headers, as sstrip leaves it
 #	truncated   exec cut inside its program headers (-ENOEXEC)
+#	probes      an exec with the rt runtime's USDT notes (rt:worker_start,
+#	            rt:slow_poll), for the notes' check (common/usdt.c)
 # (names-rust beside them is by hand: not ELF, so a list of names, which
 # fuzz_elfsym.c writes as a symbol table itself.)
-# Needs gcc, strip, python3.  Each file is a few KB.
+# Needs gcc, strip, python3, sys/sdt.h.  Each file is a few KB.
 set -eu
 OUT=${1:-tests/fuzz/corpus/elfsym}
 TMP=$(mktemp -d)
@@ -59,9 +61,13 @@ struct.pack_into('<HH', b, 0x3c, 0, 0)      # e_shnum, e_shstrndx
 open(sys.argv[2], 'wb').write(b)
 PY
 head -c 100 "$TMP/exec" > "$TMP/truncated"
+printf '#include <sys/sdt.h>\nvoid _start(void)\n{\n\tSTAP_PROBE(rt, worker_start);\n\tSTAP_PROBE1(rt, slow_poll, 1);\n\tfor (;;)\n\t\t;\n}\n' \
+	> "$TMP/probes.c"
+# shellcheck disable=SC2086
+gcc $LDFLAGS -no-pie -Os -o "$TMP/probes" "$TMP/probes.c"
 
 mkdir -p "$OUT"
-for f in exec dyn dynsym stripped no-shdrs truncated; do
+for f in exec dyn dynsym stripped no-shdrs truncated probes; do
 	install -m 644 "$TMP/$f" "$OUT/$f"
 done
 ls -l "$OUT"

@@ -10,8 +10,10 @@
  *  2. Every array stays within its DIAG_MAX_* bound; what does not fit is
  *     the smallest (diag_fill.h says what is kept).
  *  3. An interval is cur - prev, counter by counter.  Counters only grow
- *     during a run (threads are never removed, docs/observe.md), so a
- *     difference below zero is a torn read of a live thread: clamped to 0.
+ *     during a run (a dead thread's row keeps its tid once reaped, or is
+ *     summed into its name's folded row, which only grows: tiers/exited.h),
+ *     so a difference below zero is a torn read of a live thread: clamped
+ *     to 0.
  */
 #include <errno.h>
 #include <stdlib.h>

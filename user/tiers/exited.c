@@ -35,15 +35,6 @@ void obs_exited_free(struct obs_exited *x)
 	memset(x, 0, sizeof(*x));
 }
 
-uint64_t obs_exited_threads(const struct obs_exited *x)
-{
-	uint64_t n = x->nkept;
-
-	for (size_t i = 0; i < x->nfolds; i++)
-		n += x->nfolded[i];
-	return n;
-}
-
 static __u64 max_u64(__u64 a, __u64 b)
 {
 	return a > b ? a : b;
@@ -234,7 +225,6 @@ int obs_exited_reap(struct obs_exited *x, int threads_fd, int pairs_fd)
 		if (!mv[nmv].to)
 			continue;
 		bpf_map_delete_elem(threads_fd, &k->tid);
-		x->reaped++;
 		nmv++;
 	}
 	if (nmv && !err)

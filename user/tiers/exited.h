@@ -43,7 +43,6 @@ struct obs_exited {
 	size_t npairs;
 	void *pair_index;		/* tsearch(3) tree over pairs */
 	uint64_t pairs_lost;		/* pairs over the bound: futex drops */
-	uint64_t reaped;		/* threads moved out of the map */
 	uint64_t dead_seen;		/* nr_dead at the last reap */
 	bool reap_failed;		/* said once */
 };
@@ -56,8 +55,5 @@ void obs_exited_free(struct obs_exited *x);
  * pairs maps (fds) into x.  0 or -errno; what was moved stays moved.
  */
 int obs_exited_reap(struct obs_exited *x, int threads_fd, int pairs_fd);
-
-/* Threads in x: kept rows plus the threads summed in folds. */
-uint64_t obs_exited_threads(const struct obs_exited *x);
 
 #endif
