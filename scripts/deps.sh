@@ -29,12 +29,14 @@ cargo             all     the real-Tokio test target
 librust-tokio-dev all     Tokio's source for offline cargo builds
 libjansson-dev    observe JSON output of observe and the demos
 libiberty-dev     observe the demangler for the Tokio tier's symbol names
+libmicrohttpd-dev observe the --prometheus endpoint's HTTP server
 liblzma-dev       observe libdw's xz dependency, static (make observe-static)
 libbz2-dev        observe libdw's bzip2 dependency, static (make observe-static)
 gnuplot-nox       all     SVG figures from the sweep CSVs (make figures)
 nodejs            all     the Node.js demo (demos/node)
 time              all     GNU time: observe's own CPU in scripts/bench-ustacks.sh
 pandoc            all     the man page, docs/observe.1, from docs/observe.md (make man)
+prometheus        all     a real Prometheus scraping --prometheus (tests/integ)
 "
 
 check=""
