@@ -94,7 +94,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 USER_SRCS := $(filter-out user/observe.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS := $(USER_SRCS:%.c=$(BUILD)/%.o)
 LIBOBSERVE := $(BUILD)/libobserve.a
-OBSERVE_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz -ljansson -liberty
+OBSERVE_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -ldw -lelf -lz -ljansson -liberty -lmicrohttpd
 
 # ---- tests: tests/unit/test_*.c, tests/targets/*.c, tests/integ/*.t ----------
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)

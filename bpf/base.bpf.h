@@ -11,7 +11,10 @@
  *  2. A failed insert is counted in drops, never ignored.
  *  3. followed() is the first test of every hot program: the target's
  *     tgid costs one compare, and no map is looked up for other processes
- *     until the target has forked (nr_children).
+ *     until the set has a second member (nr_tgids): a forked child of a
+ *     launched command, another -p PID, a member of --cgroup.
+ *  4. With -a (follow_all) every thread group is followed but observe's
+ *     own and the kernel's threads (followed_task()).
  */
 #ifndef OBS_BASE_BPF_H
 #define OBS_BASE_BPF_H
@@ -23,13 +26,18 @@
 #include "observe.h"
 #include "maps.bpf.h"
 
-/* Settings, written by the loader before load. */
-const volatile __u32 targ_tgid = 0;
-const volatile bool follow_children = false;
+#define PF_KTHREAD	0x00200000	/* linux/sched.h: a kernel thread */
 
-/* Processes added to tgids by the fork handler: 0 spares every syscall and
- * switch on the box a hash lookup until the target forks. */
-__u32 nr_children = 0;
+/* Settings, written by the loader before load. */
+const volatile __u32 targ_tgid = 0;	/* the target; 0 with -a */
+const volatile bool follow_children = false;	/* forks join the set */
+const volatile bool follow_all = false;	/* -a: every user process */
+const volatile __u32 self_tgid = 0;	/* observe: never followed */
+
+/* Nonzero once tgids holds a group besides targ_tgid (the loader sets it
+ * for a set of processes, the fork handler adds to it): 0 spares every
+ * syscall and switch on the box a hash lookup. */
+__u32 nr_tgids = 0;
 
 /*
  * Set by the loader when the run ends: every program then ignores the
@@ -80,15 +88,26 @@ static __always_inline bool followed(__u32 tgid)
 {
 	if (tgid == targ_tgid)
 		return !stopped;
-	if (!follow_children || !nr_children || stopped)
+	if (stopped)
 		return false;
-	return bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+	if (follow_all)
+		return tgid != self_tgid;
+	return nr_tgids && bpf_map_lookup_elem(&tgids, &tgid) != NULL;
+}
+
+/* followed() for a task that may be a kernel thread (switches, wakeups):
+ * under -a those are not followed; elsewhere they never are a target. */
+static __always_inline bool followed_task(const struct task_struct *p)
+{
+	if (!p->pid || !followed(p->tgid))
+		return false;
+	return !follow_all || !(p->flags & PF_KTHREAD);
 }
 
 /*
  * The entry of a followed thread, created on first sight.  task is the
- * thread (a BTF pointer), NULL for current.  Its name is read here and on
- * task_rename only, not on every switch.
+ * thread (a BTF pointer), NULL for current.  Its name (and its process's)
+ * is read here and on task_rename only, not on every switch.
  */
 static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid,
 						     struct task_struct *task)
@@ -104,11 +123,11 @@ static __always_inline struct obs_thread *thread_get(__u32 tid, __u32 tgid,
 	if (created) {
 		t->tid = tid;
 		t->tgid = tgid;
-		if (task)
-			bpf_probe_read_kernel_str(t->comm, sizeof(t->comm),
-						  task->comm);
-		else
-			bpf_get_current_comm(t->comm, sizeof(t->comm));
+		if (!task)
+			task = bpf_get_current_task_btf();
+		bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), task->comm);
+		bpf_probe_read_kernel_str(t->leader_comm, sizeof(t->leader_comm),
+					  task->group_leader->comm);
 	}
 	return t;
 }

@@ -511,8 +511,8 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(obs_sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	bool out = prev->pid && followed(prev->tgid);
-	bool in = next->pid && followed(next->tgid);
+	bool out = followed_task(prev);
+	bool in = followed_task(next);
 	__u64 now;
 
 	if (!out && !in)
@@ -535,7 +535,7 @@ static __always_inline void on_wakeup(struct task_struct *p)
 	struct obs_thread *t;
 	__u64 now;
 
-	if (!p->pid || !followed(p->tgid))
+	if (!followed_task(p))
 		return;
 	t = thread_get(p->pid, p->tgid, p);
 	if (!t)
@@ -582,7 +582,7 @@ int BPF_PROG(obs_sched_waking, struct task_struct *p)
 	bool created;
 
 	tid = p->pid;
-	if (!tid || !followed(p->tgid))
+	if (!followed_task(p))
 		return 0;
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t || !t->cur_uaddr)
@@ -613,7 +613,7 @@ int BPF_PROG(obs_sched_waking, struct task_struct *p)
 	return 0;
 }
 
-/* New processes of a followed group are followed (launch mode only). */
+/* New processes of a followed group are followed (launch mode, --cgroup). */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(obs_sched_process_fork, struct task_struct *parent,
 	     struct task_struct *child)
@@ -627,7 +627,7 @@ int BPF_PROG(obs_sched_process_fork, struct task_struct *parent,
 		drop(OBS_DROP_OTHER);
 		return 0;
 	}
-	__sync_fetch_and_add(&nr_children, 1);
+	__sync_fetch_and_add(&nr_tgids, 1);
 	return 0;
 }
 
@@ -636,7 +636,7 @@ int BPF_PROG(obs_sched_process_exit, struct task_struct *p)
 {
 	struct obs_thread *t;
 
-	if (!p->pid || !followed(p->tgid))
+	if (!followed_task(p))
 		return 0;
 	t = thread_get(p->pid, p->tgid, p);
 	if (!t)
@@ -660,7 +660,7 @@ int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
 	__u32 tid = task->pid;
 	struct obs_thread *t;
 
-	if (!tid || !followed(task->tgid))
+	if (!followed_task(task))
 		return 0;
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (t)	/* absent: its name is read when it is first seen */
@@ -823,7 +823,7 @@ int obs_cpu_sample(void *ctx)
 	struct obs_oncpu *c;
 	__u64 now, cpu;
 
-	if (!tid || !followed(task->tgid))
+	if (!followed_task(task))
 		return 0;
 	c = oncpu_of(tid);
 	if (!c || !c->run.ok || c->run.copy || !threshold_ns)

@@ -180,6 +180,8 @@ struct obs_thread {
 	__u32 tid;
 	__u32 tgid;
 	char comm[OBS_COMM_LEN];
+	char leader_comm[OBS_COMM_LEN];	/* its process's main thread, when
+					 * first seen: names the process */
 	__u32 exited;		/* enum obs_thread_state */
 
 	__u64 on_cpu_ns;

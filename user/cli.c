@@ -28,8 +28,9 @@ void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 error_t argp_err_exit_status = EXIT_USAGE;
 
 static const char doc[] =
-"observe: per-thread scheduling of one process, seen from the kernel and,\n"
-"when it carries the rt runtime's probes, from the runtime; and a verdict.\n"
+"observe: per-thread scheduling of a process (or of several, or of the whole\n"
+"host), seen from the kernel and, when it carries the rt runtime's probes or\n"
+"Tokio's symbols, from the runtime; and a verdict.\n"
 "\n"
 "Kernel tier (any process): on-CPU time, run-queue delay (after wakeups and\n"
 "after preemptions), off-CPU time by the syscall each thread blocked in, and\n"
@@ -48,6 +49,9 @@ static const char doc[] =
 "    observe --json -o run.json -- ./demos/demo_starvation\n"
 "    observe --workers 'my-pool-*' -p 1234   # name a foreign runtime's workers\n"
 "    observe --diagnose run.json     # the verdict of a saved run, again\n"
+"    observe -a -d 10                # every process: whose workers suffer?\n"
+"    observe --cgroup system.slice/my.service -i 5\n"
+"    observe -a --prometheus 127.0.0.1:9464   # live metrics to scrape\n"
 "\n"
 "EXIT STATUS: launch mode, the command's (128+N if signal N killed it);\n"
 "attach mode and --diagnose 0; 1 on an error of observe; 2 bad usage;\n"
@@ -65,14 +69,28 @@ enum {
 	OPT_FOLDED,
 	OPT_NO_USTACKS,
 	OPT_BUDGET,
+	OPT_CGROUP,
+	OPT_PROMETHEUS,
+	OPT_TOP,
 };
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Attach to process PID (all its threads)", 0 },
+	{ "pid", 'p', "PID", 0, "Attach to process PID (all its threads); "
+	  "repeatable, or PID,PID,...: each process on its own", 0 },
+	{ "all", 'a', NULL, 0, "Every user process on the host, ranked by how "
+	  "badly their runtime suffers", 0 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "The processes of cgroup PATH and of "
+	  "its descendants (v2 or v1; relative: under /sys/fs/cgroup, or its "
+	  "unified/)", 0 },
+	{ "top", OPT_TOP, "K", 0, "With several processes: rank and export the "
+	  "K worst (default 20)", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "ADDR:PORT", 0, "Serve live metrics in "
+	  "Prometheus' text format at http://ADDR:PORT/metrics (docs/metrics.md)", 0 },
 	{ "duration", 'd', "SECS", 0,
 	  "Stop after SECS seconds (default: until the target exits or Ctrl-C)", 0 },
 	{ "interval", 'i', "SECS", 0, "Print a summary line every SECS seconds", 0 },
-	{ "json", OPT_JSON, NULL, 0, "Print one JSON document at the end", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON document at the end; with "
+	  "-i, JSON Lines: one object per interval, then the run's", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report (or JSON) to FILE", 0 },
 	{ "workers", OPT_WORKERS, "GLOB", 0,
 	  "Worker threads by name, repeatable (default: rt-worker-* tokio-runtime-w*)", 0 },
@@ -157,6 +175,72 @@ static int parse_ulong(const char *what, const char *arg, unsigned long min,
 	return 0;
 }
 
+/* -p PID or -p PID,PID,...: each into env->pids. */
+static int parse_pids(const char *arg, struct obs_env *env)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned long ul;
+	int err;
+
+	if (strlen(arg) >= sizeof(buf))
+		return usage_error("invalid PID list '%.32s...'", arg);
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if ((err = parse_ulong("PID", tok, 1, INT_MAX, &ul)))
+			return err;
+		if (env->npids >= OBS_CLI_MAX_PIDS)
+			return usage_error("too many -p (at most %d; -a or "
+					   "--cgroup follow more)", OBS_CLI_MAX_PIDS);
+		env->pids[env->npids++] = (pid_t)ul;
+	}
+	if (!env->npids)
+		return usage_error("invalid PID '%s'", arg);
+	return 0;
+}
+
+/* ADDR:PORT, [ADDR6]:PORT or :PORT (every address); the address itself is
+ * resolved when observe listens. */
+static int check_listen_addr(const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	unsigned long port;
+	char *end;
+
+	if (!colon)
+		return usage_error("invalid --prometheus '%s': want ADDR:PORT", arg);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port > 65535)
+		return usage_error("invalid --prometheus port in '%s' (0-65535)",
+				   arg);
+	return 0;
+}
+
+/* The options that choose what is followed, and --prometheus;
+ * ARGP_ERR_UNKNOWN for any other. */
+static error_t parse_scope_arg(int key, char *arg, struct obs_env *env)
+{
+	switch (key) {
+	case 'p':
+		return parse_pids(arg, env);
+	case 'a':
+		env->all = true;
+		return 0;
+	case OPT_CGROUP:
+		if (!*arg)
+			return usage_error("empty --cgroup path");
+		env->cgroup = arg;
+		return 0;
+	case OPT_TOP:
+		return parse_ulong("--top", arg, 1, 10000, &env->top);
+	case OPT_PROMETHEUS:
+		env->prometheus = arg;
+		return check_listen_addr(arg);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
 /* Every error is a usage error (its line printed): argp_parse stops and
  * returns it, and obs_cli_parse exits EXIT_USAGE. */
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -168,10 +252,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
-		break;
-	case 'p':
-		err = parse_ulong("PID", arg, 1, INT_MAX, &ul);
-		env->pid = (pid_t)ul;
 		break;
 	case 'd':
 		err = parse_secs("duration", arg, &env->duration_s);
@@ -238,7 +318,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return usage_error("unexpected argument '%s' (put the command "
 				   "after --)", arg);
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_scope_arg(key, arg, env);
 	}
 	return err;
 }
@@ -247,18 +327,31 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
  * 0 or a usage error. */
 static int check_env(struct obs_env *env)
 {
-	if (env->diagnose && (env->argv || env->pid || env->interval_s ||
-			      env->duration_s || env->output))
+	if (env->diagnose && (env->argv || env->npids || env->all ||
+			      env->cgroup || env->interval_s ||
+			      env->duration_s || env->output || env->prometheus))
 		return usage_error("--diagnose FILE reads a saved run: only "
 				   "--json goes with it");
 	if (env->diagnose)
 		return 0;
-	if (env->argv && env->pid)
-		return usage_error("-p PID and -- CMD are mutually exclusive");
+	if (env->all && (env->npids || env->cgroup))
+		return usage_error("-a follows every process: no -p or --cgroup");
+	if (env->cgroup && env->npids)
+		return usage_error("--cgroup PATH and -p PID are mutually exclusive");
+	if (env->argv && (env->npids || env->all || env->cgroup))
+		return usage_error("%s and -- CMD are mutually exclusive",
+				   env->all ? "-a" : env->cgroup ? "--cgroup" : "-p PID");
 	if (env->argv && env->argc == 0)
 		return usage_error("no command after --");
-	if (!env->argv && !env->pid)
-		return usage_error("need -p PID or -- CMD [ARGS...] (see --help)");
+	if (!env->argv && !env->npids && !env->all && !env->cgroup)
+		return usage_error("need -p PID, -a, --cgroup PATH or -- CMD "
+				   "[ARGS...] (see --help)");
+	if (env->top && !obs_env_multi(env))
+		return usage_error("--top ranks several processes: with -a, "
+				   "--cgroup or several -p");
+	env->pid = env->npids == 1 ? env->pids[0] : 0;
+	if (!env->top)
+		env->top = 20;
 	env->roles_given = env->nworker_globs || env->nblocking_globs;
 	if (env->folded && (!env->threshold_ms || env->no_ustacks))
 		return usage_error("--folded needs the spans' user stacks (no "
@@ -272,13 +365,19 @@ static int check_env(struct obs_env *env)
 	return 0;
 }
 
+bool obs_env_multi(const struct obs_env *env)
+{
+	return env->all || env->cgroup || env->npids > 1;
+}
+
 int obs_cli_parse_flags(int argc, char **argv, struct obs_env *env,
 			unsigned int argp_flags)
 {
 	static const struct argp argp = {
 		.options = options,
 		.parser = parse_arg,
-		.args_doc = "-p PID | -- CMD [ARGS...] | --diagnose FILE.json",
+		.args_doc = "-p PID | -a | --cgroup PATH | -- CMD [ARGS...] | "
+			    "--diagnose FILE.json",
 		.doc = doc,
 	};
 	int i, nopts = argc;

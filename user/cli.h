@@ -10,8 +10,16 @@
 
 #define OBS_MAX_GLOBS 16
 
+#define OBS_CLI_MAX_PIDS 64	/* -p, several: scope.h's OBS_MAX_PIDS */
+
 struct obs_env {
-	pid_t pid;			/* -p: attach mode, 0 in launch mode */
+	pid_t pid;			/* -p given once: attach mode; 0 otherwise */
+	pid_t pids[OBS_CLI_MAX_PIDS];	/* every -p PID (also "-p 1,2,3") */
+	int npids;
+	bool all;			/* -a: every user process */
+	const char *cgroup;		/* --cgroup PATH */
+	const char *prometheus;		/* --prometheus ADDR:PORT */
+	unsigned long top;		/* --top K: processes ranked and exported */
 	char **argv;			/* after --: launch mode, NULL otherwise */
 	int argc;
 	double duration_s;		/* -d, 0: until the target exits */
@@ -33,6 +41,10 @@ struct obs_env {
 	bool no_runtime;		/* --no-runtime: kernel tier only */
 	const char *diagnose;		/* --diagnose FILE: no run at all */
 };
+
+/* Several processes at once (-a, --cgroup, -p given twice or more): the
+ * host report, per process. */
+bool obs_env_multi(const struct obs_env *env);
 
 /*
  * Parses argv into env.  Bad usage prints one line on stderr and exits 2

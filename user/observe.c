@@ -35,10 +35,14 @@
 #include "target.h"
 #include "run.h"
 #include "analysis/diag_fill.h"
+#include "analysis/host.h"
 #include "analysis/roles.h"
 #include "analysis/diag_json.h"
 #include "output/folded.h"
+#include "output/host_report.h"
 #include "output/json.h"
+#include "output/metrics.h"
+#include "output/metrics_http.h"
 #include "output/report.h"
 #include "output/verdict.h"
 #include "common/hist.h"
@@ -48,12 +52,14 @@
 #include "tiers/kernel.h"
 #include "tiers/runtime.h"
 #include "tiers/seed.h"
+#include "scope.h"
 
 #define POLL_MS_MAX	100	/* how often duration and exit are checked */
 #define KILL_GRACE_MS	2000	/* SIGTERM -> SIGKILL for a launched child */
 #define COST_PERIOD_S	10.0	/* the BPF statistics: a window this often */
 #define BUDGET_PERIOD_S	2.0	/* ... and under --budget */
 #define REAP_PERIOD_S	1.0	/* dead threads out of the maps, at most */
+#define METRICS_PERIOD_S 1.0	/* --prometheus without -i: fresh this often */
 
 static struct obs_env env;
 static volatile sig_atomic_t exiting;
@@ -61,7 +67,8 @@ static volatile sig_atomic_t child_pid;	/* launch mode: forward signals */
 
 /* Everything one run holds, from start to cleanup. */
 struct session {
-	struct obs_target target;
+	struct obs_target target;	/* one process: -p PID or -- CMD */
+	struct obs_scope scope;		/* several: kind != OBS_SCOPE_ONE */
 	struct observe_bpf *skel;
 	struct ring_buffer *rb;
 	struct obs_map_fds fds;
@@ -70,7 +77,6 @@ struct session {
 	struct obs_exited exited;	/* rows reaped from the maps */
 	double reaped_at;
 	FILE *out;			/* the report or the JSON document */
-	FILE *ivl_out;			/* -i lines */
 	FILE *folded;			/* --folded FILE, or NULL */
 	double t0;			/* the run starts (after release) */
 	bool timed_out;			/* -d expired */
@@ -86,6 +92,8 @@ struct session {
 	struct obs_snapshot snap;
 	struct obs_rt_snapshot rtsnap;
 	struct obs_run run;
+	struct obs_host host;		/* several processes: snap split */
+	struct obs_metrics *metrics;	/* --prometheus */
 	/* what observing costs, measured during the run */
 	struct obs_cost cost;
 	struct obs_cost_result cost_result;
@@ -205,17 +213,27 @@ static int prepare(struct session *s)
 		return err;
 	if (env.folded && (err = open_output(env.folded, &s->folded)))
 		return err;
-	/* -i lines never go into the JSON document: it must parse alone */
-	s->ivl_out = env.json ? stderr : s->out;
+	if (env.prometheus && (err = obs_metrics_start(&s->metrics, env.prometheus)))
+		return err;
 	return 0;
 }
 
-/* Launch mode: the child forked and held; attach mode: the PID checked. */
+static bool multi(const struct session *s)
+{
+	return s->scope.kind != OBS_SCOPE_ONE;
+}
+
+/* Launch mode: the child forked and held; attach mode: the PID checked;
+ * several processes: each PID, or the cgroup, checked. */
 static int start_target(struct session *s)
 {
-	int err = env.argv ? obs_target_launch(&s->target, env.argv,
-					       env.keep_root) :
-			     obs_target_attach(&s->target, env.pid);
+	int err;
+
+	if (multi(s))
+		return obs_scope_open(&s->scope, s->scope.kind, env.pids,
+				      env.npids, env.cgroup);
+	err = env.argv ? obs_target_launch(&s->target, env.argv, env.keep_root) :
+			 obs_target_attach(&s->target, env.pid);
 
 	if (!err && s->target.launched)
 		child_pid = s->target.pid;
@@ -226,7 +244,8 @@ static int start_target(struct session *s)
 static int load_bpf(struct session *s)
 {
 	struct obs_kernel_cfg cfg = {
-		.tgid = s->target.pid, .follow_children = env.argv != NULL,
+		.tgid = s->target.pid, .follow_all = env.all,
+		.follow_children = env.argv != NULL || env.cgroup != NULL,
 		.threshold_ms = env.threshold_ms, .verbose = env.verbose,
 		.ustacks = !env.no_ustacks,
 	};
@@ -298,11 +317,12 @@ static int attach_tiers(struct session *s)
 {
 	int err = 0;
 
-	if (!env.no_runtime)
+	/* a runtime tier knows one process's binary */
+	if (!env.no_runtime && !multi(s))
 		err = obs_runtime_attach(&s->runtime, s->skel, s->target.pid,
 					 s->target.launched ? env.argv[0] : NULL);
 	if (!err)
-		err = obs_kernel_attach(s->skel, s->target.pid, &s->fds);
+		err = obs_kernel_attach(s->skel, &s->fds);
 	if (err)
 		return err;
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event,
@@ -316,6 +336,26 @@ static int attach_tiers(struct session *s)
 	return obs_kernel_ustacks(s->skel) ? attach_ustacks(s) : 0;
 }
 
+/* Several processes: the set into the filter, their threads seeded (none
+ * under -a: every process on the box would get rows). */
+static int follow_scope(struct session *s)
+{
+	int err = obs_scope_follow(&s->scope, s->skel);
+
+	if (!err)
+		err = obs_scope_seed(&s->scope, s->fds.threads, obs_now_ns());
+	if (err < 0) {
+		fprintf(stderr, "observe: cannot list threads: %s\n",
+			strerror(-err));
+		return err;
+	}
+	if (!env.json && s->out == stdout)
+		fprintf(stderr, "observe: following %s; Ctrl-C to stop\n",
+			env.all ? "every process" : env.cgroup ? s->scope.cgroup :
+			"the processes");
+	return 0;
+}
+
 /* Launch mode: the child execs; attach mode: the threads that exist are
  * seeded, so that those sleeping through the window still get a row. */
 static int release_target(struct session *s, int *exit_code)
@@ -323,6 +363,8 @@ static int release_target(struct session *s, int *exit_code)
 	struct obs_target *t = &s->target;
 	int err;
 
+	if (multi(s))
+		return follow_scope(s);
 	if (t->launched) {
 		err = obs_target_release(t, env.argv[0]);
 		if (err)
@@ -346,7 +388,71 @@ static int release_target(struct session *s, int *exit_code)
 	return 0;
 }
 
-/* One -i interval: cur read, analysed and printed, then it becomes prev. */
+/* The metrics of an interval (--prometheus): h's counters, verdicts and
+ * ranks, the runtime tier's polls, observe's own cost. */
+static void publish_metrics(struct session *s, const struct obs_host *h,
+			    const struct obs_snapshot *cur,
+			    const struct obs_rt_snapshot *rt)
+{
+	struct obs_metrics_input in = {
+		.host = h, .drops = cur->drops, .top = env.top, .rt = rt,
+		.rt_pid = multi(s) ? 0 : s->target.pid,
+		.bpf_measured = s->cost.measured_s > 0,
+		.bpf_cpu = s->cost.last_bpf_frac,
+	};
+
+	obs_metrics_publish(s->metrics, &in);
+}
+
+/* One target's interval: printed, and its verdict the target's metric. */
+static void target_interval(struct session *s, struct obs_interval *ivl,
+			    const struct obs_rt_snapshot *rcur)
+{
+	struct obs_host h;
+	struct obs_process *p;
+
+	obs_analyse_interval(ivl);
+	if (env.interval_s && env.json)
+		obs_json_interval_line(s->out, ivl);
+	else if (env.interval_s)
+		obs_report_interval(s->out, ivl);
+	if (!s->metrics || obs_host_split(&h, ivl->cur, NULL))
+		return;
+	/* the verdict is the whole target's (its children's too) */
+	p = (struct obs_process *)obs_host_find(&h, s->target.pid);
+	if (p) {
+		p->ivl.diag = ivl->diag;
+		p->ivl.diag_err = ivl->diag_err;
+	}
+	publish_metrics(s, &h, ivl->cur, rcur);
+	obs_host_free(&h);
+}
+
+/* Several processes' interval: each analysed against its previous
+ * counters, ranked, printed, published. */
+static void host_interval(struct session *s, const struct obs_snapshot *prev,
+			  const struct obs_snapshot *cur, double t_s, double dt_s)
+{
+	struct obs_host hprev, hcur;
+
+	if (obs_host_split(&hprev, prev, NULL))
+		return;
+	if (!obs_host_split(&hcur, cur, NULL)) {
+		obs_host_analyse_interval(&hcur, &hprev, t_s, dt_s);
+		if (env.interval_s && env.json)
+			obs_json_host_interval_line(s->out, &hcur, t_s, dt_s,
+						    env.top);
+		else if (env.interval_s)
+			obs_host_report_interval(s->out, &hcur, t_s, env.top);
+		if (s->metrics)
+			publish_metrics(s, &hcur, cur, NULL);
+		obs_host_free(&hcur);
+	}
+	obs_host_free(&hprev);
+}
+
+/* One -i interval (or --prometheus refresh): cur read, analysed, printed
+ * and published, then it becomes prev. */
 static int interval(struct session *s, struct obs_snapshot *prev,
 		    struct obs_rt_snapshot *rprev, double t_s, double dt_s)
 {
@@ -360,10 +466,13 @@ static int interval(struct session *s, struct obs_snapshot *prev,
 
 	if (err)
 		return err;
-	if (s->runtime.tier && !obs_rt_snapshot_delta(&delta, rprev, &rcur))
-		ivl.rt = &delta;
-	obs_analyse_interval(&ivl);
-	obs_report_interval(s->ivl_out, &ivl);
+	if (multi(s)) {
+		host_interval(s, prev, &cur, t_s, dt_s);
+	} else {
+		if (s->runtime.tier && !obs_rt_snapshot_delta(&delta, rprev, &rcur))
+			ivl.rt = &delta;
+		target_interval(s, &ivl, s->runtime.tier ? &rcur : NULL);
+	}
 	obs_rt_snapshot_free(&delta);
 	memset(&s->ivl_longest, 0, sizeof(s->ivl_longest));
 	obs_snapshot_free(prev);
@@ -439,6 +548,13 @@ static int poll_timeout_ms(double now, double deadline, double next_ivl)
 	return ms < 1 ? 1 : (int)ceil(ms);
 }
 
+/* The target has exited; several -p: all of them. */
+static bool target_ended(struct session *s)
+{
+	return multi(s) ? obs_scope_ended(&s->scope) :
+			  obs_target_exited(&s->target);
+}
+
 /*
  * Polls the ring buffer until the target exits, -d expires (s->timed_out)
  * or, in attach mode, a signal arrives; prints the -i lines.  In launch
@@ -448,6 +564,9 @@ static int run_loop(struct session *s)
 {
 	struct obs_snapshot prev = {};
 	struct obs_rt_snapshot rprev = {};
+	/* --prometheus alone refreshes its metrics as -i would, silently */
+	double ivl_s = env.interval_s ? env.interval_s :
+		       env.prometheus ? METRICS_PERIOD_S : 0;
 	double deadline = 0, next_ivl = 0, now;
 	int err = 0;
 
@@ -459,14 +578,13 @@ static int run_loop(struct session *s)
 		       s->skel->rodata->regs_sys ? OBS_SHED_MAX : OBS_SHED_CPU_RUNS);
 	if (env.duration_s > 0)
 		deadline = s->t0 + env.duration_s;
-	if (env.interval_s > 0) {
-		next_ivl = s->t0 + env.interval_s;
+	if (ivl_s > 0) {
+		next_ivl = s->t0 + ivl_s;
 		err = read_tiers(s, &prev, &rprev, obs_now_ns());
 	}
 	if (obs_kernel_small_maps())	/* a test: let the ring buffer fill */
 		usleep(OBS_SMALL_MAPS_RING_DELAY_S * 1e6);
-	while (!err && !(exiting && !s->target.launched) &&
-	       !obs_target_exited(&s->target)) {
+	while (!err && !(exiting && !s->target.launched) && !target_ended(s)) {
 		now = now_s();
 		if (deadline && now >= deadline) {
 			s->timed_out = true;
@@ -474,13 +592,14 @@ static int run_loop(struct session *s)
 		}
 		if (next_ivl && now >= next_ivl) {
 			err = interval(s, &prev, &rprev, now - s->t0,
-				       now - next_ivl + env.interval_s);
-			next_ivl += env.interval_s;
+				       now - next_ivl + ivl_s);
+			next_ivl += ivl_s;
 			if (next_ivl < now)
-				next_ivl = now + env.interval_s;
+				next_ivl = now + ivl_s;
 			continue;
 		}
 		obs_runtime_tick(&s->runtime);
+		obs_scope_tick(&s->scope, s->skel, now);
 		reap_dead(s, now);
 		if (obs_cost_tick(&s->cost, now))
 			keep_budget(s, now);
@@ -553,10 +672,14 @@ static void describe_run(struct session *s, double end_s)
 	run->threshold_ms = env.threshold_ms;
 	if (uname(&uts) == 0)
 		snprintf(run->kernel, sizeof(run->kernel), "%s", uts.release);
-	for (size_t i = 0; i < s->snap.nthreads; i++)
+	run->scope = multi(s) ? obs_scope_kind_name(s->scope.kind) : NULL;
+	run->cgroup = s->scope.kind == OBS_SCOPE_CGROUP ? s->scope.cgroup : NULL;
+	run->not_followed = s->scope.not_followed;
+	run->top = env.top;
+	for (size_t i = 0; i < s->snap.nthreads && s->target.pid; i++)
 		if (s->snap.threads[i].k.tid == (__u32)s->target.pid)
 			memcpy(run->comm, s->snap.threads[i].k.comm, OBS_COMM_LEN);
-	if (!run->comm[0])
+	if (!run->comm[0] && s->target.pid)
 		obs_proc_comm(s->target.pid, run->comm, sizeof(run->comm));
 	run->snap = &s->snap;
 	run->notables = &s->notables;
@@ -564,7 +687,8 @@ static void describe_run(struct session *s, double end_s)
 	run->rt = s->runtime.tier ? &s->rtsnap : NULL;
 	run->longest = &s->longest;
 	run->rt_binary = s->runtime.binary;
-	run->rt_off = s->runtime.off;
+	run->rt_off = multi(s) ? "several processes: the runtime tiers follow "
+				 "one (-p PID)" : s->runtime.off;
 	run->cost = &s->cost_result;
 }
 
@@ -606,7 +730,16 @@ static int finish(struct session *s)
 	obs_notables_add_pending(&s->notables, &s->snap);
 	obs_notables_sort(&s->notables);
 	describe_run(s, t_end);
-	return 0;
+	return multi(s) ? obs_host_split(&s->host, &s->snap, &s->notables) : 0;
+}
+
+/* The verdict: of the run, or of each process and their rank. */
+static void analyse(struct session *s)
+{
+	if (multi(s))
+		obs_host_analyse_run(&s->host, &s->run);
+	else
+		obs_analyse_run(&s->run);
 }
 
 /* The report or the JSON document of the analysed run. */
@@ -618,8 +751,15 @@ static int write_outputs(struct session *s)
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
 		return -EIO;
 	}
+	if (multi(s) && !env.json) {
+		obs_host_report_print(s->out, &s->run, &s->host);
+		return ferror(s->out) ? -EIO : 0;
+	}
 	if (env.json) {
-		err = obs_json_print(s->out, &s->run);
+		/* with -i, the last of the JSON Lines: one line as well */
+		err = multi(s) ? obs_json_host_print(s->out, &s->run, &s->host,
+						     env.interval_s > 0) :
+				 obs_json_print(s->out, &s->run, env.interval_s > 0);
 		if (err)
 			fprintf(stderr, "observe: cannot write JSON: %s\n",
 				strerror(-err));
@@ -683,6 +823,9 @@ static int cleanup(struct session *s, int err, int exit_code)
 	child_pid = 0;
 	obs_target_cleanup(&s->target);
 	obs_snapshot_free(&s->snap);
+	obs_host_free(&s->host);
+	obs_scope_free(&s->scope);
+	obs_metrics_stop(s->metrics);
 	obs_exited_free(&s->exited);
 	if (s->folded && fclose(s->folded) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
@@ -708,6 +851,8 @@ int main(int argc, char **argv)
 		return diagnose_file(env.diagnose);
 	obs_target_init(&s.target);
 	obs_exited_init(&s.exited);
+	s.scope.kind = env.all ? OBS_SCOPE_ALL : env.cgroup ? OBS_SCOPE_CGROUP :
+		       env.npids > 1 ? OBS_SCOPE_PIDS : OBS_SCOPE_ONE;
 	/* launch mode: stderr, as perf stat and time do, so that CMD's own
 	 * stdout stays CMD's (a command that prints JSON, a pipeline) */
 	s.out = env.argv ? stderr : stdout;
@@ -731,7 +876,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = finish(&s);
 	if (!err) {
-		obs_analyse_run(&s.run);
+		analyse(&s);
 		err = write_outputs(&s);
 	}
 	if (!err)

@@ -11,6 +11,7 @@
 #define OBS_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "analysis/diagnose.h"
 #include "tiers/kernel.h"
@@ -30,6 +31,11 @@ struct obs_run {
 	bool has_exit;			/* launch mode and the child was reaped */
 	int exit_status;		/* as observe exits: code, or 128+signal */
 	unsigned long threshold_ms;
+	/* several processes (analysis/host.h): how they were chosen */
+	const char *scope;		/* NULL: one target; "pids", "cgroup", "all" */
+	const char *cgroup;		/* --cgroup: its directory */
+	uint64_t not_followed;		/* the filter was full: processes missed */
+	unsigned long top;		/* --top: how many are ranked */
 
 	/* collected: the kernel tier, and a runtime tier if one attached */
 	const struct obs_snapshot *snap;

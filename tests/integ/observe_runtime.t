@@ -40,7 +40,7 @@ for d in demo_starvation demo_probe demo_convoy demo_suspension; do
 	cp "$TOP/demos/$d" "$DEMOS/$d" || skip_all "cannot copy demos/$d"
 done
 
-plan $((8 + 12 + 6 + 4 + 6 + 7 + 3 + 5 + 3 + 9 + 2 + 10 + 3))
+plan $((8 + 12 + 6 + 4 + 6 + 7 + 3 + 5 + 3 + 9 + 2 + 10 + 4))
 
 MS=1000000
 SECS=2
@@ -379,14 +379,18 @@ ok "$(f "$np > 0 && $np <= 1.25 * $ns")" \
 	"attach: polls ($np) counted from the attach: <= 1.25 x the wake->poll delays timed since ($ns)"
 is "$(j att .verdict.shape)" executor_starvation "attach: verdict executor_starvation"
 
-# ---- 8. -i 1: interval verdicts (3) -------------------------------------------
+# ---- 8. --json -i 1: JSON Lines, interval verdicts (4) -------------------------
 obs intv -i 1 -- "$DEMOS/demo_starvation" --workers 2 --secs 2.5 --json
 is "$RC" 0 "-i 1: observe exits 0"
-nv=$(grep -c 'verdict: ' "$TMPDIR_T/intv.err")
-ns=$(grep -c 'verdict: executor_starvation' "$TMPDIR_T/intv.err")
+# one object per line: the intervals, then the run's document
+is "$(jq -c . "$TMPDIR_T/intv.json" 2>/dev/null | wc -l)" "$(wc -l <"$TMPDIR_T/intv.json")" \
+	"--json -i 1: every line of the file is one JSON object"
+nv=$(jq -r 'select(.type == "interval") | .diagnosis.verdict.shape' "$TMPDIR_T/intv.json" | grep -c .)
+ns=$(jq -r 'select(.type == "interval") | .diagnosis.verdict.shape' "$TMPDIR_T/intv.json" | grep -c executor_starvation)
 ok "$(f "$nv >= 2 && $ns == $nv")" \
-	"-i 1: every interval verdict line on stderr says executor_starvation ($ns of $nv, >= 2)"
-[ "$ns" -ge 2 ] || diag "stderr: $(head -c 1500 "$TMPDIR_T/intv.err")"
-is "$(j intv '.runtime.kind')" rt "-i 1: the final document still has the runtime object"
+	"-i 1: every interval line's verdict is executor_starvation ($ns of $nv, >= 2)"
+[ "$ns" -ge 2 ] || diag "lines: $(head -c 1500 "$TMPDIR_T/intv.json")"
+is "$(tail -n 1 "$TMPDIR_T/intv.json" | jq -r '.runtime.kind')" rt \
+	"-i 1: the last line is the run's document, with the runtime object"
 
 done_testing

@@ -687,7 +687,7 @@ static void same_input_from_json(struct obs_run *run)
 	ASSERT_EQ(obs_analyse_run(run), 0);
 	f = open_memstream(&doc, &len);
 	ASSERT_NOT_NULL(f);
-	ASSERT_EQ(obs_json_print(f, run), 0);
+	ASSERT_EQ(obs_json_print(f, run, false), 0);
 	fclose(f);
 	root = json_loads(doc, 0, NULL);
 	ASSERT_NOT_NULL(root);

@@ -12,6 +12,7 @@
 #include "common/hist.h"
 #include "common/syscalls.h"
 #include "output/json.h"
+#include "analysis/host.h"
 #include "output/verdict.h"
 
 #define JSON_VERSION 1
@@ -111,20 +112,25 @@ static const char *event_kind_name(__u32 kind)
 	       kind == OBS_EV_CPU_RUN ? "cpu_run" : "rq_delay";
 }
 
-static json_t *roles_json(const struct obs_snapshot *s)
+/* Per role: the sums of s, or what they gained since prev (NULL: none). */
+static json_t *roles_json(const struct obs_snapshot *s,
+			  const struct obs_snapshot *prev)
 {
+	static const struct obs_role_sum zero;
 	json_t *obj = json_object();
 	int r;
 
 	for (r = 0; r < OBS_ROLE__COUNT; r++) {
 		const struct obs_role_sum *rs = &s->roles[r];
+		const struct obs_role_sum *p = prev ? &prev->roles[r] : &zero;
 
 		json_object_set_new(obj, obs_role_name(r), json_pack(
-			"{s:I,s:o,s:o,s:o,s:o}", "threads", (json_int_t)rs->threads,
-			"on_cpu_ns", jint(rs->on_cpu_ns),
-			"rq_delay_ns", jint(rs->rq_delay_ns),
-			"off_cpu_ns", jint(rs->off_cpu_ns),
-			"futex_wait_ns", jint(rs->futex_wait_ns)));
+			"{s:I,s:o,s:o,s:o,s:o,s:o}", "threads", (json_int_t)rs->threads,
+			"on_cpu_ns", jint(rs->on_cpu_ns - p->on_cpu_ns),
+			"rq_delay_ns", jint(rs->rq_delay_ns - p->rq_delay_ns),
+			"rq_count", jint(rs->rq_count - p->rq_count),
+			"off_cpu_ns", jint(rs->off_cpu_ns - p->off_cpu_ns),
+			"futex_wait_ns", jint(rs->futex_wait_ns - p->futex_wait_ns)));
 	}
 	return obj;
 }
@@ -472,12 +478,14 @@ static json_t *cost_json(const struct obs_cost_result *c)
 		"shed", shed, "over_budget", (int)c->over);
 }
 
-int obs_json_print(FILE *f, const struct obs_run *run)
+/* The run's document; NULL on allocation failure or without a verdict
+ * (run->diag_err). */
+static json_t *run_json(const struct obs_run *run)
 {
 	const struct obs_snapshot *s = run->snap;
 	json_t *root, *argv, *threads;
 	size_t i;
-	int err = 0, k;
+	int k;
 
 	argv = json_array();
 	for (k = 0; k < run->argc; k++)
@@ -500,10 +508,10 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 		"threads_full", jint(s->drops[OBS_DROP_THREADS]),
 		"futex_full", jint(s->drops[OBS_DROP_FUTEX]),
 		"other_full", jint(s->drops[OBS_DROP_OTHER]),
-		"threads", threads, "roles", roles_json(s),
+		"threads", threads, "roles", roles_json(s, NULL),
 		"futex", futex_json(s), "notable", notable_json(run->notables, run->ustacks));
 	if (!root)
-		return -ENOMEM;
+		return NULL;
 	json_object_set_new(root, "diagnostics", json_pack("{s:o,s:o,s:o,s:o}",
 			    "missed_wakeups", jint(s->missed_wakeups),
 			    "ustack_copies_lost", jint(s->ustack_lost),
@@ -513,16 +521,163 @@ int obs_json_print(FILE *f, const struct obs_run *run)
 						 run->notables->seen : 0)));
 	json_object_set_new(root, "runtime", runtime_json(run));
 	json_object_set_new(root, "cost", cost_json(run->cost));
-	err = verdict_json(root, run);
-	if (err)
-		goto out;
+	if (verdict_json(root, run)) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Writes j (its reference taken) as the document, or as one JSON Lines
+ * line; 0 or -errno. */
+static int dump(FILE *f, json_t *j, bool one_line)
+{
+	int err = 0;
+
+	if (!j)
+		return -ENOMEM;
 	/* reals are rounded (duration_s to ms by the run, confidence to 2
-	 * decimals):
-	 * 10 digits print them as such, not as 0.90000000000000002 */
-	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) ||
+	 * decimals): 10 digits print them as such, not as
+	 * 0.90000000000000002 */
+	if (json_dumpf(j, f, (one_line ? JSON_COMPACT : JSON_INDENT(2)) |
+			     JSON_REAL_PRECISION(10)) ||
 	    fputc('\n', f) == EOF || fflush(f))
 		err = -EIO;
-out:
-	json_decref(root);
+	json_decref(j);
 	return err;
+}
+
+int obs_json_print(FILE *f, const struct obs_run *run, bool one_line)
+{
+	if (run->diag_err)
+		return run->diag_err;
+	return dump(f, run_json(run), one_line);
+}
+
+/* The interval's verdict: {verdict, findings, notes} or null. */
+static json_t *ivl_verdict_json(int diag_err, const struct diag_result *d)
+{
+	json_t *j = diag_err ? NULL : obs_verdict_json(d);
+
+	return j ? j : json_null();
+}
+
+/* The futex address with most wait in the interval, or null. */
+static json_t *futex_top_json(const struct obs_snapshot *cur,
+			      const struct obs_snapshot *prev)
+{
+	const struct obs_futex_view *best = NULL, *old;
+	uint64_t best_ns = 0, best_waits = 0;
+
+	for (size_t i = 0; i < cur->nfutexes; i++) {
+		const struct obs_futex_view *fx = &cur->futexes[i];
+		uint64_t ns = fx->v.wait_ns, waits = fx->v.waits;
+
+		old = obs_snapshot_futex(prev, fx->key.tgid, fx->key.uaddr);
+		if (old) {
+			ns -= old->v.wait_ns;
+			waits -= old->v.waits;
+		}
+		if (ns > best_ns) {
+			best_ns = ns;
+			best_waits = waits;
+			best = fx;
+		}
+	}
+	if (!best)
+		return json_null();
+	return json_pack("{s:I,s:o,s:o,s:o}", "tgid", (json_int_t)best->key.tgid,
+			 "uaddr", jaddr(best->key.uaddr), "waits", jint(best_waits),
+			 "wait_ns", jint(best_ns));
+}
+
+int obs_json_interval_line(FILE *f, const struct obs_interval *ivl)
+{
+	return dump(f, json_pack("{s:s,s:f,s:f,s:o,s:o,s:o}", "type", "interval",
+		"t_s", round(ivl->t_s * 1e3) / 1e3,
+		"dt_s", round(ivl->dt_s * 1e3) / 1e3,
+		"roles", roles_json(ivl->cur, ivl->prev),
+		"futex_top", futex_top_json(ivl->cur, ivl->prev),
+		"diagnosis", ivl_verdict_json(ivl->diag_err, &ivl->diag)), true);
+}
+
+/* ---- several processes (analysis/host.h) ---------------------------------- */
+
+/* One ranked process: who, its roles' sums (since prev, NULL: the run)
+ * and its verdict (null: no workers, or none). */
+static json_t *process_json(const struct obs_process *p, size_t rank,
+			    const struct obs_snapshot *prev, bool interval)
+{
+	const struct diag_result *d = obs_process_diag(p, interval);
+	json_t *v = d ? obs_verdict_json(d) : NULL;
+
+	return json_pack("{s:I,s:I,s:o,s:b,s:I,s:I,s:o,s:o}",
+		"rank", (json_int_t)rank, "pid", (json_int_t)p->tgid,
+		"comm", jcomm(p->comm), "alive", p->alive,
+		"threads", (json_int_t)p->snap.nthreads,
+		"workers", (json_int_t)p->workers,
+		"roles", roles_json(&p->snap, prev),
+		"diagnosis", v ? v : json_null());
+}
+
+/* The top of h's ranking; interval: by the interval's verdicts. */
+static json_t *ranked_json(const struct obs_host *h, unsigned long top,
+			   bool interval)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < h->n && i < top; i++) {
+		const struct obs_process *p = h->rank[i];
+
+		json_array_append_new(arr, process_json(p, i + 1,
+			interval ? p->ivl.prev : NULL, interval));
+	}
+	return arr;
+}
+
+int obs_json_host_interval_line(FILE *f, const struct obs_host *h, double t_s,
+				double dt_s, unsigned long top)
+{
+	return dump(f, json_pack("{s:s,s:f,s:f,s:I,s:o}", "type", "interval",
+		"t_s", round(t_s * 1e3) / 1e3, "dt_s", round(dt_s * 1e3) / 1e3,
+		"processes_seen", (json_int_t)h->n,
+		"processes", ranked_json(h, top, true)), true);
+}
+
+/* The scope: how the processes were chosen. */
+static json_t *scope_json(const struct obs_run *run)
+{
+	return json_pack("{s:s,s:o,s:o}", "kind", run->scope,
+		"cgroup", jstr_or_null(run->cgroup),
+		"processes_not_followed", jint(run->not_followed));
+}
+
+int obs_json_host_print(FILE *f, const struct obs_run *run,
+			const struct obs_host *h, bool one_line)
+{
+	const struct obs_snapshot *s = run->snap;
+	json_t *root, *detail = json_array();
+
+	/* the whole document of the worst few with a verdict */
+	for (size_t i = 0, n = 0; i < h->n && n < OBS_HOST_DETAIL; i++) {
+		json_t *j = h->rank[i]->run.diag_err || !h->rank[i]->workers ?
+			    NULL : run_json(&h->rank[i]->run);
+
+		if (j && !json_array_append_new(detail, j))
+			n++;
+	}
+	root = json_pack("{s:i,s:s,s:o,s:s,s:f,s:{s:o,s:o,s:o,s:o},"
+			 "s:o,s:o,s:I,s:o,s:o,s:o}",
+		"version", JSON_VERSION, "type", "host", "scope", scope_json(run),
+		"kernel", run->kernel, "duration_s", run->duration_s,
+		"drops", "ringbuf", jint(s->drops[OBS_DROP_RINGBUF]),
+		"threads_full", jint(s->drops[OBS_DROP_THREADS]),
+		"futex_full", jint(s->drops[OBS_DROP_FUTEX]),
+		"other_full", jint(s->drops[OBS_DROP_OTHER]),
+		"threads_seen", jint(obs_snapshot_threads_seen(s)),
+		"threads_exited", jint(obs_snapshot_threads_exited(s)),
+		"processes_seen", (json_int_t)h->n,
+		"processes", ranked_json(h, run->top, false),
+		"detail", detail, "cost", cost_json(run->cost));
+	return dump(f, root, one_line);
 }

@@ -57,9 +57,14 @@ static double pct_of(uint64_t ns, double secs)
 
 static void print_header(FILE *f, const struct obs_run *run)
 {
-	const struct obs_snapshot *s = run->snap;
 	int i;
 
+	if (run->scope) {	/* one of several: the host report said the rest */
+		fprintf(f, "observe: pid %d (%s), one of several processes\n",
+			run->pid, run->comm[0] ? run->comm : "?");
+		obs_report_counts(f, run->snap);
+		return;
+	}
 	fprintf(f, "observe: %s pid %d (%s)", run->launched ? "launched" :
 		"attached to", run->pid, run->comm[0] ? run->comm : "?");
 	if (run->launched) {
@@ -70,7 +75,13 @@ static void print_header(FILE *f, const struct obs_run *run)
 	fprintf(f, "\nkernel %s, duration %.3f s", run->kernel, run->duration_s);
 	if (run->has_exit)
 		fprintf(f, ", exit status %d", run->exit_status);
-	fprintf(f, "\ndrops: ringbuf %llu, threads_full %llu, futex_full %llu, "
+	fprintf(f, "\n");
+	obs_report_counts(f, run->snap);
+}
+
+void obs_report_counts(FILE *f, const struct obs_snapshot *s)
+{
+	fprintf(f, "drops: ringbuf %llu, threads_full %llu, futex_full %llu, "
 		"other_full %llu%s\n",
 		(unsigned long long)s->drops[OBS_DROP_RINGBUF],
 		(unsigned long long)s->drops[OBS_DROP_THREADS],
@@ -180,7 +191,8 @@ static void print_role_sources(FILE *f, const struct obs_snapshot *s)
 		memset(n, 0, sizeof(n));
 		for (j = i; j < s->nthreads && s->threads[j].k.tgid == tgid; j++)
 			n[s->threads[j].role][s->threads[j].role_by]++;
-		fprintf(f, "    pid %u (%s):", tgid, obs_snapshot_comm(s, tgid));
+		fprintf(f, "    pid %u (%s):", tgid,
+			obs_snapshot_process_comm(s, tgid));
 		for (int r = 0, roles = 0; r < OBS_ROLE__COUNT; r++) {
 			unsigned int all = 0, shown = 0;
 
@@ -642,10 +654,10 @@ static void print_verdict(FILE *f, const struct obs_run *run)
 /*
  * "observing cost: 0.61% of a CPU: BPF 0.45% (...), observe 0.16%" and the
  * busiest programs; the BPF part is timed in windows (tiers/cost.h).
+ * Nothing for NULL (one process of several: the host report prints it).
  */
-static void print_cost(FILE *f, const struct obs_run *run)
+void obs_report_cost(FILE *f, const struct obs_cost_result *c)
 {
-	const struct obs_cost_result *c = run->cost;
 	int i;
 
 	if (!c)
@@ -692,7 +704,7 @@ void obs_report_print(FILE *f, const struct obs_run *run)
 	print_futexes(f, run);
 	print_notables(f, run);
 	print_callsites(f, run);
-	print_cost(f, run);
+	obs_report_cost(f, run->cost);
 	fflush(f);
 }
 

@@ -7,6 +7,7 @@
  * snapshot.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,8 @@ void obs_kernel_configure(struct observe_bpf *skel,
 	obs_futex_nrs(&nrs);
 	skel->rodata->targ_tgid = (__u32)cfg->tgid;
 	skel->rodata->follow_children = cfg->follow_children;
+	skel->rodata->follow_all = cfg->follow_all;
+	skel->rodata->self_tgid = (__u32)getpid();
 	skel->rodata->threshold_ns = cfg->threshold_ms * NSEC_PER_MSEC;
 	skel->rodata->futex_nr = nrs.futex;
 	skel->rodata->futex_waitv_nr = nrs.futex_waitv;
@@ -170,20 +173,31 @@ bool obs_kernel_ustacks(const struct observe_bpf *skel)
 	return skel->rodata->ustack_on;
 }
 
-int obs_kernel_attach(struct observe_bpf *skel, pid_t tgid,
-		      struct obs_map_fds *fds)
+int obs_kernel_follow(struct observe_bpf *skel, pid_t tgid)
 {
 	__u32 key = (__u32)tgid;
 	__u8 one = 1;
-	int err;
 
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tgids), &key, &one,
-				BPF_ANY)) {
-		err = -errno;
-		fprintf(stderr, "observe: cannot add pid %d to the filter: %s\n",
-			tgid, strerror(-err));
-		return err;
-	}
+				BPF_ANY))
+		return -errno;
+	/* nonzero is what the programs test: the fork handler adds too */
+	__atomic_add_fetch(&skel->bss->nr_tgids, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int obs_kernel_unfollow(struct observe_bpf *skel, pid_t tgid)
+{
+	__u32 key = (__u32)tgid;
+
+	return bpf_map_delete_elem(bpf_map__fd(skel->maps.tgids), &key) ?
+	       -errno : 0;
+}
+
+int obs_kernel_attach(struct observe_bpf *skel, struct obs_map_fds *fds)
+{
+	int err;
+
 	/* the tracepoints; the runtime tiers attach their own programs */
 	err = observe_bpf__attach(skel);
 	if (err) {
@@ -614,6 +628,16 @@ const char *obs_snapshot_comm(const struct obs_snapshot *s, uint32_t tid)
 	const struct obs_thread_view *t = obs_snapshot_thread(s, tid);
 
 	return t ? t->k.comm : "?";
+}
+
+const char *obs_snapshot_process_comm(const struct obs_snapshot *s,
+				      uint32_t tgid)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].k.tgid == tgid)
+			return s->threads[i].k.leader_comm[0] ?
+			       s->threads[i].k.leader_comm : s->threads[i].k.comm;
+	return "?";
 }
 
 void obs_notables_add(struct obs_notables *nb, const struct obs_event *ev,

@@ -107,8 +107,9 @@ struct obs_map_fds {
 };
 
 struct obs_kernel_cfg {
-	pid_t tgid;			/* the target */
-	bool follow_children;		/* launch mode: its descendants too */
+	pid_t tgid;			/* the target; 0: -a or a set (obs_kernel_follow) */
+	bool follow_children;		/* launch mode, --cgroup: forks join */
+	bool follow_all;		/* -a: every user process but observe */
 	unsigned long threshold_ms;	/* notable spans; 0: none */
 	bool verbose;			/* say which syscall programs load */
 	bool ustacks;			/* copy notable spans' user stacks */
@@ -139,10 +140,14 @@ bool obs_kernel_ustacks(const struct observe_bpf *skel);
 void obs_kernel_configure(struct observe_bpf *skel,
 			  const struct obs_kernel_cfg *cfg);
 
-/* After load: tgid in the filter, the tracepoints attached, the map fds.
- * 0 or -errno, with its line printed. */
-int obs_kernel_attach(struct observe_bpf *skel, pid_t tgid,
-		      struct obs_map_fds *fds);
+/* After load: the tracepoints attached, the map fds.  0 or -errno, with
+ * its line printed. */
+int obs_kernel_attach(struct observe_bpf *skel, struct obs_map_fds *fds);
+
+/* One more process followed, or one less (a set of processes: several
+ * -p, --cgroup); 0 or -errno, nothing printed. */
+int obs_kernel_follow(struct observe_bpf *skel, pid_t tgid);
+int obs_kernel_unfollow(struct observe_bpf *skel, pid_t tgid);
 
 /*
  * Reads every map, and the rows of threads reaped from them (exited, NULL
@@ -192,6 +197,10 @@ const struct obs_thread_view *obs_snapshot_thread(const struct obs_snapshot *s,
 
 /* Its name, "?" if the snapshot has no such thread. */
 const char *obs_snapshot_comm(const struct obs_snapshot *s, uint32_t tid);
+
+/* The name of process tgid (its main thread's), "?" if it has no thread. */
+const char *obs_snapshot_process_comm(const struct obs_snapshot *s,
+				      uint32_t tgid);
 
 /* Notable spans from the ring buffer: the OBS_NOTABLE_MAX longest are kept. */
 #define OBS_NOTABLE_MAX 1024

@@ -74,7 +74,7 @@ int obs_seed_threads(int threads_fd, pid_t tgid, uint64_t t0_ns)
 	struct obs_thread *t;
 	struct dirent *de;
 	unsigned long a1, a2;
-	char path[64], st;
+	char path[64], st, leader[OBS_COMM_LEN];
 	int n = 0, err = 0;
 	long nr;
 	DIR *d;
@@ -85,6 +85,7 @@ int obs_seed_threads(int threads_fd, pid_t tgid, uint64_t t0_ns)
 		return -ENOMEM;
 	obs_sys_class_table(classes, sizeof(classes));
 	obs_futex_nrs(&nrs);
+	obs_proc_comm(tgid, leader, sizeof(leader));
 	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
 	d = opendir(path);
 	if (!d) {
@@ -99,6 +100,7 @@ int obs_seed_threads(int threads_fd, pid_t tgid, uint64_t t0_ns)
 		t->tid = tid;
 		t->tgid = (__u32)tgid;
 		obs_proc_comm(tid, t->comm, sizeof(t->comm));
+		memcpy(t->leader_comm, leader, sizeof(leader));
 		st = task_state(tgid, tid);
 		if (st == 'R') {
 			/* running or queued: a queued one resets ts_in when
