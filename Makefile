@@ -166,9 +166,17 @@ observe: $(BUILD)/user/observe.o $(LIBOBSERVE)
 # that getpwuid and libdw's dlopen (debuginfod) need the build's glibc at
 # run time: without it, the launched command gets no supplementary groups
 # and there is no debuginfod, nothing else.
+# Debian's static libmicrohttpd needs GnuTLS's, which needs p11-kit's, which
+# Debian does not ship: this binary's --prometheus says so and exits 1
+# (metrics_http.c without OBS_HTTP; the object comes before the archive,
+# so the linker takes it instead of the archive's).
 OBSERVE_STATIC_LIBS := -lbpf -ldw -lelf -llzma -lbz2 -lz -ljansson -liberty
+$(BUILD)/static/metrics_http.o: user/output/metrics_http.c | $(OBS_DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(USER_CPPFLAGS) -DOBS_NO_HTTP -c $< -o $@
 .PHONY: observe-static
-observe-static: $(BUILD)/user/observe.o $(LIBOBSERVE)
+observe-static: $(BUILD)/user/observe.o $(BUILD)/static/metrics_http.o $(LIBOBSERVE)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -static $(LDFLAGS) $^ $(OBSERVE_STATIC_LIBS) $(LDLIBS) -o $@ \
 		2>$@.log; st=$$?; grep -v -e 'statically linked applications requires' \

@@ -22,13 +22,17 @@ _observe()
 	-o | --output | --folded | --diagnose)
 		_filedir
 		return ;;
+	--cgroup)
+		_filedir -d
+		return ;;
 	-d | --duration | -i | --interval | --threshold-ms | --budget | \
-	--workers | --blocking)
+	--workers | --blocking | --top | --prometheus)
 		return ;;	# a number or a glob: nothing to offer
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '--pid --duration --interval --json
+		COMPREPLY=($(compgen -W '--pid --all --cgroup --top --prometheus
+			--duration --interval --json
 			--output --workers --blocking --threshold-ms --no-runtime
 			--folded --no-ustacks --budget --diagnose --verbose
 			--keep-root --help --usage --version' -- "$cur"))

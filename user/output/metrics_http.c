@@ -5,14 +5,37 @@
  * that thread is the published text, under one mutex.
  */
 #include <errno.h>
+#include <stdio.h>
+#include "output/metrics_http.h"
+
+#ifdef OBS_NO_HTTP
+/* make observe-static: no HTTP server could be linked in (Makefile). */
+int obs_metrics_start(struct obs_metrics **m, const char *addr_port)
+{
+	(void)m;
+	fprintf(stderr, "observe: --prometheus %s: this build has no HTTP server "
+		"(observe-static; use make observe)\n", addr_port);
+	return -ENOTSUP;
+}
+
+void obs_metrics_publish(struct obs_metrics *m,
+			 const struct obs_metrics_input *in)
+{
+	(void)m;
+	(void)in;
+}
+
+void obs_metrics_stop(struct obs_metrics *m)
+{
+	(void)m;
+}
+#else
 #include <netdb.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <microhttpd.h>
-#include "output/metrics_http.h"
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
@@ -172,3 +195,4 @@ void obs_metrics_stop(struct obs_metrics *m)
 	free(m->text);
 	free(m);
 }
+#endif /* OBS_NO_HTTP */
