@@ -180,6 +180,9 @@ STEAL0=$(steal_ticks) TOTAL0=$(total_ticks)
 # singular).  Work is calibrated once
 # for all runs.
 declare -A WL_CMD WL_CONFIGS WL_UNIT WL_ONE WL_TITLE WL_US
+# WL_US is only set by the kernel section: declared empty, so that set -u
+# lets -S runtime or -S tokio count it.
+WL_US=()
 # calibrate BIN -C ARG KEY FIELD: the largest loop count of three
 # calibrations (a calibration on a shared VM can only come out low: a try
 # that lost the CPU is slower, never faster).
