@@ -3,10 +3,12 @@
 # workload bare, under observe, and under the libbpf-tools peers runqlat and
 # offcputime, plus the in-kernel cost of each tool's BPF programs; and the
 # cost of observe's runtime tier on a poll-heavy rt workload (~500k polls/s),
-# and of the Tokio tier on a poll-heavy Tokio one (~50k polls/s).
+# and of the Tokio tier on a poll-heavy Tokio one (~50k polls/s); and what
+# following the whole host costs a switch storm spread over many processes.
 #
 # Usage: scripts/bench-observer.sh [-n RUNS] [-s SECS] [-c CPU] [-u US]
-#			[-p NS] [-P NS] [-S kernel|runtime|tokio|all] [-o FILE]
+#			[-p NS] [-P NS] [-N NPROC] [-T THREADS]
+#			[-S kernel|runtime|tokio|host|all] [-o FILE]
 #   -n RUNS  rounds (default 5); each round runs every configuration once, in a
 #            rotated order, so that drift of the shared box hits all alike
 #   -s SECS  measured seconds per run (default 2)
@@ -26,14 +28,22 @@
 #   -P NS    CPU work per poll of the Tokio workload (default 20000: one
 #            worker makes ~50k polls/s bare on this box, the Tokio tier's
 #            target point)
+#   -N NPROC processes of the host section's storm (default 8)
+#   -T THREADS threads per process of that storm, in ping-pong pairs
+#            (default 2: one pair)
 #   -S WHICH sections: kernel (pingpong: observe vs the peers), runtime
 #            (rt_polls: bare vs observe --no-runtime vs observe), tokio
 #            (examples/tokio_polls, the same three; make tokio-polls builds
-#            it), or all (default)
+#            it), host (tests/targets/storm: bare vs observe following one
+#            of its processes vs observe following the whole host), or all
+#            (default: kernel, runtime and tokio; host only when asked)
 #   -o FILE  also write the tables to FILE
 # Environment: BUILD (build folder, default build), OBSERVE (the observe
 # binary, default ./observe), OBSERVE_ARGS (extra options for observe, e.g.
-# "--threshold-ms 0" to turn notable spans off).
+# "--threshold-ms 0" to turn notable spans off), OBSERVE_HOST (how observe
+# follows the whole host in the host section, default "-a"; PID, CHILD and
+# OTHER are replaced as in the tools' command lines, e.g. "-p PID" to try
+# the section's plumbing on an observe without -a).
 #
 # Kernel section: two workloads, both tests/targets/pingpong (two threads
 # bouncing a byte over pipes; it prints its own round trips/s): "storm",
@@ -56,6 +66,15 @@
 # Tokio tier's uprobes fire on every poll until its sampler (docs/tokio-tier.md)
 # pauses them above 10k polls/s.
 #
+# Host section: tests/targets/storm, -N processes of -T/2 ping-pong pairs
+# each (pipes, pingpong's round trip), all pinned like the other workloads:
+# the same switch storm, spread over many processes.  Configurations: bare;
+# "observe-one" (observe -p one of the storm's processes: following one
+# process of many, the others' switches are the filter's to drop);
+# "observe-host" (observe $OBSERVE_HOST: every process of the box); and
+# "runqlat-host" (runqlat without -p, the whole host; when installed).
+# storm prints its own round trips/s and CPU per round trip (JSON).
+#
 # Configurations of the kernel section: bare, observe, "observe-other"
 # (observe attached to an idle sleep(1) process while the workload runs
 # unobserved: what observing one process costs every other one), runqlat
@@ -74,12 +93,17 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 PINGPONG=$BUILD/tests/targets/pingpong
 RT_POLLS=$BUILD/tests/targets/rt_polls
 TOKIO_POLLS=$BUILD/tokio/release/examples/tokio_polls
+STORM=$BUILD/tests/targets/storm
 OBSERVE=${OBSERVE:-$TOP/observe}
 RUNS=5
 SECS=2
 WORK_US=12
 POLL_NS=1700
 TOKIO_POLL_NS=20000
+STORM_PROCS=8
+STORM_THREADS=2
+# The one place that says how observe follows the whole host.
+OBSERVE_HOST=${OBSERVE_HOST:--a}
 SECTIONS=all
 CPU=$(($(nproc) - 1))
 OUTFILE=
@@ -87,11 +111,11 @@ WARMUP=2	# seconds a workload sleeps before starting: tools attach meanwhile
 
 die() { echo "bench-observer: $*" >&2; exit 1; }
 usage() {
-	echo "usage: $0 [-n RUNS] [-s SECS] [-c CPU] [-u US] [-p NS] [-P NS] [-S kernel|runtime|tokio|all] [-o FILE]" >&2
+	echo "usage: $0 [-n RUNS] [-s SECS] [-c CPU] [-u US] [-p NS] [-P NS] [-N NPROC] [-T THREADS] [-S kernel|runtime|tokio|host|all] [-o FILE]" >&2
 	exit 2
 }
 
-while getopts "n:s:c:u:p:P:S:o:" opt; do
+while getopts "n:s:c:u:p:P:N:T:S:o:" opt; do
 	case $opt in
 	n) RUNS=$OPTARG ;;
 	s) SECS=$OPTARG ;;
@@ -99,6 +123,8 @@ while getopts "n:s:c:u:p:P:S:o:" opt; do
 	u) WORK_US=$OPTARG ;;
 	p) POLL_NS=$OPTARG ;;
 	P) TOKIO_POLL_NS=$OPTARG ;;
+	N) STORM_PROCS=$OPTARG ;;
+	T) STORM_THREADS=$OPTARG ;;
 	S) SECTIONS=$OPTARG ;;
 	o) OUTFILE=$OPTARG ;;
 	*) usage ;;
@@ -106,7 +132,9 @@ while getopts "n:s:c:u:p:P:S:o:" opt; do
 done
 [ $OPTIND -gt $# ] || die "unexpected argument '${!OPTIND}'"
 WORK_LIST=${WORK_US//,/ }
-case "$RUNS$SECS${WORK_LIST// /}$POLL_NS" in *[!0-9]*) die "-n, -s, -u and -p take integers" ;; esac
+case "$RUNS$SECS${WORK_LIST// /}$POLL_NS$STORM_PROCS$STORM_THREADS" in
+*[!0-9]*) die "-n, -s, -u, -p, -N and -T take integers" ;;
+esac
 case $CPU in
 all) CPUSET=0-$(($(nproc) - 1)) ;;
 *[!0-9]* | "") die "-c takes a CPU number or 'all'" ;;
@@ -114,12 +142,13 @@ all) CPUSET=0-$(($(nproc) - 1)) ;;
    CPUSET=$CPU ;;
 esac
 case $SECTIONS in
-kernel | runtime | tokio | all) ;;
-*) die "-S takes kernel, runtime, tokio or all, not '$SECTIONS'" ;;
+kernel | runtime | tokio | host | all) ;;
+*) die "-S takes kernel, runtime, tokio, host or all, not '$SECTIONS'" ;;
 esac
 if [ "$RUNS" -lt 1 ] || [ "$SECS" -lt 1 ]; then die "-n and -s must be >= 1"; fi
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF)"
-want() { [ "$SECTIONS" = all ] || [ "$SECTIONS" = "$1" ]; }
+# want SECTION: whether it runs; "all" leaves out host (its own -S).
+want() { [ "$SECTIONS" = "$1" ] || { [ "$SECTIONS" = all ] && [ "$1" != host ]; }; }
 if want kernel; then
 	[ -x "$PINGPONG" ] || die "workload not built: $PINGPONG (run make)"
 fi
@@ -131,6 +160,10 @@ if want tokio; then
 	[ -x "$TOKIO_POLLS" ] || die "workload not built: $TOKIO_POLLS (make tokio-polls)"
 	[ -x "$OBSERVE" ] || die "the tokio section needs observe: $OBSERVE not built"
 fi
+if want host; then
+	[ -x "$STORM" ] || die "workload not built: $STORM (run make)"
+	[ -x "$OBSERVE" ] || die "the host section needs observe: $OBSERVE not built"
+fi
 command -v bpftool >/dev/null || die "bpftool not found"
 command -v jq >/dev/null || die "jq not found"
 
@@ -141,6 +174,8 @@ if [ -x "$OBSERVE" ]; then
 	TOOL[observe]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null -p PID"
 	TOOL[observe-kernel]="$OBSERVE ${OBSERVE_ARGS:-} --no-runtime -o /dev/null -p PID"
 	TOOL[observe-other]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null -p OTHER"
+	TOOL[observe-one]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null -p CHILD"
+	TOOL[observe-host]="$OBSERVE ${OBSERVE_ARGS:-} -o /dev/null $OBSERVE_HOST"
 	KERNEL_CONFIGS+=(observe observe-other)
 else
 	echo "bench-observer: $OBSERVE not built, skipping it" >&2
@@ -154,6 +189,15 @@ for t in runqlat offcputime; do
 	fi
 done
 RUNTIME_CONFIGS=(bare observe-kernel observe)
+HOST_CONFIGS=(bare observe-one observe-host)
+if want host; then
+	if command -v runqlat >/dev/null; then
+		TOOL[runqlat-host]=$(command -v runqlat)
+		HOST_CONFIGS+=(runqlat-host)
+	else
+		echo "bench-observer: runqlat not found (libbpf-tools), skipping runqlat-host" >&2
+	fi
+fi
 
 TMP=$(mktemp -d /tmp/bench-observer.XXXXXX)
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
@@ -171,6 +215,18 @@ OTHER=$!
 steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
 total_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t }' /proc/stat; }
 STEAL0=$(steal_ticks) TOTAL0=$(total_ticks)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# An observe that does not know OBSERVE_HOST's options stops the run here,
+# in one line, rather than failing to attach in every round.  --help after
+# them: argp rejects an unknown option before it reaches --help.
+if want host; then
+	probe=${OBSERVE_HOST//PID/OTHER}
+	probe=${probe//CHILD/OTHER}
+	# shellcheck disable=SC2086
+	"$OBSERVE" ${probe//OTHER/$OTHER} --help >/dev/null 2>"$TMP/host-probe.err" ||
+		die "$OBSERVE rejects '$OBSERVE_HOST' (no whole-host mode in this build?): $(head -1 "$TMP/host-probe.err")"
+fi
 
 . "$(dirname "$0")/lib/bpf_fds.sh"
 
@@ -179,7 +235,8 @@ STEAL0=$(steal_ticks) TOTAL0=$(total_ticks)
 # against it; WL_UNIT / WL_ONE: what its throughput counts (plural /
 # singular).  Work is calibrated once
 # for all runs.
-declare -A WL_CMD WL_CONFIGS WL_UNIT WL_ONE WL_TITLE WL_US
+# WL_JSON: set when the workload prints JSON (storm) rather than one line.
+declare -A WL_CMD WL_CONFIGS WL_UNIT WL_ONE WL_TITLE WL_US WL_JSON
 # WL_US is only set by the kernel section: declared empty, so that set -u
 # lets -S runtime or -S tokio count it.
 WL_US=()
@@ -245,12 +302,32 @@ if want tokio; then
 	WL_CONFIGS[tokio-yield]="${RUNTIME_CONFIGS[*]}"
 	WORKLOADS+=(tokio-yield)
 fi
+if want host; then
+	WL_CMD[host-storm]="$STORM -w WAIT -s $SECS -P $STORM_PROCS -t $STORM_THREADS"
+	WL_TITLE[host-storm]="storm: $STORM_PROCS processes x $((STORM_THREADS / 2)) ping-pong pair(s) over pipes, no work; observe-host is observe $OBSERVE_HOST"
+	WL_UNIT[host-storm]="round trips"
+	WL_ONE[host-storm]="round trip"
+	WL_JSON[host-storm]=1
+	WL_CONFIGS[host-storm]="${HOST_CONFIGS[*]}"
+	WORKLOADS+=(host-storm)
+fi
+
+# first_child PID: the first process PID forked, once it has one (5 s at
+# most); empty if none.
+first_child() {
+	local i kids
+	for ((i = 0; i < 50; i++)); do
+		read -r kids _ <"/proc/$1/task/$1/children" 2>/dev/null
+		[ -n "$kids" ] && { echo "$kids"; return; }
+		sleep 0.1
+	done
+}
 
 # run_one WORKLOAD CONFIG [STATS_FILE]: one workload run; prints
 # "throughput/s switches/s cpu_ns/unit" (the workload's own figures).
 # With STATS_FILE, the tool's programs' stats are appended to it at the end.
 run_one() {
-	local wl=$1 cfg=$2 stats=${3:-} out=$TMP/wl.out pid tpid="" t0 cmd ids wait=$WARMUP
+	local wl=$1 cfg=$2 stats=${3:-} out=$TMP/wl.out pid tpid="" t0 cmd ids child wait=$WARMUP
 	[ "$cfg" = bare ] && wait=0	# nothing to attach: no need to sleep
 	cmd=${WL_CMD[$wl]//WAIT/$wait}
 	# shellcheck disable=SC2086
@@ -260,6 +337,16 @@ run_one() {
 	if [ "$cfg" != bare ]; then
 		cmd=${TOOL[$cfg]//PID/$pid}
 		cmd=${cmd//OTHER/$OTHER}
+		if [ "${cmd//CHILD/}" != "$cmd" ]; then
+			child=$(first_child "$pid")
+			if [ -z "$child" ]; then
+				echo "bench-observer: $wl forked no child for $cfg" >&2
+				kill "$pid" 2>/dev/null
+				wait 2>/dev/null
+				return 1
+			fi
+			cmd=${cmd//CHILD/$child}
+		fi
 		# shellcheck disable=SC2086
 		$cmd >/dev/null 2>"$TMP/$cfg.err" &
 		tpid=$!
@@ -293,7 +380,11 @@ run_one() {
 		kill -INT "$tpid" 2>/dev/null
 		wait "$tpid" 2>/dev/null
 	fi
-	awk '$1 == "pingpong" || $1 == "rt_polls" || $1 == "tokio_polls" { print $5, $7, $9 }' "$out"
+	if [ -n "${WL_JSON[$wl]:-}" ]; then
+		jq -r '"\(.roundtrips_per_s) \(.switches_per_s) \(.cpu_ns_per_roundtrip)"' "$out" 2>/dev/null
+	else
+		awk '$1 == "pingpong" || $1 == "rt_polls" || $1 == "tokio_polls" { print $5, $7, $9 }' "$out"
+	fi
 }
 
 # mmm FORMAT: min, median and max of the numbers on stdin, each with FORMAT.
@@ -307,7 +398,7 @@ echo "bench-observer: $RUNS rounds x workloads (${WORKLOADS[*]}), ${SECS}s each,
 for wl in "${WORKLOADS[@]}"; do
 	echo "bench-observer:   $wl: ${WL_TITLE[$wl]}; configs ${WL_CONFIGS[$wl]}" >&2
 done
-echo "bench-observer: kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "bench-observer: kernel $(uname -r), $(nproc) CPUs, load $LOAD0" >&2
 : >"$TMP/results"
 for ((r = 0; r < RUNS; r++)); do
 	for wl in "${WORKLOADS[@]}"; do
@@ -448,7 +539,7 @@ loss_mmm() { awk -v a="$1" -v m="$2" -v b="$3" 'BEGIN { if (m == "-") print "-"
 	echo "event on the box that reaches the programs, not only the workload's.  A uprobe's"
 	echo "trap (rt:* USDT probes) is not in run_time_ns: only its program's own time is."
 	echo
-	echo "Run took $(($(date +%s) - t_start)) s; load at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo "Run took $(($(date +%s) - t_start)) s; load $LOAD0 before, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 } | tee ${OUTFILE:+"$OUTFILE"}
 
 # The sweep as CSV, one row per workload and tool, for scripts/figures.sh
