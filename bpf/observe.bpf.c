@@ -39,6 +39,7 @@
 #include "base.bpf.h"
 #include "core_fixes.bpf.h"
 #include "rt.bpf.h"
+#include "spans.bpf.h"
 #include "tokio.bpf.h"
 #include "ustack.bpf.h"
 
@@ -118,7 +119,7 @@ static __always_inline struct obs_oncpu *oncpu_of(__u32 tid)
 
 static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
 				 __u32 cls, __u64 uaddr, long stack_id,
-				 __u64 copy)
+				 __u64 copy, __u64 end)
 {
 	struct obs_event *e;
 
@@ -135,6 +136,7 @@ static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
 	e->uaddr = uaddr;
 	e->ustack_id = stack_id;
 	e->ustack_copy = copy;
+	e->end_ns = end;
 	__builtin_memcpy(e->comm, t->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 }
@@ -147,7 +149,7 @@ static __always_inline void emit(struct obs_thread *t, __u32 kind, __u64 ns,
  * cost ~700 ns per switch.
  */
 static __always_inline void notable(struct obs_thread *t, __u32 kind, __u64 ns,
-				    __u32 cls, __u64 uaddr)
+				    __u32 cls, __u64 uaddr, __u64 end)
 {
 	__u32 n = t->npend;
 
@@ -155,13 +157,14 @@ static __always_inline void notable(struct obs_thread *t, __u32 kind, __u64 ns,
 		return;
 	if (t->sys_nr1 && n < OBS_PENDING_MAX) {
 		t->pend[n].ns = ns;
+		t->pend[n].end_ns = end;
 		t->pend[n].uaddr = uaddr;
 		t->pend[n].kind = kind;
 		t->pend[n].sys_class = cls;
 		t->npend = n + 1;
 		return;
 	}
-	emit(t, kind, ns, cls, uaddr, -1, 0);
+	emit(t, kind, ns, cls, uaddr, -1, 0, end);
 }
 
 /* Sends the held spans; stack_id and copy from the thread's own context,
@@ -177,7 +180,7 @@ static __always_inline void flush_pending(struct obs_thread *t, long stack_id,
 		if (i >= n)
 			break;
 		emit(t, t->pend[i].kind, t->pend[i].ns, t->pend[i].sys_class,
-		     t->pend[i].uaddr, stack_id, copy);
+		     t->pend[i].uaddr, stack_id, copy, t->pend[i].end_ns);
 	}
 	t->npend = 0;
 }
@@ -390,7 +393,8 @@ static __always_inline void close_off_span(struct obs_thread *t, __u64 now)
 		if (t->off_uaddr)
 			futex_wait_done(t, d);
 		if (threshold_ns && d >= threshold_ns)
-			notable(t, OBS_EV_OFF_CPU, d, cls, t->off_uaddr);
+			notable(t, OBS_EV_OFF_CPU, d, cls, t->off_uaddr, now);
+		span_kernel(OBS_SPAN_OFF_CPU, t->tid, now, d, cls, t->off_uaddr);
 	}
 	t->wake_uaddr = t->off_uaddr;
 	t->ts_off = 0;
@@ -477,8 +481,10 @@ static __always_inline void switch_in(struct task_struct *next, __u64 now)
 			/* still in the kernel: the registers it will return with */
 			if (regs_sys)
 				t->sys_nr1 = task_nr1(next, &arg0, &arg1);
-			notable(t, OBS_EV_RQ_DELAY, d, classify(t->sys_nr1), 0);
+			notable(t, OBS_EV_RQ_DELAY, d, classify(t->sys_nr1), 0,
+				now);
 		}
+		span_kernel(OBS_SPAN_RQ, t->tid, now, d, OBS_SYS_NONE, 0);
 	}
 	t->ts_runnable = 0;
 	t->runnable_kind = OBS_RUNNABLE_NONE;
@@ -678,7 +684,8 @@ int BPF_PROG(obs_task_rename, struct task_struct *task, const char *comm)
  * while the thread runs.  t may be NULL when the run is known to be short.
  */
 static __always_inline void cpu_run_end(struct obs_thread *t,
-					struct obs_cpu_run *r, __u64 cpu)
+					struct obs_cpu_run *r, __u64 cpu,
+					__u64 now)
 {
 	__u64 d = r->ok && cpu > r->base ? cpu - r->base : 0;
 
@@ -695,7 +702,7 @@ static __always_inline void cpu_run_end(struct obs_thread *t,
 			 * only the stack sampled while it ran */
 			if (threshold_ns && d >= threshold_ns && !shed_notable)
 				emit(t, OBS_EV_CPU_RUN, d, OBS_SYS_NONE, 0, -1,
-				     r->copy);
+				     r->copy, now);
 		}
 	} else if (d) {
 		r->runs_short++;
@@ -737,7 +744,7 @@ static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
  */
 static __always_inline void on_sys_exit(void *ctx)
 {
-	__u64 pid_tgid, copy, now, cpu = 0;
+	__u64 pid_tgid, copy, now = 0, cpu = 0;
 	struct obs_oncpu *c;
 	struct obs_thread *t;
 	__u32 tid;
@@ -753,7 +760,7 @@ static __always_inline void on_sys_exit(void *ctx)
 		cpu = c->on_cpu_in + (now > c->ts_in ? now - c->ts_in : 0);
 		if (regs_sys && !c->npend &&
 		    (!c->run.ok || cpu < c->run.base + OBS_CPU_RUN_HIST_MIN_NS)) {
-			cpu_run_end(NULL, &c->run, cpu);
+			cpu_run_end(NULL, &c->run, cpu, now);
 			return;
 		}
 	}
@@ -762,7 +769,7 @@ static __always_inline void on_sys_exit(void *ctx)
 		return;
 	/* not seen switching in on this CPU: no slice start, no run */
 	if (c)
-		cpu_run_end(t, &c->run, cpu);
+		cpu_run_end(t, &c->run, cpu, now);
 	else
 		t->run.ok = 0;
 	if (t->npend) {

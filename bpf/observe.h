@@ -82,6 +82,9 @@ enum obs_drop {
 	 * had no room for (the span is kept, with its frame-pointer stack).
 	 * Reported as diagnostics.ustack_copies_lost. */
 	OBS_DIAG_USTACK_LOST,
+	/* Not in drops.* either: a timeline span (struct obs_span) the spans
+	 * ring buffer had no room for.  Reported as timeline.dropped.ringbuf. */
+	OBS_DIAG_SPANS_LOST,
 	OBS_COUNTERS__COUNT,
 };
 
@@ -160,6 +163,7 @@ struct obs_oncpu {
 
 struct obs_pending {
 	__u64 ns;
+	__u64 end_ns;		/* when the span ended */
 	__u64 uaddr;		/* futex address of an off-CPU futex wait */
 	__u32 kind;		/* obs_event_kind */
 	__u32 sys_class;	/* obs_sys_class */
@@ -315,6 +319,8 @@ struct obs_event {
 				 * during the run) */
 	char comm[OBS_COMM_LEN];
 	__u64 ustack_copy;	/* its struct obs_ustack's id, 0 if none */
+	__u64 end_ns;		/* when the span ended (a CPU run: the syscall
+				 * return that ended it) */
 };
 
 /* ---- user stack copies, unwound in user space (user/stacks/unwind.h) ------ */
@@ -427,6 +433,42 @@ struct obs_blocking {
 	__u64 queue_ns;
 	__u64 queue_max_ns;
 	__u64 queue_hist[OBS_MAX_SLOTS];
+};
+
+/* ---- the timeline (--trace, --html): spans with their times ------------- */
+
+/*
+ * With see_spans (bpf/spans.bpf.h) every poll, lock hold and wait, timer
+ * fire and late wake-up, and every off-CPU and run-queue span of at least
+ * OBS_SPAN_MIN_NS, is one record on the spans ring buffer.  Without it
+ * nothing here runs: the hot path pays nothing.
+ */
+#define OBS_SPANS_RING_BYTES	(4 * 1024 * 1024)	/* ~87000 records */
+/* Shorter kernel spans are not sent: under a pixel of any timeline of a
+ * run of a second or more, and most switches of a busy worker are. */
+#define OBS_SPAN_MIN_NS		10000ULL
+
+enum obs_span_kind {
+	OBS_SPAN_POLL = 1,	/* rt:poll_end: id task, aux 1 if ready */
+	OBS_SPAN_OFF_CPU,	/* blocked: sys_class, id futex address */
+	OBS_SPAN_RQ,		/* runnable, not running */
+	OBS_SPAN_LOCK_HOLD,	/* id lock address; aux async: in a poll */
+	OBS_SPAN_LOCK_WAIT,	/* id lock address */
+	OBS_SPAN_TIMER,		/* start deadline, ns lateness, id task */
+	OBS_SPAN_LATE_WAKE,	/* rt:slow_schedule: start wake, ns to poll */
+	OBS_SPAN__COUNT,
+};
+
+/* spans ring buffer record; times in the bpf clock (CLOCK_MONOTONIC) */
+struct obs_span {
+	__u32 kind;		/* obs_span_kind */
+	__u32 tid;		/* the thread whose track it is on */
+	__u64 start_ns;
+	__u64 ns;
+	__u64 id;
+	__u64 aux;
+	__u32 sys_class;	/* OBS_SPAN_OFF_CPU, OBS_SPAN_RQ */
+	__u32 async;		/* locks: 1 rt_mutex_t, 0 rt_sync_mutex_t */
 };
 
 #endif /* OBSERVE_H */

@@ -17,6 +17,7 @@
 #define OBS_RT_BPF_H
 
 #include "runtime.bpf.h"
+#include "spans.bpf.h"
 #include <bpf/usdt.bpf.h>
 #include "rt_probe_abi.h"
 
@@ -120,6 +121,32 @@ int BPF_USDT(rt_slow_schedule, __u64 task_id, int idx, __u64 woken,
 
 	if (t && (p = rt_polls_of(t->tid)))
 		p->slow_schedules++;
+	if (t)
+		span_emit(OBS_SPAN_LATE_WAKE, t->tid, woken, delay, task_id, 0,
+			  OBS_SYS_NONE, 0);
+	return 0;
+}
+
+/*
+ * The timeline's probes, loaded only with see_spans (user/tiers/spans.c):
+ * attaching rt:poll_end turns on a probe per poll in the runtime.
+ */
+SEC("usdt")
+int BPF_USDT(rt_poll_end, __u64 task_id, int idx, __u64 ns, int ready)
+{
+	if (rt_current())
+		span_ended(OBS_SPAN_POLL, ns, task_id, ready, 0);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(rt_timer_fire, __u64 task_id, __u64 deadline, __u64 fired)
+{
+	if (rt_current())
+		span_emit(OBS_SPAN_TIMER,
+			  (__u32)bpf_get_current_pid_tgid(), deadline,
+			  fired > deadline ? fired - deadline : 0, task_id, 0,
+			  OBS_SYS_NONE, 0);
 	return 0;
 }
 
@@ -138,6 +165,8 @@ int BPF_USDT(rt_mutex_acquire, __u64 addr, __u64 task_id, __u64 wait_ns)
 
 	if (l)
 		lock_acquired(l, wait_ns);
+	if (l && wait_ns)
+		span_ended(OBS_SPAN_LOCK_WAIT, wait_ns, addr, 0, 1);
 	return 0;
 }
 
@@ -149,6 +178,8 @@ int BPF_USDT(rt_mutex_release, __u64 addr, __u64 task_id, __u64 hold_ns,
 
 	if (l)
 		lock_released(l, hold_ns, running_ns);
+	if (l)
+		span_ended(OBS_SPAN_LOCK_HOLD, hold_ns, addr, running_ns, 1);
 	return 0;
 }
 
@@ -163,6 +194,8 @@ int BPF_USDT(rt_sync_acquire, __u64 addr, __u64 tid, __u64 wait_ns)
 	l = lock_of(t->tgid, addr, 0);
 	if (l)
 		lock_acquired(l, wait_ns);
+	if (wait_ns)
+		span_ended(OBS_SPAN_LOCK_WAIT, wait_ns, addr, 0, 0);
 	if (!t->lock_addr) {	/* nested: the outer lock keeps the charge */
 		t->lock_addr = addr;
 		t->lock_rq_ns = 0;
@@ -183,6 +216,7 @@ int BPF_USDT(rt_sync_release, __u64 addr, __u64 tid, __u64 hold_ns)
 	if (!l)
 		return 0;
 	lock_released(l, hold_ns, hold_ns);
+	span_ended(OBS_SPAN_LOCK_HOLD, hold_ns, addr, hold_ns, 0);
 	if (t->lock_addr == addr) {
 		__sync_fetch_and_add(&l->hold_rq_ns, t->lock_rq_ns);
 		__sync_fetch_and_add(&l->hold_off_ns, t->lock_off_ns);

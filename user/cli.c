@@ -52,6 +52,8 @@ static const char doc[] =
 "    observe -a -d 10                # every process: whose workers suffer?\n"
 "    observe --cgroup system.slice/my.service -i 5\n"
 "    observe -a --prometheus 127.0.0.1:9464   # live metrics to scrape\n"
+"    observe --html run.html --trace run.trace.json -- ./demos/demo_convoy\n"
+"    observe report run.json --html run.html   # draw a saved run again\n"
 "\n"
 "EXIT STATUS: launch mode, the command's (128+N if signal N killed it);\n"
 "attach mode and --diagnose 0; 1 on an error of observe; 2 bad usage;\n"
@@ -72,6 +74,8 @@ enum {
 	OPT_CGROUP,
 	OPT_PROMETHEUS,
 	OPT_TOP,
+	OPT_TRACE,
+	OPT_HTML,
 };
 
 static const struct argp_option options[] = {
@@ -112,6 +116,12 @@ static const struct argp_option options[] = {
 	{ "diagnose", OPT_DIAGNOSE, "FILE", 0,
 	  "Print the verdict of a saved --json document (no root needed; "
 	  "with --json, as JSON)", 0 },
+	{ "trace", OPT_TRACE, "FILE", 0,
+	  "Also write a timeline as Chrome Trace Event JSON (Perfetto, "
+	  "chrome://tracing): one track per thread", 0 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "Also write one self-contained HTML report: verdict, timelines, "
+	  "histograms, tables", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug messages", 0 },
 	{ "keep-root", OPT_KEEP_ROOT, NULL, 0,
 	  "Run the launched command as root even under sudo", 0 },
@@ -241,6 +251,33 @@ static error_t parse_scope_arg(int key, char *arg, struct obs_env *env)
 	}
 }
 
+/* --trace FILE, --html FILE; ARGP_ERR_UNKNOWN for any other key. */
+static int parse_drawing(int key, const char *arg, struct obs_env *env)
+{
+	if (key != OPT_TRACE && key != OPT_HTML)
+		return ARGP_ERR_UNKNOWN;
+	if (!*arg)
+		return usage_error("empty --%s file name",
+				   key == OPT_TRACE ? "trace" : "html");
+	*(key == OPT_TRACE ? &env->trace : &env->html) = arg;
+	return 0;
+}
+
+/* A word before "--": only observe report FILE.json has any. */
+static int parse_word(unsigned int nth, const char *arg, struct obs_env *env)
+{
+	if (nth == 0 && strcmp(arg, "report") == 0) {
+		env->report_cmd = true;
+		return 0;
+	}
+	if (nth == 1 && env->report_cmd) {
+		env->report = arg;
+		return 0;
+	}
+	return usage_error("unexpected argument '%s' (put the command "
+			   "after --)", arg);
+}
+
 /* Every error is a usage error (its line printed): argp_parse stops and
  * returns it, and obs_cli_parse exits EXIT_USAGE. */
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -315,10 +352,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->err_stream = hint_sink();
 		break;
 	case ARGP_KEY_ARG:
-		return usage_error("unexpected argument '%s' (put the command "
-				   "after --)", arg);
+		return parse_word(state->arg_num, arg, env);
 	default:
-		return parse_scope_arg(key, arg, env);
+		err = parse_scope_arg(key, arg, env);
+		return err == ARGP_ERR_UNKNOWN ? parse_drawing(key, arg, env) : err;
 	}
 	return err;
 }
@@ -327,6 +364,24 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
  * 0 or a usage error. */
 static int check_env(struct obs_env *env)
 {
+	if (env->report_cmd && (!env->report || env->argv || env->npids ||
+				env->all || env->cgroup || env->prometheus ||
+				env->interval_s || env->duration_s ||
+				env->output || env->json || env->diagnose ||
+				env->folded))
+		return usage_error("report FILE.json draws a saved run: only "
+				   "--html and --trace go with it");
+	if (env->report_cmd && !env->html && !env->trace)
+		return usage_error("report FILE.json: --html FILE or --trace "
+				   "FILE says what to write");
+	if (env->report_cmd)
+		return 0;
+	if (obs_env_multi(env) && (env->html || env->trace))
+		return usage_error("--html and --trace draw one process's run: "
+				   "with several processes, -p PID one of them");
+	if (env->diagnose && (env->html || env->trace))
+		return usage_error("--diagnose FILE prints a verdict: draw a "
+				   "saved run with observe report FILE");
 	if (env->diagnose && (env->argv || env->npids || env->all ||
 			      env->cgroup || env->interval_s ||
 			      env->duration_s || env->output || env->prometheus))
@@ -377,7 +432,8 @@ int obs_cli_parse_flags(int argc, char **argv, struct obs_env *env,
 		.options = options,
 		.parser = parse_arg,
 		.args_doc = "-p PID | -a | --cgroup PATH | -- CMD [ARGS...] | "
-			    "--diagnose FILE.json",
+			    "--diagnose FILE.json\n"
+			    "report FILE.json (--html FILE | --trace FILE)",
 		.doc = doc,
 	};
 	int i, nopts = argc;

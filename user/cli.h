@@ -40,6 +40,10 @@ struct obs_env {
 	bool keep_root;			/* --keep-root */
 	bool no_runtime;		/* --no-runtime: kernel tier only */
 	const char *diagnose;		/* --diagnose FILE: no run at all */
+	const char *trace;		/* --trace FILE: Chrome Trace Event JSON */
+	const char *html;		/* --html FILE: the HTML report */
+	bool report_cmd;		/* observe report FILE.json: no run */
+	const char *report;		/* its FILE.json */
 };
 
 /* Several processes at once (-a, --cgroup, -p given twice or more): the

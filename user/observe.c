@@ -43,6 +43,7 @@
 #include "output/json.h"
 #include "output/metrics.h"
 #include "output/metrics_http.h"
+#include "output/render.h"
 #include "output/report.h"
 #include "output/verdict.h"
 #include "common/hist.h"
@@ -53,6 +54,7 @@
 #include "tiers/runtime.h"
 #include "tiers/seed.h"
 #include "scope.h"
+#include "tiers/spans.h"
 
 #define POLL_MS_MAX	100	/* how often duration and exit are checked */
 #define KILL_GRACE_MS	2000	/* SIGTERM -> SIGKILL for a launched child */
@@ -78,6 +80,8 @@ struct session {
 	double reaped_at;
 	FILE *out;			/* the report or the JSON document */
 	FILE *folded;			/* --folded FILE, or NULL */
+	FILE *html, *trace;		/* --html, --trace FILE, or NULL */
+	struct obs_spans spans;		/* the timeline's (tiers/spans.h) */
 	double t0;			/* the run starts (after release) */
 	bool timed_out;			/* -d expired */
 	/* the ring buffer's: notable spans and slow polls (the run's and
@@ -215,6 +219,10 @@ static int prepare(struct session *s)
 		return err;
 	if (env.prometheus && (err = obs_metrics_start(&s->metrics, env.prometheus)))
 		return err;
+	if (env.html && (err = open_output(env.html, &s->html)))
+		return err;
+	if (env.trace && (err = open_output(env.trace, &s->trace)))
+		return err;
 	return 0;
 }
 
@@ -261,6 +269,7 @@ static int load_bpf(struct session *s)
 		return err;
 	}
 	obs_kernel_configure(s->skel, &cfg);
+	obs_spans_configure(s->skel, env.html || env.trace);
 	if (!env.no_runtime)
 		obs_runtime_configure(s->skel);
 	err = observe_bpf__load(s->skel);
@@ -333,6 +342,10 @@ static int attach_tiers(struct session *s)
 			strerror(-err));
 		return err;
 	}
+	err = obs_spans_attach(&s->spans, s->skel, s->rb,
+			       env.threshold_ms * NSEC_PER_MSEC);
+	if (err)
+		return err;
 	return obs_kernel_ustacks(s->skel) ? attach_ustacks(s) : 0;
 }
 
@@ -690,6 +703,7 @@ static void describe_run(struct session *s, double end_s)
 	run->rt_off = multi(s) ? "several processes: the runtime tiers follow "
 				 "one (-p PID)" : s->runtime.off;
 	run->cost = &s->cost_result;
+	run->spans = &s->spans;
 }
 
 /*
@@ -724,6 +738,7 @@ static int finish(struct session *s)
 	 * detached, and a held span cannot be both sent and read as held */
 	observe_bpf__detach(s->skel);
 	ring_buffer__consume(s->rb);
+	obs_spans_finish(&s->spans, s->fds.drops);
 	err = read_tiers(s, &s->snap, &s->rtsnap, end_ns);
 	if (err)
 		return err;
@@ -751,6 +766,9 @@ static int write_outputs(struct session *s)
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
 		return -EIO;
 	}
+	if ((s->html || s->trace) &&
+	    (err = obs_render_run(&s->run, s->html, s->trace)))
+		return err;
 	if (multi(s) && !env.json) {
 		obs_host_report_print(s->out, &s->run, &s->host);
 		return ferror(s->out) ? -EIO : 0;
@@ -827,8 +845,17 @@ static int cleanup(struct session *s, int err, int exit_code)
 	obs_scope_free(&s->scope);
 	obs_metrics_stop(s->metrics);
 	obs_exited_free(&s->exited);
+	obs_spans_free(&s->spans);
 	if (s->folded && fclose(s->folded) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
+		err = -EIO;
+	}
+	if (s->html && fclose(s->html) && !err) {
+		fprintf(stderr, "observe: cannot write %s\n", env.html);
+		err = -EIO;
+	}
+	if (s->trace && fclose(s->trace) && !err) {
+		fprintf(stderr, "observe: cannot write %s\n", env.trace);
 		err = -EIO;
 	}
 	if (s->out && s->out != stdout && s->out != stderr &&
@@ -849,6 +876,8 @@ int main(int argc, char **argv)
 	obs_cli_parse(argc, argv, &env);
 	if (env.diagnose)
 		return diagnose_file(env.diagnose);
+	if (env.report_cmd)	/* a saved run drawn again: no root */
+		return obs_render_saved(env.report, env.html, env.trace) ? 1 : 0;
 	obs_target_init(&s.target);
 	obs_exited_init(&s.exited);
 	s.scope.kind = env.all ? OBS_SCOPE_ALL : env.cgroup ? OBS_SCOPE_CGROUP :

@@ -18,6 +18,7 @@
 #include "tiers/runtime.h"
 #include "stacks/ustacks.h"
 #include "tiers/cost.h"
+#include "tiers/spans.h"
 
 struct obs_run {
 	/* the target and the run */
@@ -46,6 +47,7 @@ struct obs_run {
 	const char *rt_binary;		/* where the probes were looked for */
 	const char *rt_off;		/* rt NULL: why ("" --no-runtime) */
 	const struct obs_cost_result *cost;	/* what observing cost */
+	const struct obs_spans *spans;	/* the timeline's; NULL: none */
 
 	/* analysed (obs_analyse_run): diag_err 0 and the diagnosis, or why
 	 * there is none */

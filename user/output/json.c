@@ -13,6 +13,7 @@
 #include "common/syscalls.h"
 #include "output/json.h"
 #include "analysis/host.h"
+#include "output/timeline.h"
 #include "output/verdict.h"
 
 #define JSON_VERSION 1
@@ -234,9 +235,10 @@ static void add_unwound(json_t *item, const struct obs_ustack_frames *uf)
 		json_object_set_new(item, "unwind_stopped", json_string(uf->why));
 }
 
-static json_t *notable_json(const struct obs_notables *nb,
-			    const struct obs_ustacks *us)
+static json_t *notable_json(const struct obs_run *run)
 {
+	const struct obs_notables *nb = run->notables;
+	const struct obs_ustacks *us = run->ustacks;
 	json_t *arr = json_array(), *stack, *item;
 	size_t i;
 	unsigned int j;
@@ -259,6 +261,9 @@ static json_t *notable_json(const struct obs_notables *nb,
 			"ustack", stack);
 		if (item && n->ev.uaddr)
 			json_object_set_new(item, "uaddr", jaddr(n->ev.uaddr));
+		if (item && n->ev.end_ns)	/* its start, from the run's */
+			json_object_set_new(item, "t_ns", json_integer(
+				obs_timeline_t(run, n->ev.end_ns - n->ev.ns)));
 		if (item && uf && uf->nframes)
 			add_unwound(item, uf);
 		json_array_append_new(arr, item);
@@ -509,7 +514,7 @@ static json_t *run_json(const struct obs_run *run)
 		"futex_full", jint(s->drops[OBS_DROP_FUTEX]),
 		"other_full", jint(s->drops[OBS_DROP_OTHER]),
 		"threads", threads, "roles", roles_json(s, NULL),
-		"futex", futex_json(s), "notable", notable_json(run->notables, run->ustacks));
+		"futex", futex_json(s), "notable", notable_json(run));
 	if (!root)
 		return NULL;
 	json_object_set_new(root, "diagnostics", json_pack("{s:o,s:o,s:o,s:o}",
@@ -521,6 +526,7 @@ static json_t *run_json(const struct obs_run *run)
 						 run->notables->seen : 0)));
 	json_object_set_new(root, "runtime", runtime_json(run));
 	json_object_set_new(root, "cost", cost_json(run->cost));
+	json_object_set_new(root, "timeline", obs_timeline_json(run));
 	if (verdict_json(root, run)) {
 		json_decref(root);
 		return NULL;

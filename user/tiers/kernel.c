@@ -689,6 +689,7 @@ void obs_notables_add_pending(struct obs_notables *nb,
 			ev.tgid = k->tgid;
 			ev.sys_class = k->pend[j].sys_class;
 			ev.ns = k->pend[j].ns;
+			ev.end_ns = k->pend[j].end_ns;
 			ev.uaddr = k->pend[j].uaddr;
 			ev.ustack_id = -1;
 			memcpy(ev.comm, k->comm, sizeof(ev.comm));

@@ -22,7 +22,7 @@
 #include "target.h"
 #include "tiers/rt.h"
 
-#define RT_PROGS	9	/* USDT programs in runtime.bpf.h */
+#define RT_PROGS	11	/* USDT programs in rt.bpf.h */
 
 /* The last record read from a live worker, for when it is gone. */
 struct rt_cached {
@@ -52,6 +52,8 @@ static const char *const rt_probes[RT_PROGS] = {
 	"worker_start", "worker_stop", "slow_poll", "slow_schedule",
 	"mutex_acquire", "mutex_release", "sync_acquire", "sync_release",
 	"blocking_start",
+	/* the timeline's, loaded only for it (tiers/spans.c) */
+	"poll_end", "timer_fire",
 };
 
 static struct bpf_link *attach_probe(struct observe_bpf *skel, pid_t pid,
@@ -62,7 +64,7 @@ static struct bpf_link *attach_probe(struct observe_bpf *skel, pid_t pid,
 
 	snprintf(name, sizeof(name), "rt_%s", probe);
 	prog = bpf_object__find_program_by_name(skel->obj, name);
-	if (!prog) {
+	if (!prog || !bpf_program__autoload(prog)) {	/* skipped, as absent */
 		errno = ENOENT;
 		return NULL;
 	}
