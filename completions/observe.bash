@@ -19,7 +19,7 @@ _observe()
 	-p | --pid)
 		_pids
 		return ;;
-	-o | --output | --folded | --diagnose)
+	-o | --output | --folded | --diagnose | --trace | --html | report)
 		_filedir
 		return ;;
 	--cgroup)
@@ -35,7 +35,10 @@ _observe()
 			--duration --interval --json
 			--output --workers --blocking --threshold-ms --no-runtime
 			--folded --no-ustacks --budget --diagnose --verbose
-			--keep-root --help --usage --version' -- "$cur"))
+			--trace --html --keep-root --help --usage --version' \
+			-- "$cur"))
+	elif ((cword == 1)); then
+		COMPREPLY=($(compgen -W 'report' -- "$cur"))
 	fi
 } &&
 	complete -F _observe observe

@@ -37,6 +37,7 @@ nodejs            all     the Node.js demo (demos/node)
 time              all     GNU time: observe's own CPU in scripts/bench-ustacks.sh
 pandoc            all     the man page, docs/observe.1, from docs/observe.md (make man)
 prometheus        all     a real Prometheus scraping --prometheus (tests/integ)
+chromium-headless-shell all a real browser for observe --html (tests/integ/observe_see.t)
 "
 
 check=""
