@@ -20,7 +20,7 @@ for d in demo_starvation demo_suspension; do
 	[ -x "$TOP/demos/$d" ] || skip_all "demos/$d not built"
 done
 
-plan 21
+plan 22
 
 T=$TMPDIR_T
 W=(--workers 2 --secs 2)
@@ -97,4 +97,9 @@ ok "$([ -s "$T/nobody/starv.html" ] && cmp -s "$T/starv.html" "$T/nobody/starv.h
 ok "$([ -s "$T/nobody/starv.trace.json" ] &&
 	cmp -s "$T/starv.trace.json" "$T/nobody/starv.trace.json" && echo 1 || echo 0)" \
 	"observe report draws the run's own trace"
+# a document from before the timeline: refused in one line, nothing written
+echo '{"version": 1}' >"$T/old.json"
+"$OBSERVE" report "$T/old.json" --html "$T/old.html" 2>"$T/old.err"
+ok "$([ $? = 1 ] && [ "$(stderr_lines "$T/old.err")" = 1 ] && [ ! -s "$T/old.html" ] &&
+	echo 1 || echo 0)" "observe report of a document without a timeline: exit 1, one line ($(head -c 200 "$T/old.err"))"
 done_testing

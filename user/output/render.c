@@ -69,9 +69,12 @@ int obs_render_saved(const char *path, const char *html_path,
 	json_t *doc = json_load_file(path, 0, &jerr);
 	int err = 0;
 
-	if (!doc) {
-		fprintf(stderr, "observe: %s: %s (line %d)\n", path, jerr.text,
-			jerr.line);
+	if (!doc) {	/* jansson's line is -1 when the file is unreadable */
+		if (jerr.line > 0)
+			fprintf(stderr, "observe: %s: line %d: %s\n", path,
+				jerr.line, jerr.text);
+		else
+			fprintf(stderr, "observe: %s: %s\n", path, jerr.text);
 		return -EINVAL;
 	}
 	if (json_integer_value(json_object_get(doc, "version")) != 1 ||
