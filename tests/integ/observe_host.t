@@ -1,0 +1,320 @@
+#!/bin/bash
+# observe_host.t - several processes in one run (observe -a, --cgroup,
+# several -p: user/scope.c, user/analysis/host.c, user/output/host_report.c
+# and json.c's host document), against the demos' ground truth:
+#  1. several -p: a starving demo (S1) and its --fixed twin (F1), as
+#     -p S1 -p F1 and as -p S1,F1: exit 0, both ranked, S1 first with
+#     executor_starvation, F1 healthy, detail[] holds both whole documents;
+#     --top 1 (text) ranks S1 alone and says F1 is below the cut;
+#  2. --cgroup NAME, relative (found under /sys/fs/cgroup/unified on a
+#     hybrid hierarchy): a scratch cgroup whose child holds a starving demo
+#     (the descendant walk) and into which a convoy demo is moved 1.5 s
+#     after observe attached (the rescan): both with their verdicts, and
+#     nothing else (S1 and F1 run outside it);
+#  3. -a --top 10000 (every process listed): S1 above F1; no kernel thread
+#     (PF_KTHREAD in /proc/PID/stat, or a kworker-like name) among the
+#     processes or the detailed threads; observe's own pid nowhere;
+#  4. the same run with -i 1 --json -d 3.3: JSON Lines, every line an
+#     object, three interval lines (t_s ~ 1, 2, 3) then the host document;
+#     S1's worker rq_count summed over the intervals is at most the run's
+#     and at least 80% of it (the intervals cover 3 s of 3.3 s, 91%: the
+#     10-point margin is for a demo whose wakeups come in 25 ms bursts);
+#  5. bad use: exit 1 (a missing cgroup, a missing pid among several) or 2
+#     (usage: the exclusive scopes, --top without several processes or out
+#     of range, --prometheus without a port), one line on stderr, nothing
+#     loaded left behind.
+# Every run that attached leaves none of its programs and maps.  ~12 s:
+# 1, 3, 4 and 5 at once (their demos sleep far more than they run), then
+# 2 alone (its convoy keeps both CPUs busy and would blur F1's verdict).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/observe_lib.sh"
+need_root
+need_observe
+DEMOS=$TOP/demos
+for d in demo_starvation demo_convoy; do
+	[ -x "$DEMOS/$d" ] || skip_all "demos/$d not built"
+done
+
+plan 62
+
+# The scratch cgroup: v2, under the hybrid hierarchy's unified/ or the root.
+if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
+	CG_PARENT=/sys/fs/cgroup/unified
+elif [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+	CG_PARENT=/sys/fs/cgroup
+else
+	CG_PARENT=
+fi
+CG_NAME=tbb-host-$$
+CG=${CG_PARENT:+$CG_PARENT/$CG_NAME}
+
+DEMO_PIDS=()
+# cleanup: our demos stopped, the scratch cgroup emptied into its parent
+# and removed (a cgroup of exited but unreaped tasks is busy a moment).
+cleanup() {
+	local d p i
+	[ ${#DEMO_PIDS[@]} -gt 0 ] && kill "${DEMO_PIDS[@]}" 2>/dev/null
+	[ -n "$CG" ] || return 0
+	for d in "$CG/inner" "$CG"; do
+		[ -d "$d" ] || continue
+		while read -r p; do
+			echo "$p" >"$CG_PARENT/cgroup.procs"
+		done 2>/dev/null <"$d/cgroup.procs"
+		for ((i = 0; i < 20; i++)); do
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	[ ! -d "$CG" ] || diag "could not remove the scratch cgroup $CG"
+}
+trap 'cleanup; rm -rf "$TMPDIR_T"' EXIT
+
+# start NAME ARGS...: observe -o NAME.out ARGS in the background, stderr to
+# NAME.err; PIDS[NAME] is observe's own pid (bpf_held needs it).
+# collect NAMES...: what each held once attached (HELD), then each one's
+# exit status (RCS).
+declare -A PIDS HELD RCS
+start() {
+	local name=$1
+	shift
+	"$OBSERVE" -o "$TMPDIR_T/$name.out" "$@" >/dev/null 2>"$TMPDIR_T/$name.err" &
+	PIDS[$name]=$!
+}
+collect() {
+	local name
+	for name in "$@"; do HELD[$name]=$(bpf_held "${PIDS[$name]}"); done
+	for name in "$@"; do
+		reap "${PIDS[$name]}" 30
+		RCS[$name]=$?
+	done
+}
+
+# nothing_left NAME: one test, that the run held BPF objects and none is left.
+nothing_left() {
+	local ids=${HELD[$1]:-} left
+	# shellcheck disable=SC2086 # ids: words
+	left=$(gone $ids)
+	ok "$([ -n "${ids// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
+		"$1: none of the programs and maps it held is left (held $(wc -w <<<"$ids"), left:$left)"
+}
+
+# clean_exit NAME: one test, exit 0 and nothing on stderr.
+clean_exit() {
+	is "${RCS[$1]}:$(stderr_lines "$TMPDIR_T/$1.err")" 0:0 "$1: exit 0, nothing on stderr"
+	[ "$(stderr_lines "$TMPDIR_T/$1.err")" = 0 ] || diag "$1: $(head -c 500 "$TMPDIR_T/$1.err")"
+}
+
+# rp NAME PID FILTER: FILTER on the ranked process PID of NAME.out, "absent"
+# if it is not ranked once, "" if the document is missing or bad.
+rp() {
+	jq -r --argjson p "$2" "[.processes[] | select(.pid == \$p)] |
+		if length == 1 then .[0] | $3 else \"absent\" end" "$TMPDIR_T/$1.out" 2>/dev/null
+}
+
+# explain NAME: the ranking, on failure.
+explain() {
+	diag "$1: $(jq -c '[.processes[] | {rank, pid, comm, workers,
+		v: .diagnosis.verdict.shape, c: .diagnosis.verdict.confidence}]' \
+		"$TMPDIR_T/$1.out" 2>/dev/null | head -c 1500)"
+}
+
+# kthreads: the pids of the kernel threads now (PF_KTHREAD, 0x00200000, in
+# /proc/PID/stat's flags, field 9; the comm before them may hold spaces).
+kthreads() {
+	local f line rest
+	for f in /proc/[0-9]*/stat; do
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		read -ra rest <<<"${line##*) }"
+		(( rest[6] & 0x00200000 )) && echo "${line%% *}"
+	done
+}
+
+# ---- the demos of 1, 3 and 4 --------------------------------------------------
+"$DEMOS/demo_starvation" --workers 2 --secs 20 >/dev/null &
+S1=$!
+"$DEMOS/demo_starvation" --workers 2 --secs 20 --fixed >/dev/null &
+F1=$!
+DEMO_PIDS+=("$S1" "$F1")
+sleep 0.3	# their workers exist
+
+KT=$(kthreads)
+start pp -p "$S1" -p "$F1" -d 3 --json
+start pc -p "$S1,$F1" -d 3 --json
+start top -p "$S1" -p "$F1" --top 1 -d 3
+start all -a --top 10000 -d 3.3 -i 1 --json
+
+# ---- 5. bad use, meanwhile -------------------------------------------------------
+# refused NAME WANT ARGS...: observe ARGS; two tests: exit WANT, one line
+# on stderr (LAST_ERR).  REFUSED_LEFT gathers what any of them left loaded
+# (polled while it runs: a refused run should load nothing).
+REFUSED_LEFT=
+refused() {
+	local name=$1 want=$2 pid rc ids="" i err=$TMPDIR_T/refused.err
+	shift 2
+	"$OBSERVE" "$@" >/dev/null 2>"$err" &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		running "$pid" || break
+		[ "$(bpf_link_count "$pid")" -gt 0 ] &&
+			ids=$({ bpf_prog_ids "$pid"; bpf_map_ids "$pid" | sed 's/^/map:/'; } | tr '\n' ' ')
+		sleep 0.05
+	done
+	reap "$pid" 5
+	rc=$?
+	# shellcheck disable=SC2086 # ids: words
+	REFUSED_LEFT="$REFUSED_LEFT$(gone $ids)"
+	is "$rc" "$want" "$name: exit $want"
+	is "$(stderr_lines "$err")" 1 "$name: exactly one line on stderr"
+	[ "$(stderr_lines "$err")" = 1 ] || diag "stderr: $(head -c 500 "$err")"
+	LAST_ERR=$(cat "$err")
+}
+
+true &
+dead=$!
+wait "$dead"
+refused "--cgroup of a missing path" 1 --cgroup "tbb-no-such-cgroup-$$" -d 1
+ok "$(grep -qF "tbb-no-such-cgroup-$$" <<<"$LAST_ERR" && echo 1 || echo 0)" \
+	"--cgroup of a missing path: the line names it ($LAST_ERR)"
+refused "-p S1 -p DEAD" 1 -p "$S1" -p "$dead" -d 1
+ok "$(grep -qw -- "$dead" <<<"$LAST_ERR" && echo 1 || echo 0)" \
+	"-p S1 -p DEAD: the line names the missing pid ($LAST_ERR)"
+refused "-p S1,DEAD" 1 -p "$S1,$dead" -d 1
+refused "-a with -p" 2 -a -p "$S1" -d 1
+refused "-a with --cgroup" 2 -a --cgroup "${CG_PARENT:-/sys/fs/cgroup}" -d 1
+refused "--cgroup with -p" 2 --cgroup "${CG_PARENT:-/sys/fs/cgroup}" -p "$S1" -d 1
+refused "-a with -- true" 2 -a -- true
+refused "--cgroup with -- true" 2 --cgroup "${CG_PARENT:-/sys/fs/cgroup}" -- true
+refused "several -p with -- true" 2 -p "$S1" -p "$F1" -- true
+refused "--top with one -p" 2 --top 5 -p "$S1" -d 1
+refused "--top 0" 2 -a --top 0 -d 1
+refused "--prometheus without a port" 2 -a --prometheus 127.0.0.1 -d 1
+is "$REFUSED_LEFT" "" "no refused run left a program or map loaded"
+
+collect pp pc top all
+KT=$(printf '%s\n' "$KT" "$(kthreads)" | sort -un)
+
+# ---- 1. several -p ----------------------------------------------------------------
+sorted_pids=$(printf '%s\n' "$S1" "$F1" | sort -n | paste -sd, -)
+for name in pp pc; do
+	syntax=$([ $name = pp ] && echo "-p S1 -p F1" || echo "-p S1,F1")
+	clean_exit $name
+	is "$(jq -r '"\(.type) \(.scope.kind) \(.processes_seen)"' "$TMPDIR_T/$name.out" 2>/dev/null)" \
+		"host pids 2" "$syntax: one host document, scope pids, 2 processes seen"
+	is "$(jq -c '[.processes[].pid] | sort' "$TMPDIR_T/$name.out" 2>/dev/null)" "[$sorted_pids]" \
+		"$syntax: both ranked"
+	got=$(rp $name "$S1" '"\(.rank) \(.diagnosis.verdict.shape)"')
+	is "$got" "1 executor_starvation" "$syntax: the starving demo ranked first, executor_starvation"
+	[ "$got" = "1 executor_starvation" ] || explain $name
+	got=$(rp $name "$F1" '"\(.rank) \(.diagnosis.verdict.shape)"')
+	is "$got" "2 healthy" "$syntax: its --fixed twin second, healthy"
+	[ "$got" = "2 healthy" ] || explain $name
+	is "$(jq -c '[.detail[] | .target.pid]' "$TMPDIR_T/$name.out" 2>/dev/null)" "[$S1,$F1]" \
+		"$syntax: detail[] holds both whole documents, worst first"
+done
+
+# --top 1, the text report: one ranked line, the other below the cut
+T=$TMPDIR_T/top.out
+ok "$([ "${RCS[top]}" = 0 ] &&
+	[ "$(grep -cE "^ +1 +$S1 +demo_starvation +2 +executor_starvation " "$T")" = 1 ] &&
+	[ "$(grep -cE "^ +2 +$F1 " "$T")" = 0 ] && echo 1 || echo 0)" \
+	"--top 1: exit ${RCS[top]}, the starving demo alone ranked, executor_starvation"
+ok "$(grep -qxF "(1 more processes: below the --top cut)" "$T" &&
+	[ "$(grep -c '^==== ' "$T")" = 1 ] && grep -qxF "==== 1. pid $S1 (demo_starvation) ====" "$T" &&
+	echo 1 || echo 0)" "--top 1: the twin said to be below the cut, one detailed report, the starving demo's"
+grep -q '^RANK\|^ *RANK' "$T" || diag "top: $(head -c 800 "$T")"
+
+# ---- 3. -a --------------------------------------------------------------------------
+A=$TMPDIR_T/all.out
+L=$TMPDIR_T/all.last
+tail -n 1 "$A" >"$L" 2>/dev/null
+clean_exit all
+n=$(jq -r '"\(.scope.kind) \(.processes_seen) \(.processes | length)"' "$L" 2>/dev/null)
+read -r kind seen listed <<<"$n"
+ok "$([ "$kind" = all ] && [ "${seen:-0}" -ge 3 ] && [ "$listed" = "$seen" ] && echo 1 || echo 0)" \
+	"-a: scope all, every process seen listed with --top 10000 (kind $kind, seen $seen, listed $listed)"
+# rp_last PID FILTER: rp on the document, the last line of all.out
+rp_last() { jq -r --argjson p "$1" "[.processes[] | select(.pid == \$p)] |
+	if length == 1 then .[0] | $2 else \"absent\" end" "$L" 2>/dev/null; }
+rs=$(rp_last "$S1" '"\(.rank) \(.diagnosis.verdict.shape)"')
+rf=$(rp_last "$F1" '"\(.rank) \(.diagnosis.verdict.shape)"')
+ok "$([ "${rs#* }" = executor_starvation ] && [ "${rf#* }" = healthy ] &&
+	[ "${rs%% *}" -lt "${rf%% *}" ] 2>/dev/null && echo 1 || echo 0)" \
+	"-a: the starving demo (rank ${rs%% *}, ${rs#* }) above its twin (rank ${rf%% *}, ${rf#* })"
+
+# every pid the run names: ranked, in each interval, and the detailed threads
+jq -r '(.processes // [])[].pid, (.detail // [])[].threads[].tid' "$A" 2>/dev/null |
+	sort -un >"$TMPDIR_T/all.pids"
+jq -r '(.processes // [])[].comm, (.detail // [])[].threads[].comm' "$A" 2>/dev/null |
+	sort -u >"$TMPDIR_T/all.comms"
+npids=$(grep -c . "$TMPDIR_T/all.pids")
+is "$(grep -cx "${PIDS[all]}" "$TMPDIR_T/all.pids"):$((npids > 0))" 0:1 \
+	"-a: observe's own pid (${PIDS[all]}) is nowhere among the $npids pids it names"
+nkt=$(grep -c . <<<"$KT")
+kin=$(comm -12 <(sort -u "$TMPDIR_T/all.pids") <(sort -u <<<"$KT") | paste -sd, -)
+ok "$([ "$npids" -gt 0 ] && [ "$nkt" -gt 0 ] && [ -z "$kin" ] && echo 1 || echo 0)" \
+	"-a: none of the $nkt kernel threads (PF_KTHREAD) is named (named:${kin:- none})"
+kcomm=$(grep -E '^(kthreadd|kworker|ksoftirqd|migration/|rcu_|cpuhp/|kswapd|watchdog/)' \
+	"$TMPDIR_T/all.comms" | paste -sd, -)
+ok "$([ "$(grep -c . "$TMPDIR_T/all.comms")" -gt 0 ] && [ -z "$kcomm" ] && echo 1 || echo 0)" \
+	"-a: no kernel thread's name (kworker, ksoftirqd...) among the processes and threads (${kcomm:-none})"
+
+# ---- 4. -a -i 1 --json: JSON Lines ---------------------------------------------------
+nl=$(grep -c . "$A")
+bad=$(jq -R 'try (fromjson | if type == "object" then empty else "bad" end) catch "bad"' "$A" |
+	grep -c .)
+ok "$([ "$nl" -gt 0 ] && [ "$bad" = 0 ] && echo 1 || echo 0)" \
+	"-i 1 --json: every one of the $nl lines is a JSON object ($bad not)"
+is "$(jq -r '.type' "$A" 2>/dev/null | paste -sd' ' -)" "interval interval interval host" \
+	"-d 3.3 -i 1 --json: three interval lines, then the host document"
+ts=$(jq -r 'select(.type == "interval") | "\(.t_s) \(.dt_s)"' "$A" 2>/dev/null)
+ok "$(awk 'NF == 2 { n++; if ($1 < n - 0.1 || $1 > n + 0.3 || $2 < 0.9 || $2 > 1.3) bad++ }
+	END { print (n == 3 && !bad) ? 1 : 0 }' <<<"$ts")" \
+	"the interval lines at t_s ~ 1, 2, 3 s, dt_s ~ 1 s ($(paste -sd, - <<<"$ts"))"
+sum=$(jq -s --argjson p "$S1" '[.[] | select(.type == "interval") | .processes[] |
+	select(.pid == $p) | .roles.worker.rq_count] | "\(length) \(add // 0)"' -r "$A" 2>/dev/null)
+read -r nin sum <<<"$sum"
+tot=$(rp_last "$S1" '.roles.worker.rq_count')
+ok "$([ "${nin:-0}" = 3 ] && [ "${tot:-0}" -gt 0 ] 2>/dev/null && [ "$sum" -le "$tot" ] && echo 1 || echo 0)" \
+	"the starving demo's worker rq_count over its $nin interval lines ($sum) is at most the run's ($tot)"
+ok "$([ "${tot:-0}" -gt 0 ] 2>/dev/null && [ $((sum * 100)) -ge $((tot * 80)) ] && echo 1 || echo 0)" \
+	"... and at least 80% of it ($((${tot:-0} > 0 ? sum * 100 / tot : 0))%)"
+
+for name in pp pc top all; do nothing_left $name; done
+
+# ---- 2. --cgroup -------------------------------------------------------------------
+if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
+	# S2 enters the child before it execs the demo (same pid); C, outside.
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --workers 2 --secs 8' sh \
+		"$CG/inner" "$DEMOS/demo_starvation" >/dev/null &
+	S2=$!
+	"$DEMOS/demo_convoy" --workers 2 --secs 8 >/dev/null &
+	C=$!
+	DEMO_PIDS+=("$S2" "$C")
+	sleep 0.3
+	grep -qx "$S2" "$CG/inner/cgroup.procs" || diag "S2 ($S2) is not in $CG/inner"
+	start cg --cgroup "$CG_NAME" -d 4 --json
+	HELD[cg]=$(bpf_held "${PIDS[cg]}")
+	sleep 1.5	# then the convoy enters: only the rescan can find it
+	echo "$C" >"$CG/cgroup.procs" || diag "cannot move $C into $CG"
+	reap "${PIDS[cg]}" 30
+	RCS[cg]=$?
+	clean_exit cg
+	is "$(jq -r '"\(.scope.kind) \(.scope.cgroup)"' "$TMPDIR_T/cg.out" 2>/dev/null)" "cgroup $CG" \
+		"--cgroup $CG_NAME: scope cgroup, the directory found ($CG)"
+	got=$(rp cg "$S2" '.diagnosis.verdict.shape')
+	is "$got" executor_starvation "--cgroup: the starving demo in a child cgroup, executor_starvation"
+	[ "$got" = executor_starvation ] || explain cg
+	got=$(rp cg "$C" '.diagnosis.verdict.shape')
+	is "$got" mutex_convoy "--cgroup: the convoy demo moved in 1.5 s after the attach, mutex_convoy"
+	[ "$got" = mutex_convoy ] || explain cg
+	is "$(jq -c '"\(.processes_seen) \([.processes[].pid] | sort)"' -r "$TMPDIR_T/cg.out" 2>/dev/null)" \
+		"2 [$(printf '%s\n' "$S2" "$C" | sort -n | paste -sd, -)]" \
+		"--cgroup: its two members alone, not the demos outside it ($S1, $F1)"
+	nothing_left cg
+else
+	for _ in 1 2 3 4 5 6; do skip "no cgroup v2 directory to create a scratch cgroup in"; done
+fi
+
+cleanup
+DEMO_PIDS=()
+done_testing
