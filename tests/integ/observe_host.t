@@ -8,9 +8,10 @@
 #     --top 1 (text) ranks S1 alone and says F1 is below the cut;
 #  2. --cgroup NAME, relative (found under /sys/fs/cgroup/unified on a
 #     hybrid hierarchy): a scratch cgroup whose child holds a starving demo
-#     (the descendant walk) and into which a convoy demo is moved 1.5 s
-#     after observe attached (the rescan): both with their verdicts, and
-#     nothing else (S1 and F1 run outside it);
+#     (the descendant walk) and into which a convoy demo is moved at
+#     t ~ 1.5 s (the rescan; -i 1 shows it absent from the first interval
+#     and present in the last): both with their verdicts, and nothing else
+#     (S1 and F1 run outside it);
 #  3. -a --top 10000 (every process listed): S1 above F1; no kernel thread
 #     (PF_KTHREAD in /proc/PID/stat, or a kworker-like name) among the
 #     processes or the detailed threads; observe's own pid nowhere;
@@ -35,7 +36,7 @@ for d in demo_starvation demo_convoy; do
 	[ -x "$DEMOS/$d" ] || skip_all "demos/$d not built"
 done
 
-plan 62
+plan 63
 
 # The scratch cgroup: v2, under the hybrid hierarchy's unified/ or the root.
 if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
@@ -72,7 +73,8 @@ trap 'cleanup; rm -rf "$TMPDIR_T"' EXIT
 # start NAME ARGS...: observe -o NAME.out ARGS in the background, stderr to
 # NAME.err; PIDS[NAME] is observe's own pid (bpf_held needs it).
 # collect NAMES...: what each held once attached (HELD), then each one's
-# exit status (RCS).
+# exit status (RCS) and its last JSON document as NAME.json (the document
+# follows the interval lines of -i).
 declare -A PIDS HELD RCS
 start() {
 	local name=$1
@@ -86,6 +88,7 @@ collect() {
 	for name in "$@"; do
 		reap "${PIDS[$name]}" 30
 		RCS[$name]=$?
+		jq -s last "$TMPDIR_T/$name.out" >"$TMPDIR_T/$name.json" 2>/dev/null
 	done
 }
 
@@ -104,18 +107,18 @@ clean_exit() {
 	[ "$(stderr_lines "$TMPDIR_T/$1.err")" = 0 ] || diag "$1: $(head -c 500 "$TMPDIR_T/$1.err")"
 }
 
-# rp NAME PID FILTER: FILTER on the ranked process PID of NAME.out, "absent"
+# rp NAME PID FILTER: FILTER on the ranked process PID of NAME.json, "absent"
 # if it is not ranked once, "" if the document is missing or bad.
 rp() {
 	jq -r --argjson p "$2" "[.processes[] | select(.pid == \$p)] |
-		if length == 1 then .[0] | $3 else \"absent\" end" "$TMPDIR_T/$1.out" 2>/dev/null
+		if length == 1 then .[0] | $3 else \"absent\" end" "$TMPDIR_T/$1.json" 2>/dev/null
 }
 
 # explain NAME: the ranking, on failure.
 explain() {
 	diag "$1: $(jq -c '[.processes[] | {rank, pid, comm, workers,
 		v: .diagnosis.verdict.shape, c: .diagnosis.verdict.confidence}]' \
-		"$TMPDIR_T/$1.out" 2>/dev/null | head -c 1500)"
+		"$TMPDIR_T/$1.json" 2>/dev/null | head -c 1500)"
 }
 
 # kthreads: the pids of the kernel threads now (PF_KTHREAD, 0x00200000, in
@@ -198,9 +201,9 @@ sorted_pids=$(printf '%s\n' "$S1" "$F1" | sort -n | paste -sd, -)
 for name in pp pc; do
 	syntax=$([ $name = pp ] && echo "-p S1 -p F1" || echo "-p S1,F1")
 	clean_exit $name
-	is "$(jq -r '"\(.type) \(.scope.kind) \(.processes_seen)"' "$TMPDIR_T/$name.out" 2>/dev/null)" \
+	is "$(jq -r '"\(.type) \(.scope.kind) \(.processes_seen)"' "$TMPDIR_T/$name.json" 2>/dev/null)" \
 		"host pids 2" "$syntax: one host document, scope pids, 2 processes seen"
-	is "$(jq -c '[.processes[].pid] | sort' "$TMPDIR_T/$name.out" 2>/dev/null)" "[$sorted_pids]" \
+	is "$(jq -c '[.processes[].pid] | sort' "$TMPDIR_T/$name.json" 2>/dev/null)" "[$sorted_pids]" \
 		"$syntax: both ranked"
 	got=$(rp $name "$S1" '"\(.rank) \(.diagnosis.verdict.shape)"')
 	is "$got" "1 executor_starvation" "$syntax: the starving demo ranked first, executor_starvation"
@@ -208,7 +211,7 @@ for name in pp pc; do
 	got=$(rp $name "$F1" '"\(.rank) \(.diagnosis.verdict.shape)"')
 	is "$got" "2 healthy" "$syntax: its --fixed twin second, healthy"
 	[ "$got" = "2 healthy" ] || explain $name
-	is "$(jq -c '[.detail[] | .target.pid]' "$TMPDIR_T/$name.out" 2>/dev/null)" "[$S1,$F1]" \
+	is "$(jq -c '[.detail[] | .target.pid]' "$TMPDIR_T/$name.json" 2>/dev/null)" "[$S1,$F1]" \
 		"$syntax: detail[] holds both whole documents, worst first"
 done
 
@@ -225,18 +228,14 @@ grep -q '^RANK\|^ *RANK' "$T" || diag "top: $(head -c 800 "$T")"
 
 # ---- 3. -a --------------------------------------------------------------------------
 A=$TMPDIR_T/all.out
-L=$TMPDIR_T/all.last
-tail -n 1 "$A" >"$L" 2>/dev/null
+L=$TMPDIR_T/all.json
 clean_exit all
 n=$(jq -r '"\(.scope.kind) \(.processes_seen) \(.processes | length)"' "$L" 2>/dev/null)
 read -r kind seen listed <<<"$n"
 ok "$([ "$kind" = all ] && [ "${seen:-0}" -ge 3 ] && [ "$listed" = "$seen" ] && echo 1 || echo 0)" \
 	"-a: scope all, every process seen listed with --top 10000 (kind $kind, seen $seen, listed $listed)"
-# rp_last PID FILTER: rp on the document, the last line of all.out
-rp_last() { jq -r --argjson p "$1" "[.processes[] | select(.pid == \$p)] |
-	if length == 1 then .[0] | $2 else \"absent\" end" "$L" 2>/dev/null; }
-rs=$(rp_last "$S1" '"\(.rank) \(.diagnosis.verdict.shape)"')
-rf=$(rp_last "$F1" '"\(.rank) \(.diagnosis.verdict.shape)"')
+rs=$(rp all "$S1" '"\(.rank) \(.diagnosis.verdict.shape)"')
+rf=$(rp all "$F1" '"\(.rank) \(.diagnosis.verdict.shape)"')
 ok "$([ "${rs#* }" = executor_starvation ] && [ "${rf#* }" = healthy ] &&
 	[ "${rs%% *}" -lt "${rf%% *}" ] 2>/dev/null && echo 1 || echo 0)" \
 	"-a: the starving demo (rank ${rs%% *}, ${rs#* }) above its twin (rank ${rf%% *}, ${rf#* })"
@@ -273,7 +272,7 @@ ok "$(awk 'NF == 2 { n++; if ($1 < n - 0.1 || $1 > n + 0.3 || $2 < 0.9 || $2 > 1
 sum=$(jq -s --argjson p "$S1" '[.[] | select(.type == "interval") | .processes[] |
 	select(.pid == $p) | .roles.worker.rq_count] | "\(length) \(add // 0)"' -r "$A" 2>/dev/null)
 read -r nin sum <<<"$sum"
-tot=$(rp_last "$S1" '.roles.worker.rq_count')
+tot=$(rp all "$S1" '.roles.worker.rq_count')
 ok "$([ "${nin:-0}" = 3 ] && [ "${tot:-0}" -gt 0 ] 2>/dev/null && [ "$sum" -le "$tot" ] && echo 1 || echo 0)" \
 	"the starving demo's worker rq_count over its $nin interval lines ($sum) is at most the run's ($tot)"
 ok "$([ "${tot:-0}" -gt 0 ] 2>/dev/null && [ $((sum * 100)) -ge $((tot * 80)) ] && echo 1 || echo 0)" \
@@ -282,37 +281,55 @@ ok "$([ "${tot:-0}" -gt 0 ] 2>/dev/null && [ $((sum * 100)) -ge $((tot * 80)) ] 
 for name in pp pc top all; do nothing_left $name; done
 
 # ---- 2. --cgroup -------------------------------------------------------------------
+# observe's own clock says when to move the convoy in: its first interval
+# line (t_s ~ 1 s; a poll of its fds from here may come seconds late on a
+# loaded box).  The convoy then has 3 s of its 4.5 s, the rescan 1 s of it.
 if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 	# S2 enters the child before it execs the demo (same pid); C, outside.
-	sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --workers 2 --secs 8' sh \
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --workers 2 --secs 10' sh \
 		"$CG/inner" "$DEMOS/demo_starvation" >/dev/null &
 	S2=$!
-	"$DEMOS/demo_convoy" --workers 2 --secs 8 >/dev/null &
+	"$DEMOS/demo_convoy" --workers 2 --secs 10 >/dev/null &
 	C=$!
 	DEMO_PIDS+=("$S2" "$C")
 	sleep 0.3
 	grep -qx "$S2" "$CG/inner/cgroup.procs" || diag "S2 ($S2) is not in $CG/inner"
-	start cg --cgroup "$CG_NAME" -d 4 --json
+	start cg --cgroup "$CG_NAME" -d 4.5 -i 1 --json
 	HELD[cg]=$(bpf_held "${PIDS[cg]}")
-	sleep 1.5	# then the convoy enters: only the rescan can find it
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$TMPDIR_T/cg.out" ] && break
+		running "${PIDS[cg]}" || break
+		sleep 0.05
+	done
+	sleep 0.5
 	echo "$C" >"$CG/cgroup.procs" || diag "cannot move $C into $CG"
 	reap "${PIDS[cg]}" 30
 	RCS[cg]=$?
+	jq -s last "$TMPDIR_T/cg.out" >"$TMPDIR_T/cg.json" 2>/dev/null
 	clean_exit cg
-	is "$(jq -r '"\(.scope.kind) \(.scope.cgroup)"' "$TMPDIR_T/cg.out" 2>/dev/null)" "cgroup $CG" \
+	is "$(jq -r '"\(.scope.kind) \(.scope.cgroup)"' "$TMPDIR_T/cg.json" 2>/dev/null)" "cgroup $CG" \
 		"--cgroup $CG_NAME: scope cgroup, the directory found ($CG)"
 	got=$(rp cg "$S2" '.diagnosis.verdict.shape')
 	is "$got" executor_starvation "--cgroup: the starving demo in a child cgroup, executor_starvation"
 	[ "$got" = executor_starvation ] || explain cg
 	got=$(rp cg "$C" '.diagnosis.verdict.shape')
-	is "$got" mutex_convoy "--cgroup: the convoy demo moved in 1.5 s after the attach, mutex_convoy"
-	[ "$got" = mutex_convoy ] || explain cg
-	is "$(jq -c '"\(.processes_seen) \([.processes[].pid] | sort)"' -r "$TMPDIR_T/cg.out" 2>/dev/null)" \
+	is "$got" mutex_convoy "--cgroup: the convoy demo moved in after the first interval, mutex_convoy"
+	if [ "$got" != mutex_convoy ]; then
+		explain cg
+		diag "cg: $(jq -c '{scope, drops, processes_seen, duration_s}' "$TMPDIR_T/cg.json" 2>/dev/null)"
+	fi
+	# in the intervals: S2 from the first, C only once it was moved in
+	seen=$(jq -r --argjson s "$S2" --argjson c "$C" 'select(.type == "interval") |
+		[.processes[].pid] | "\(index($s) != null):\(index($c) != null)"' \
+		"$TMPDIR_T/cg.out" 2>/dev/null | paste -sd' ' -)
+	ok "$(awk '{ print (NF >= 3 && $1 == "true:false" && $NF == "true:true") ? 1 : 0 }' <<<"$seen")" \
+		"--cgroup: by interval (S2:C), C absent from the first, present in the last ($seen)"
+	is "$(jq -c '"\(.processes_seen) \([.processes[].pid] | sort)"' -r "$TMPDIR_T/cg.json" 2>/dev/null)" \
 		"2 [$(printf '%s\n' "$S2" "$C" | sort -n | paste -sd, -)]" \
 		"--cgroup: its two members alone, not the demos outside it ($S1, $F1)"
 	nothing_left cg
 else
-	for _ in 1 2 3 4 5 6; do skip "no cgroup v2 directory to create a scratch cgroup in"; done
+	for _ in 1 2 3 4 5 6 7; do skip "no cgroup v2 directory to create a scratch cgroup in"; done
 fi
 
 cleanup
