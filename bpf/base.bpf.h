@@ -15,6 +15,9 @@
  *     launched command, another -p PID, a member of --cgroup.
  *  4. With -a (follow_all) every thread group is followed but observe's
  *     own and the kernel's threads (followed_task()).
+ *  5. A thread group leaves tgids when its leader is freed
+ *     (obs_sched_process_free): a pid in tgids is a live member's, or a
+ *     zombie's, never that of a process it was given to since.
  */
 #ifndef OBS_BASE_BPF_H
 #define OBS_BASE_BPF_H

@@ -637,6 +637,29 @@ int BPF_PROG(obs_sched_process_fork, struct task_struct *parent,
 	return 0;
 }
 
+/*
+ * A followed process that is gone leaves the set: its pid may be given to
+ * one that is no member.  Without this, a child of a --cgroup member that
+ * exited between two rescans stayed in tgids (it never was one of the
+ * scope's members, whom the rescan lets go): the next process given its
+ * pid was followed, outside the cgroup, and each such child held a slot of
+ * the 1024 for good.  The task is freed after its last switch (an RCU
+ * callback after release_task), so nothing of the group is lost; its
+ * leader is freed last, once the group is empty.  The leader replaced by
+ * a non-leader's exec has that thread's tid by then (exchange_tids), and
+ * signal->live tells a group that lives on.
+ */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(obs_sched_process_free, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	if (!nr_tgids || p->pid != tgid || p->signal->live.counter)
+		return 0;
+	bpf_map_delete_elem(&tgids, &tgid);	/* absent: not a member */
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(obs_sched_process_exit, struct task_struct *p)
 {
