@@ -11,7 +11,8 @@
 #     (the descendant walk) and into which a convoy demo is moved at
 #     t ~ 1.5 s (the rescan; -i 1 shows it absent from the first interval
 #     and present in the last): both with their verdicts, and nothing else
-#     (S1 and F1 run outside it);
+#     (S1 and F1 run outside it); a member's child that exits at once is
+#     seen, and a process outside given its pid is not followed;
 #  3. -a --top 10000 (every process listed): S1 above F1; no kernel thread
 #     (PF_KTHREAD in /proc/PID/stat, or a kworker-like name) among the
 #     processes or the detailed threads; observe's own pid nowhere;
@@ -36,7 +37,7 @@ for d in demo_starvation demo_convoy; do
 	[ -x "$DEMOS/$d" ] || skip_all "demos/$d not built"
 done
 
-plan 63
+plan 64
 
 # The scratch cgroup: v2, under the hybrid hierarchy's unified/ or the root.
 if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
@@ -291,7 +292,14 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 	S2=$!
 	"$DEMOS/demo_convoy" --workers 2 --secs 10 >/dev/null &
 	C=$!
-	DEMO_PIDS+=("$S2" "$C")
+	# M, a member that forks once when told (through a fifo, the rest
+	# builtins: no other fork), writes its child's pid and reaps it
+	mkfifo "$TMPDIR_T/go"
+	sh -c 'echo $$ >"$1/cgroup.procs" && read -r _ <"$2" &&
+		{ (exit 0) & echo $! >"$3"; wait; exec sleep 10; }' sh \
+		"$CG" "$TMPDIR_T/go" "$TMPDIR_T/child" &
+	M=$!
+	DEMO_PIDS+=("$S2" "$C" "$M")
 	sleep 0.3
 	grep -qx "$S2" "$CG/inner/cgroup.procs" || diag "S2 ($S2) is not in $CG/inner"
 	start cg --cgroup "$CG_NAME" -d 4.5 -i 1 --json
@@ -303,6 +311,25 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 	done
 	sleep 0.5
 	echo "$C" >"$CG/cgroup.procs" || diag "cannot move $C into $CG"
+	# M's child P exits at once; X, outside, is given its pid
+	# (ns_last_pid, retried: the box forks too) once it is freed
+	echo go >"$TMPDIR_T/go"
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$TMPDIR_T/child" ] && ! running "$(cat "$TMPDIR_T/child")" && break
+		sleep 0.02
+	done
+	P=$(cat "$TMPDIR_T/child" 2>/dev/null)
+	X=
+	sleep 0.2	# an RCU grace period: the child's task is freed
+	for ((i = 0; i < 30 && ${P:-0} > 1; i++)); do
+		echo $((P - 1)) >/proc/sys/kernel/ns_last_pid 2>/dev/null || break
+		"$DEMOS/demo_starvation" --workers 2 --secs 4 >/dev/null &
+		X=$!
+		DEMO_PIDS+=("$X")
+		[ "$X" = "$P" ] && break
+		kill "$X"
+		wait "$X" 2>/dev/null
+	done
 	reap "${PIDS[cg]}" 30
 	RCS[cg]=$?
 	jq -s last "$TMPDIR_T/cg.out" >"$TMPDIR_T/cg.json" 2>/dev/null
@@ -324,12 +351,20 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 		"$TMPDIR_T/cg.out" 2>/dev/null | paste -sd' ' -)
 	ok "$(awk '{ print (NF >= 3 && $1 == "true:false" && $NF == "true:true") ? 1 : 0 }' <<<"$seen")" \
 		"--cgroup: by interval (S2:C), C absent from the first, present in the last ($seen)"
-	is "$(jq -c '"\(.processes_seen) \([.processes[].pid] | sort)"' -r "$TMPDIR_T/cg.json" 2>/dev/null)" \
-		"2 [$(printf '%s\n' "$S2" "$C" | sort -n | paste -sd, -)]" \
-		"--cgroup: its two members alone, not the demos outside it ($S1, $F1)"
+	got=$(jq -c '"\(.processes_seen) \([.processes[].pid] | sort)"' -r "$TMPDIR_T/cg.json" 2>/dev/null)
+	want="4 [$(printf '%s\n' "$S2" "$C" "$M" "$P" | sort -n | paste -sd, -)]"
+	is "$got" "$want" \
+		"--cgroup: its members alone (S2, C, M and M's child), not the demos outside it ($S1, $F1)"
+	[ "$got" = "$want" ] || explain cg
+	if [ "$X" = "$P" ]; then
+		is "$(rp cg "$P" '"\(.threads) \(.workers) \(.alive)"')" "1 0 false" \
+			"--cgroup: a process outside given the pid of a member's exited child is not followed (pid $P: the child's thread alone)"
+	else
+		skip "could not give a new process the pid of M's child ($P; got ${X:-none})"
+	fi
 	nothing_left cg
 else
-	for _ in 1 2 3 4 5 6 7; do skip "no cgroup v2 directory to create a scratch cgroup in"; done
+	for _ in 1 2 3 4 5 6 7 8; do skip "no cgroup v2 directory to create a scratch cgroup in"; done
 fi
 
 cleanup
