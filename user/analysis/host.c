@@ -28,7 +28,8 @@ static struct obs_process *find_mut(struct obs_host *h, uint32_t tgid)
 	return (struct obs_process *)obs_host_find(h, tgid);
 }
 
-/* One process per run of equal tgids in the sorted thread list. */
+/* One process per run of equal tgids in the sorted thread list; tgid 0 is
+ * no process (exited.h: the threads summed past its table). */
 static int split_threads(struct obs_host *h, const struct obs_snapshot *s)
 {
 	size_t i, start, n = 0;
@@ -46,6 +47,10 @@ static int split_threads(struct obs_host *h, const struct obs_snapshot *s)
 
 		if (i < s->nthreads && s->threads[i].k.tgid == s->threads[start].k.tgid)
 			continue;
+		if (!s->threads[start].k.tgid) {
+			start = i;
+			continue;
+		}
 		p = &h->procs[h->n];
 		h->rank[h->n++] = p;
 		p->tgid = s->threads[start].k.tgid;

@@ -74,14 +74,17 @@ static struct obs_thread *fold_of(struct obs_exited *x, __u32 tgid,
 	struct obs_thread *f;
 	size_t i;
 
-	if (x->nfolds >= OBS_EXITED_FOLDS - 1)	/* the last slots: "(others)" */
+	/* the last slot sums every thread past the table, of any process:
+	 * tgid 0, a process of no one's, so that no process is charged
+	 * another's threads (with -a, short-lived processes fill the table) */
+	if (x->nfolds >= OBS_EXITED_FOLDS - 1) {
 		comm = OTHERS_COMM;
+		tgid = 0;
+	}
 	for (i = 0; i < x->nfolds; i++)
 		if (x->folds[i].tgid == tgid &&
 		    !strncmp(x->folds[i].comm, comm, OBS_COMM_LEN))
 			return &x->folds[i];
-	if (x->nfolds == OBS_EXITED_FOLDS)	/* another process's "(others)" */
-		return &x->folds[x->nfolds - 1];
 	if (!x->folds) {
 		x->folds = calloc(OBS_EXITED_FOLDS, sizeof(*x->folds));
 		x->nfolded = calloc(OBS_EXITED_FOLDS, sizeof(*x->nfolded));

@@ -25,7 +25,8 @@
 #include "observe.h"
 
 #define OBS_EXITED_KEEP		256	/* exited threads with a row each */
-#define OBS_EXITED_FOLDS	1024	/* (process, name) sums; then "(others)" */
+#define OBS_EXITED_FOLDS	1024	/* (process, name) sums; then "(others)",
+					 * of tgid 0: no process's */
 #define OBS_FOLD_TID_BASE	0x40000000u	/* > PID_MAX_LIMIT (2^22) */
 
 struct obs_exited_pair {
