@@ -3,7 +3,7 @@
 # no probes for: roles from behaviour, CPU-bound polls as long CPU runs, and
 # pool idle queues that are parking, not a convoy.  Ground truth: the
 # thread ids each demo reports (its --json "threads"), and the shape the
-# demo injects.  ~30 s: 10 runs of 2 s (`make stability`: 31).
+# demo injects.  ~20 s: 8 runs of 2 s (`make stability`: 31).
 #
 #  - tokio_starvation --mode spin --fixed: the CPU-bound work on Tokio's
 #    blocking pool, named like the workers.  Its pool threads are blocking
@@ -28,7 +28,7 @@ for d in tokio_starvation tokio_convoy; do
 	[ -x "$TOKIO/$d" ] || skip_all "$TOKIO/$d not built (no cargo: mk/tokio.mk)"
 done
 
-CONVOY_RUNS=${CONVOY_RUNS:-5}	# make stability: 10, the issue's bar
+CONVOY_RUNS=${CONVOY_RUNS:-3}	# make stability: 10, the issue's bar
 REPEAT=${REPEAT:-1}		# runs of every other case (make stability: 5)
 plan $((REPEAT * 9 + 3 + 4 + 3))
 

@@ -5,7 +5,7 @@
 # what each demo says it did (its --json): the blocks it injected, its lock
 # acquisitions, its thread count.  Also: the verdict of every demo and its
 # fixed twin, attach mode, --no-runtime, and a stripped copy (one line,
-# kernel tier only).  ~65 s: eighteen runs of 1-3 s.
+# kernel tier only).  ~53 s: eighteen runs of 1-3 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/observe_lib.sh"
 need_root
@@ -18,7 +18,7 @@ done
 
 plan 50
 
-W=(--workers 2 --secs 3)
+W=(--workers 2 --secs 2)
 j() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.json" 2>/dev/null; }	# observe's document
 d() { local n=$1; shift; jq -r "$@" "$TMPDIR_T/$n.out" 2>/dev/null; }	# the demo's own JSON
 f() { awk "BEGIN { print ($1) ? 1 : 0 }" 2>/dev/null || echo 0; }

@@ -6,7 +6,7 @@
 # probe alone, and a CPU hog with more threads than cores.  Every run must
 # also say that a suspension convoy needs runtime probes.  The runtime tier's
 # verdicts: observe_verdict_rt.t; real Tokio: observe_tokio.t.  ~30 s: seven
-# 3 s runs, one at a time (two at once on 2 cores would overload each other
+# 2 s runs, one at a time (two at once on 2 cores would overload each other
 # and blur the control runs).
 #
 # The verdict is computed from noisy data on a shared box; the expectations
@@ -24,7 +24,7 @@ done
 
 plan 32
 
-SECS=3
+SECS=2
 NCPU=$(nproc)
 
 # The kernel tier alone: what observe can tell without the rt probes.
