@@ -5,7 +5,7 @@
 # because they inject it: each demo and its --fixed variant, the scheduling
 # probe alone, and a CPU hog with more threads than cores.  Every run must
 # also say that a suspension convoy needs runtime probes.  The runtime tier's
-# verdicts: observe_verdict_rt.t; real Tokio: observe_tokio.t.  ~30 s: seven
+# verdicts: observe_verdict_rt.t; real Tokio: observe_tokio.t.  ~18 s: seven
 # 2 s runs, one at a time (two at once on 2 cores would overload each other
 # and blur the control runs).
 #
