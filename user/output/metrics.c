@@ -5,6 +5,7 @@
  * process; times in seconds, as Prometheus' conventions want.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include "output/metrics.h"
@@ -59,27 +60,37 @@ static size_t exported(const struct obs_metrics_input *in,
 		for (int r = 0; r < OBS_ROLE__COUNT; r++) \
 			if ((p)[i_]->snap.roles[r].threads)
 
+/* The per-role families of one number each: threads, then times in s. */
+static const struct {
+	const char *name, *type, *help;
+	size_t off;			/* of its field in struct obs_role_sum */
+	bool ns;			/* a time in ns, printed in s */
+} role_families[] = {
+	{ "observe_threads", "gauge", "Threads seen, by role.",
+	  offsetof(struct obs_role_sum, threads), false },
+	{ "observe_cpu_seconds_total", "counter", "Time on a CPU, by role.",
+	  offsetof(struct obs_role_sum, on_cpu_ns), true },
+	{ "observe_futex_wait_seconds_total", "counter",
+	  "Time blocked in futex waits, by role.",
+	  offsetof(struct obs_role_sum, futex_wait_ns), true },
+};
+
 static void role_counters(FILE *f, const struct obs_process **p, size_t n)
 {
-	family(f, "observe_threads", "gauge", "Threads seen, by role.");
-	EACH_ROLE(p, n, r) {
-		fprintf(f, "observe_threads");
-		labels(f, p[i_], r);
-		fprintf(f, "} %u\n", p[i_]->snap.roles[r].threads);
-	}
-	family(f, "observe_cpu_seconds_total", "counter",
-	       "Time on a CPU, by role.");
-	EACH_ROLE(p, n, r) {
-		fprintf(f, "observe_cpu_seconds_total");
-		labels(f, p[i_], r);
-		fprintf(f, "} %.9f\n", secs(p[i_]->snap.roles[r].on_cpu_ns));
-	}
-	family(f, "observe_futex_wait_seconds_total", "counter",
-	       "Time blocked in futex waits, by role.");
-	EACH_ROLE(p, n, r) {
-		fprintf(f, "observe_futex_wait_seconds_total");
-		labels(f, p[i_], r);
-		fprintf(f, "} %.9f\n", secs(p[i_]->snap.roles[r].futex_wait_ns));
+	for (size_t k = 0; k < sizeof(role_families) / sizeof(role_families[0]); k++) {
+		family(f, role_families[k].name, role_families[k].type,
+		       role_families[k].help);
+		EACH_ROLE(p, n, r) {
+			const char *field = (const char *)&p[i_]->snap.roles[r] +
+					    role_families[k].off;
+
+			fprintf(f, "%s", role_families[k].name);
+			labels(f, p[i_], r);
+			if (role_families[k].ns)
+				fprintf(f, "} %.9f\n", secs(*(const uint64_t *)field));
+			else
+				fprintf(f, "} %u\n", *(const unsigned int *)field);
+		}
 	}
 	family(f, "observe_offcpu_seconds_total", "counter",
 	       "Time blocked off a CPU, by role and the syscall blocked in.");
