@@ -79,14 +79,6 @@ check() {
 	is "$(kernel_only "$name.a")" "null true" "$name: attached, kernel tier only"
 }
 
-# nothing_left NAME: the seventh: none of what its observers held is left.
-nothing_left() {
-	local ids=${HELD[$1]:-} left
-	left=$(gone $ids)
-	ok "$([ -n "${ids// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
-		"$1: none of the programs and maps the observers held is left (held: $(wc -w <<<"$ids"), left:$left)"
-}
-
 # corrupt CASE IN: the copy's path (made once per case).
 corrupt() {
 	local out=$TMPDIR_T/$(basename "$2").$1

@@ -126,14 +126,6 @@ collect() {
 	done
 }
 
-# nothing_left NAME DESCRIPTION: one test, that the run held BPF objects
-# and none is left.
-nothing_left() {
-	local ids=${HELD[$1]:-} left
-	left=$(gone $ids)
-	ok "$([ -n "${ids// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
-		"$2: none of the programs and maps it held is left (held $(wc -w <<<"$ids"), left:$left)"
-}
 
 if command -v setpriv >/dev/null && [ -x "$DEMO" ]; then
 	# the run's user must reach the binaries and the copy

@@ -94,14 +94,6 @@ collect() {
 	done
 }
 
-# nothing_left NAME: one test, that the run held BPF objects and none is left.
-nothing_left() {
-	local ids=${HELD[$1]:-} left
-	# shellcheck disable=SC2086 # ids: words
-	left=$(gone $ids)
-	ok "$([ -n "${ids// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
-		"$1: none of the programs and maps it held is left (held $(wc -w <<<"$ids"), left:$left)"
-}
 
 # clean_exit NAME: one test, exit 0 and nothing on stderr.
 clean_exit() {

@@ -189,3 +189,13 @@ verdict_summary() {
 	done
 	diag "verdicts:$summary"
 }
+
+# nothing_left NAME [DESCRIPTION]: one test, that the run NAME held BPF
+# objects (the caller's HELD[NAME], from bpf_held) and none is left.
+nothing_left() {
+	local ids=${HELD[$1]:-} left
+	# shellcheck disable=SC2086 # ids: words
+	left=$(gone $ids)
+	ok "$([ -n "${ids// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
+		"${2:-$1}: none of the programs and maps it held is left (held $(wc -w <<<"$ids"), left:$left)"
+}
