@@ -64,18 +64,6 @@ static void *ping_main(void *arg)
 	return NULL;
 }
 
-/* Context switches and CPU ns used so far by the whole process. */
-static void usage_now(uint64_t *switches, uint64_t *cpu_ns)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	*switches = (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
-	*cpu_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
-		  TGT_NSEC_PER_SEC +
-		  ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000;
-}
-
 int main(int argc, char **argv)
 {
 	struct timespec ts = { 0 };
@@ -117,7 +105,7 @@ int main(int argc, char **argv)
 	ts.tv_sec = wait_s;
 	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 
-	usage_now(&sw0, &cpu0);
+	tgt_usage_now(&sw0, &cpu0);
 	t0 = tgt_now(CLOCK_MONOTONIC);
 	err = pthread_create(&pong, NULL, pong_main, NULL);
 	if (!err)
@@ -130,7 +118,7 @@ int main(int argc, char **argv)
 	pthread_join(ping, NULL);
 	t1 = tgt_now(CLOCK_MONOTONIC);
 	pthread_join(pong, NULL);
-	usage_now(&sw1, &cpu1);
+	tgt_usage_now(&sw1, &cpu1);
 
 	dt = (double)(t1 - t0) / 1e9;
 	printf("pingpong %lu %.3f roundtrips_per_s %.0f switches_per_s %.0f "

@@ -120,19 +120,6 @@ static rt_poll_t pingpong_fn(rt_cx_t *cx, void *st)
 	RT_ASYNC_END(&t->pc);
 }
 
-/* Context switches and CPU ns used so far by the whole process. */
-static void usage_now(uint64_t *switches, uint64_t *cpu_ns)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	*switches = (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
-	*cpu_ns = ((uint64_t)ru.ru_utime.tv_sec +
-		   (uint64_t)ru.ru_stime.tv_sec) * TGT_NSEC_PER_SEC +
-		  ((uint64_t)ru.ru_utime.tv_usec +
-		   (uint64_t)ru.ru_stime.tv_usec) * 1000;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s [-m yield|pingpong] [-w WORKERS] [-t TASKS] "
@@ -244,7 +231,7 @@ int main(int argc, char **argv)
 		if (err)
 			tgt_die(prog, "rt_new: %s", strerror(-err));
 	}
-	usage_now(&sw0, &cpu0);
+	tgt_usage_now(&sw0, &cpu0);
 	t0 = tgt_now(CLOCK_MONOTONIC);
 	for (i = 0; i < ntasks; i++) {
 		/* pingpong: a pair's two tasks in two runtimes */
@@ -258,7 +245,7 @@ int main(int argc, char **argv)
 	clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 	atomic_store(&stop, true);
 	t1 = tgt_now(CLOCK_MONOTONIC);
-	usage_now(&sw1, &cpu1);
+	tgt_usage_now(&sw1, &cpu1);
 	for (i = 0; pingpong && i < ntasks; i++)
 		rt_mpsc_close(tasks[i].inbox);
 	for (i = 0; i < ntasks; i++) {

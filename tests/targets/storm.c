@@ -136,18 +136,6 @@ static void *ping_main(void *arg)
 	return NULL;
 }
 
-/* Context switches and CPU ns used so far by the calling process. */
-static void usage_now(uint64_t *switches, uint64_t *cpu_ns)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	*switches = (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
-	*cpu_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
-		  TGT_NSEC_PER_SEC +
-		  ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000;
-}
-
 static void sleep_until(uint64_t deadline_ns)
 {
 	struct timespec ts = {
@@ -174,7 +162,7 @@ static void child_main(int npairs, uint64_t start_ns, uint64_t end_ns,
 	}
 	sleep_until(start_ns);
 
-	usage_now(&sw0, &cpu0);
+	tgt_usage_now(&sw0, &cpu0);
 	slot->t0_ns = tgt_now(CLOCK_MONOTONIC);
 	for (i = 0; i < npairs; i++) {
 		err = pthread_create(&pairs[i].pong, NULL, pong_main, &pairs[i]);
@@ -192,7 +180,7 @@ static void child_main(int npairs, uint64_t start_ns, uint64_t end_ns,
 		pthread_join(pairs[i].pong, NULL);
 		slot->roundtrips += pairs[i].roundtrips;
 	}
-	usage_now(&sw1, &cpu1);
+	tgt_usage_now(&sw1, &cpu1);
 	slot->switches = sw1 - sw0;
 	slot->cpu_ns = cpu1 - cpu0;
 }

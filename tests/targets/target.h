@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,18 @@ static inline uint64_t tgt_now(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * TGT_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Context switches and CPU ns used so far by the calling process. */
+static inline void tgt_usage_now(uint64_t *switches, uint64_t *cpu_ns)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	*switches = (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
+	*cpu_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+		  TGT_NSEC_PER_SEC +
+		  ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000;
 }
 
 static inline pid_t tgt_tid(void)
