@@ -10,7 +10,7 @@
 
 #define OBS_MAX_GLOBS 16
 
-#define OBS_CLI_MAX_PIDS 64	/* -p, several: scope.h's OBS_MAX_PIDS */
+#define OBS_CLI_MAX_PIDS 64	/* -p, several (scope.h follows them) */
 
 struct obs_env {
 	pid_t pid;			/* -p given once: attach mode; 0 otherwise */

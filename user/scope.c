@@ -131,13 +131,13 @@ int obs_scope_open(struct obs_scope *sc, enum obs_scope_kind kind,
 	int err;
 
 	sc->kind = kind;
-	for (size_t i = 0; i < OBS_MAX_PIDS; i++)
+	for (size_t i = 0; i < OBS_CLI_MAX_PIDS; i++)
 		obs_target_init(&sc->pids[i]);
 	if (kind == OBS_SCOPE_CGROUP)
 		return open_cgroup(sc, cgroup);
 	if (kind != OBS_SCOPE_PIDS)
 		return 0;
-	for (size_t i = 0; i < npids && i < OBS_MAX_PIDS; i++) {
+	for (size_t i = 0; i < npids && i < OBS_CLI_MAX_PIDS; i++) {
 		err = obs_target_attach(&sc->pids[sc->npids], pids[i]);
 		if (err)
 			return err;

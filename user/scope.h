@@ -16,12 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "cli.h"		/* OBS_CLI_MAX_PIDS */
 #include "target.h"
 
 struct observe_bpf;
 
 #define OBS_SCOPE_RESCAN_S	1.0
-#define OBS_MAX_PIDS		64	/* -p given several times */
 
 enum obs_scope_kind {
 	OBS_SCOPE_ONE = 0,	/* one target: -p PID or -- CMD (target.h) */
@@ -32,7 +32,7 @@ enum obs_scope_kind {
 
 struct obs_scope {
 	enum obs_scope_kind kind;
-	struct obs_target pids[OBS_MAX_PIDS];	/* OBS_SCOPE_PIDS */
+	struct obs_target pids[OBS_CLI_MAX_PIDS];	/* OBS_SCOPE_PIDS */
 	size_t npids;
 	char cgroup[PATH_MAX];		/* OBS_SCOPE_CGROUP: its directory */
 	pid_t *members;			/* followed now, sorted */

@@ -117,14 +117,6 @@ start() {
 		>"$TMPDIR_T/$name.cmd" 2>"$TMPDIR_T/$name.err" &
 	PIDS[$name]=$!
 }
-collect() {
-	local name
-	for name in "$@"; do HELD[$name]=$(bpf_held "${PIDS[$name]}"); done
-	for name in "$@"; do
-		reap "${PIDS[$name]}" 30
-		RCS[$name]=$?
-	done
-}
 
 
 if command -v setpriv >/dev/null && [ -x "$DEMO" ]; then

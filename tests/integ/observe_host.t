@@ -74,9 +74,8 @@ trap 'cleanup; rm -rf "$TMPDIR_T"' EXIT
 
 # start NAME ARGS...: observe -o NAME.out ARGS in the background, stderr to
 # NAME.err; PIDS[NAME] is observe's own pid (bpf_held needs it).
-# collect NAMES...: what each held once attached (HELD), then each one's
-# exit status (RCS) and its last JSON document as NAME.json (the document
-# follows the interval lines of -i).
+# collect NAMES... (observe_lib.sh): what each held (HELD), its exit
+# status (RCS); last_json NAMES...: its last JSON document as NAME.json.
 declare -A PIDS HELD RCS
 start() {
 	local name=$1
@@ -84,12 +83,10 @@ start() {
 	"$OBSERVE" -o "$TMPDIR_T/$name.out" "$@" >/dev/null 2>"$TMPDIR_T/$name.err" &
 	PIDS[$name]=$!
 }
-collect() {
+# the last JSON document of each (it follows the interval lines of -i)
+last_json() {
 	local name
-	for name in "$@"; do HELD[$name]=$(bpf_held "${PIDS[$name]}"); done
 	for name in "$@"; do
-		reap "${PIDS[$name]}" 30
-		RCS[$name]=$?
 		jq -s last "$TMPDIR_T/$name.out" >"$TMPDIR_T/$name.json" 2>/dev/null
 	done
 }
@@ -188,6 +185,7 @@ refused "--prometheus without a port" 2 -a --prometheus 127.0.0.1 -d 1
 is "$REFUSED_LEFT" "" "no refused run left a program or map loaded"
 
 collect pp pc top all
+last_json pp pc top all
 KT=$(printf '%s\n' "$KT" "$(kthreads)" | sort -un)
 
 # ---- 1. several -p ----------------------------------------------------------------

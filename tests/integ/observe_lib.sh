@@ -199,3 +199,15 @@ nothing_left() {
 	ok "$([ -n "${ids// /}" ] && [ -z "$left" ] && echo 1 || echo 0)" \
 		"${2:-$1}: none of the programs and maps it held is left (held $(wc -w <<<"$ids"), left:$left)"
 }
+
+# collect NAMES...: the observers started in the background (the caller's
+# PIDS[NAME], observe's own pids): what each held once attached into
+# HELD[NAME], then each one's exit status into RCS[NAME].
+collect() {
+	local name
+	for name in "$@"; do HELD[$name]=$(bpf_held "${PIDS[$name]}"); done
+	for name in "$@"; do
+		reap "${PIDS[$name]}" 30
+		RCS[$name]=$?
+	done
+}

@@ -134,7 +134,6 @@ int obs_host_split(struct obs_host *h, const struct obs_snapshot *s,
 
 		memcpy(p->snap.drops, s->drops, sizeof(s->drops));
 		obs_snapshot_sum_roles(&p->snap);
-		p->workers = p->snap.roles[OBS_ROLE_WORKER].threads;
 	}
 	return 0;
 }
@@ -142,7 +141,7 @@ int obs_host_split(struct obs_host *h, const struct obs_snapshot *s,
 const struct diag_result *obs_process_diag(const struct obs_process *p,
 					   bool interval)
 {
-	if (!p->workers)
+	if (!obs_process_workers(p))
 		return NULL;
 	if (interval)
 		return p->ivl.diag_err ? NULL : &p->ivl.diag;
@@ -203,7 +202,7 @@ void obs_host_analyse_run(struct obs_host *h, const struct obs_run *whole)
 		};
 		memcpy(r->comm, p->comm, OBS_COMM_LEN);
 		memcpy(r->kernel, whole->kernel, sizeof(r->kernel));
-		if (p->workers)
+		if (obs_process_workers(p))
 			obs_analyse_run(r);
 		p->score = severity(obs_process_diag(p, false)) + waited(p, NULL);
 	}
@@ -223,7 +222,7 @@ void obs_host_analyse_interval(struct obs_host *cur, const struct obs_host *prev
 			.t_s = t_s, .dt_s = dt_s, .cur = &p->snap,
 			.prev = old ? &old->snap : &empty,
 		};
-		if (p->workers)
+		if (obs_process_workers(p))
 			obs_analyse_interval(&p->ivl);
 		p->score = severity(obs_process_diag(p, true)) + waited(p, old);
 	}

@@ -22,7 +22,6 @@ struct obs_process {
 	uint32_t tgid;
 	char comm[OBS_COMM_LEN];	/* its main thread's */
 	bool alive;			/* has a thread that has not exited */
-	unsigned int workers;		/* threads of role worker */
 	struct obs_snapshot snap;	/* its share of the host's snapshot */
 	struct obs_notables *notables;	/* its spans; NULL: none */
 	/* analysed: the run (obs_host_analyse_run) or the interval
@@ -58,6 +57,12 @@ void obs_host_analyse_run(struct obs_host *h, const struct obs_run *whole);
  */
 void obs_host_analyse_interval(struct obs_host *cur, const struct obs_host *prev,
 			       double t_s, double dt_s);
+
+/* Its threads of role worker. */
+static inline unsigned int obs_process_workers(const struct obs_process *p)
+{
+	return p->snap.roles[OBS_ROLE_WORKER].threads;
+}
 
 /* The process of tgid in h, or NULL. */
 const struct obs_process *obs_host_find(const struct obs_host *h, uint32_t tgid);

@@ -14,7 +14,7 @@ static void print_scope(FILE *f, const struct obs_run *run,
 	size_t with_workers = 0;
 
 	for (size_t i = 0; i < h->n; i++)
-		with_workers += h->procs[i].workers > 0;
+		with_workers += obs_process_workers(&h->procs[i]) > 0;
 	fprintf(f, "observe: %s", !strcmp(run->scope, "all") ? "every process (-a)" :
 		!strcmp(run->scope, "cgroup") ? "cgroup " : "processes (-p)");
 	if (run->cgroup)
@@ -36,9 +36,9 @@ static void print_rank_line(FILE *f, size_t rank, const struct obs_process *p)
 	const struct diag_result *d = obs_process_diag(p, false);
 	const struct diag_finding *top = d && d->nfindings ? &d->findings[0] : NULL;
 
-	fprintf(f, "%4zu %7u %-16s %7u  ", rank, p->tgid, p->comm, p->workers);
+	fprintf(f, "%4zu %7u %-16s %7u  ", rank, p->tgid, p->comm, obs_process_workers(p));
 	if (!top) {
-		fprintf(f, "%-20s %4s  %s\n", "-", "-", p->workers ?
+		fprintf(f, "%-20s %4s  %s\n", "-", "-", obs_process_workers(p) ?
 			"no verdict" : "no worker threads");
 		return;
 	}
@@ -55,7 +55,7 @@ void obs_host_report_print(FILE *f, const struct obs_run *run,
 	fprintf(f, "\n%4s %7s %-16s %7s  %-20s %4s  %s\n", "RANK", "PID", "COMM",
 		"WORKERS", "VERDICT", "CONF", "EVIDENCE");
 	for (i = 0; i < h->n && i < run->top; i++) {
-		if (!h->rank[i]->workers)
+		if (!obs_process_workers(h->rank[i]))
 			break;	/* ranked last: the rest have none either */
 		print_rank_line(f, i + 1, h->rank[i]);
 		shown++;
@@ -82,7 +82,7 @@ void obs_host_report_interval(FILE *f, const struct obs_host *h, double t_s,
 	size_t i, n = top < OBS_HOST_LINE_TOP ? top : OBS_HOST_LINE_TOP;
 
 	fprintf(f, "[%8.2fs] %zu processes:", t_s, h->n);
-	for (i = 0; i < h->n && i < n && h->rank[i]->workers; i++) {
+	for (i = 0; i < h->n && i < n && obs_process_workers(h->rank[i]); i++) {
 		const struct diag_result *d = obs_process_diag(h->rank[i], true);
 
 		fprintf(f, "%s %zu. %u %s ", i ? " |" : "", i + 1,

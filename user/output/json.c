@@ -572,24 +572,10 @@ static json_t *ivl_verdict_json(int diag_err, const struct diag_result *d)
 static json_t *futex_top_json(const struct obs_snapshot *cur,
 			      const struct obs_snapshot *prev)
 {
-	const struct obs_futex_view *best = NULL, *old;
-	uint64_t best_ns = 0, best_waits = 0;
+	uint64_t best_ns, best_waits;
+	const struct obs_futex_view *best =
+		obs_snapshot_top_futex(cur, prev, &best_ns, &best_waits);
 
-	for (size_t i = 0; i < cur->nfutexes; i++) {
-		const struct obs_futex_view *fx = &cur->futexes[i];
-		uint64_t ns = fx->v.wait_ns, waits = fx->v.waits;
-
-		old = obs_snapshot_futex(prev, fx->key.tgid, fx->key.uaddr);
-		if (old) {
-			ns -= old->v.wait_ns;
-			waits -= old->v.waits;
-		}
-		if (ns > best_ns) {
-			best_ns = ns;
-			best_waits = waits;
-			best = fx;
-		}
-	}
 	if (!best)
 		return json_null();
 	return json_pack("{s:I,s:o,s:o,s:o}", "tgid", (json_int_t)best->key.tgid,
@@ -621,7 +607,7 @@ static json_t *process_json(const struct obs_process *p, size_t rank,
 		"rank", (json_int_t)rank, "pid", (json_int_t)p->tgid,
 		"comm", jcomm(p->comm), "alive", p->alive,
 		"threads", (json_int_t)p->snap.nthreads,
-		"workers", (json_int_t)p->workers,
+		"workers", (json_int_t)obs_process_workers(p),
 		"roles", roles_json(&p->snap, prev),
 		"diagnosis", v ? v : json_null());
 }
@@ -666,7 +652,7 @@ int obs_json_host_print(FILE *f, const struct obs_run *run,
 
 	/* the whole document of the worst few with a verdict */
 	for (size_t i = 0, n = 0; i < h->n && n < OBS_HOST_DETAIL; i++) {
-		json_t *j = h->rank[i]->run.diag_err || !h->rank[i]->workers ?
+		json_t *j = h->rank[i]->run.diag_err || !obs_process_workers(h->rank[i]) ?
 			    NULL : run_json(&h->rank[i]->run);
 
 		if (j && !json_array_append_new(detail, j))

@@ -48,7 +48,7 @@ static size_t exported(const struct obs_metrics_input *in,
 	size_t n = 0;
 
 	for (size_t i = 0; i < h->n && n < in->top; i++)
-		if (h->rank[i]->alive && h->rank[i]->workers)
+		if (h->rank[i]->alive && obs_process_workers(h->rank[i]))
 			out[n++] = h->rank[i];
 	return n;
 }

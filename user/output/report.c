@@ -708,32 +708,6 @@ void obs_report_print(FILE *f, const struct obs_run *run)
 	fflush(f);
 }
 
-/* The futex address with most wait time in the interval, or NULL. */
-static const struct obs_futex_view *top_futex(const struct obs_interval *ivl,
-					      uint64_t *ns_out,
-					      uint64_t *waits_out)
-{
-	const struct obs_futex_view *best = NULL, *old;
-
-	*ns_out = *waits_out = 0;
-	for (size_t i = 0; i < ivl->cur->nfutexes; i++) {
-		const struct obs_futex_view *fx = &ivl->cur->futexes[i];
-		uint64_t ns = fx->v.wait_ns, waits = fx->v.waits;
-
-		old = obs_snapshot_futex(ivl->prev, fx->key.tgid, fx->key.uaddr);
-		if (old) {
-			ns -= old->v.wait_ns;
-			waits -= old->v.waits;
-		}
-		if (ns > *ns_out) {
-			*ns_out = ns;
-			*waits_out = waits;
-			best = fx;
-		}
-	}
-	return best;
-}
-
 /* "[   2.00s] worker: cpu 12.0% rq ... | other: ... | futex top: ..." */
 static void print_interval_figures(FILE *f, const struct obs_interval *ivl)
 {
@@ -763,7 +737,7 @@ static void print_interval_figures(FILE *f, const struct obs_interval *ivl)
 			a >= 0 ? obs_sys_class_name(a) : "-", a >= 0 ? " " : "",
 			a >= 0 ? obs_fmt_ns(b[2], 32, by_sys[a]) : "");
 	}
-	best = top_futex(ivl, &best_ns, &best_waits);
+	best = obs_snapshot_top_futex(ivl->cur, ivl->prev, &best_ns, &best_waits);
 	if (best)
 		fprintf(f, " futex top: 0x%llx %llu waits %s\n",
 			(unsigned long long)best->key.uaddr,

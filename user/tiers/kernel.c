@@ -623,6 +623,31 @@ const struct obs_thread_view *obs_snapshot_thread(const struct obs_snapshot *s,
 	return NULL;
 }
 
+const struct obs_futex_view *obs_snapshot_top_futex(const struct obs_snapshot *cur,
+						    const struct obs_snapshot *prev,
+						    uint64_t *ns_out, uint64_t *waits_out)
+{
+	const struct obs_futex_view *best = NULL, *old;
+
+	*ns_out = *waits_out = 0;
+	for (size_t i = 0; i < cur->nfutexes; i++) {
+		const struct obs_futex_view *fx = &cur->futexes[i];
+		uint64_t ns = fx->v.wait_ns, waits = fx->v.waits;
+
+		old = obs_snapshot_futex(prev, fx->key.tgid, fx->key.uaddr);
+		if (old) {
+			ns -= old->v.wait_ns;
+			waits -= old->v.waits;
+		}
+		if (ns > *ns_out) {
+			*ns_out = ns;
+			*waits_out = waits;
+			best = fx;
+		}
+	}
+	return best;
+}
+
 const char *obs_snapshot_comm(const struct obs_snapshot *s, uint32_t tid)
 {
 	const struct obs_thread_view *t = obs_snapshot_thread(s, tid);

@@ -191,6 +191,12 @@ void obs_snapshot_sum_roles(struct obs_snapshot *s);
 const struct obs_futex_view *obs_snapshot_futex(const struct obs_snapshot *s,
 						uint32_t tgid, uint64_t uaddr);
 
+/* The futex address of cur with the most wait since prev, or NULL (none
+ * waited); its wait time and waits since prev into *ns and *waits. */
+const struct obs_futex_view *obs_snapshot_top_futex(const struct obs_snapshot *cur,
+						    const struct obs_snapshot *prev,
+						    uint64_t *ns, uint64_t *waits);
+
 /* The thread of tid in a snapshot, or NULL. */
 const struct obs_thread_view *obs_snapshot_thread(const struct obs_snapshot *s,
 						  uint32_t tid);
