@@ -67,6 +67,22 @@ struct {
 	__type(value, struct rt_probe_worker);
 } tk_workers SEC(".maps");
 
+/* A task, in the maps below: its Header's address in its process (two
+ * processes may hold the same address, -a and several -p). */
+struct tk_task_key {
+	__u64 task;
+	__u32 tgid;
+	__u32 pad;
+};
+
+static __always_inline struct tk_task_key tk_key(const struct obs_thread *t,
+						 __u64 task)
+{
+	struct tk_task_key k = { .task = task, .tgid = t->tgid };
+
+	return k;
+}
+
 /* A task's pending acquire: which semaphore, since when, waited yet. */
 struct tk_request {
 	__u64 sem;
@@ -77,7 +93,7 @@ struct tk_request {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OBS_MAX_LOCKS);
-	__type(key, __u64);	/* the task's Header */
+	__type(key, struct tk_task_key);
 	__type(value, struct tk_request);
 } tk_requests SEC(".maps");
 
@@ -93,7 +109,7 @@ struct tk_hold {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OBS_MAX_LOCKS);
-	__type(key, __u64);	/* the holder task's Header */
+	__type(key, struct tk_task_key);	/* the holder task */
 	__type(value, struct tk_hold);
 } tk_holds SEC(".maps");
 
@@ -120,11 +136,16 @@ static __always_inline void tk_switch_out(struct obs_thread *t)
 }
 
 /* The holder task enters or leaves a poll: its hold's running segment. */
-static __always_inline void tk_hold_segment(__u64 task, __u64 now, bool enter)
+static __always_inline void tk_hold_segment(const struct obs_thread *t,
+					    __u64 task, __u64 now, bool enter)
 {
+	struct tk_task_key k;
 	struct tk_hold *h;
 
-	if (!tk_nholds || !(h = bpf_map_lookup_elem(&tk_holds, &task)))
+	if (!tk_nholds)
+		return;
+	k = tk_key(t, task);
+	if (!(h = bpf_map_lookup_elem(&tk_holds, &k)))
 		return;
 	if (enter) {
 		h->seg_start = now;
@@ -168,7 +189,7 @@ static __always_inline void tk_poll_end(struct obs_thread *t, __u64 now)
 		return;		/* begun before the probes went off */
 	ns = now > start ? now - start : 0;
 	tk_count_poll(t, ns);
-	tk_hold_segment(task, now, false);
+	tk_hold_segment(t, task, now, false);
 	if (ns >= OBS_SLOW_POLL_NS)
 		slow_poll_done(t, task, start, ns);
 	t->poll_start = 0;
@@ -201,7 +222,7 @@ int BPF_KPROBE(tk_poll_enter, __u64 header)
 	t->tk_task = header;
 	t->tk_epoch = tk_epoch;
 	poll_reset(t, now);
-	tk_hold_segment(header, now, true);
+	tk_hold_segment(t, header, now, true);
 	return 0;
 }
 
@@ -226,12 +247,14 @@ int BPF_KPROBE(tk_sem_acquire, void *slot, __u64 sem)
 {
 	struct obs_thread *t = tk_current(OBS_TK_HIT_LOCK);
 	struct tk_request req = {};
+	struct tk_task_key k;
 
 	if (!t || !t->tk_task)
 		return 0;	/* outside a task: block_on, nothing to split */
+	k = tk_key(t, t->tk_task);
 	req.sem = sem;
 	req.since = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&tk_requests, &t->tk_task, &req, BPF_ANY))
+	if (bpf_map_update_elem(&tk_requests, &k, &req, BPF_ANY))
 		drop(OBS_DROP_FUTEX);
 	return 0;
 }
@@ -241,11 +264,12 @@ static __always_inline void tk_hold_begin(struct obs_thread *t, __u64 sem,
 					  __u64 now)
 {
 	struct tk_hold h = { .sem = sem, .since = now, .seg_start = now };
-	struct tk_hold *old = bpf_map_lookup_elem(&tk_holds, &t->tk_task);
+	struct tk_task_key k = tk_key(t, t->tk_task);
+	struct tk_hold *old = bpf_map_lookup_elem(&tk_holds, &k);
 
 	if (old && old->sem != sem)
 		return;
-	if (bpf_map_update_elem(&tk_holds, &t->tk_task, &h, BPF_ANY)) {
+	if (bpf_map_update_elem(&tk_holds, &k, &h, BPF_ANY)) {
 		drop(OBS_DROP_FUTEX);
 		return;
 	}
@@ -260,11 +284,14 @@ int BPF_KRETPROBE(tk_acquire_ret, __u64 ret)
 {
 	struct obs_thread *t = tk_current(OBS_TK_HIT_LOCK);
 	struct tk_request *req;
+	struct tk_task_key k;
 	struct obs_lock *l;
 	__u64 now;
 
-	if (!t || !t->tk_task ||
-	    !(req = bpf_map_lookup_elem(&tk_requests, &t->tk_task)))
+	if (!t || !t->tk_task)
+		return 0;
+	k = tk_key(t, t->tk_task);
+	if (!(req = bpf_map_lookup_elem(&tk_requests, &k)))
 		return 0;
 	if ((__u8)ret == 2) {
 		req->waited = 1;
@@ -277,7 +304,7 @@ int BPF_KRETPROBE(tk_acquire_ret, __u64 ret)
 			lock_acquired(l, req->waited ? now - req->since : 0);
 		tk_hold_begin(t, req->sem, now);
 	}
-	bpf_map_delete_elem(&tk_requests, &t->tk_task);
+	bpf_map_delete_elem(&tk_requests, &k);
 	return 0;
 }
 
@@ -286,19 +313,22 @@ SEC("uprobe")
 int BPF_KPROBE(tk_sem_release, __u64 sem)
 {
 	struct obs_thread *t = tk_current(OBS_TK_HIT_LOCK);
+	struct tk_task_key k;
 	struct tk_hold *h;
 	struct obs_lock *l;
 	__u64 now, running;
 
-	if (!t || !t->tk_task || !tk_nholds ||
-	    !(h = bpf_map_lookup_elem(&tk_holds, &t->tk_task)) || h->sem != sem)
+	if (!t || !t->tk_task || !tk_nholds)
+		return 0;
+	k = tk_key(t, t->tk_task);
+	if (!(h = bpf_map_lookup_elem(&tk_holds, &k)) || h->sem != sem)
 		return 0;	/* a permit returned by another task (mpsc) */
 	now = bpf_ktime_get_ns();
 	running = h->running_ns + (h->seg_start ? now - h->seg_start : 0);
 	l = lock_of(t->tgid, sem, 1);
 	if (l)
 		lock_released(l, now - h->since, running);
-	bpf_map_delete_elem(&tk_holds, &t->tk_task);
+	bpf_map_delete_elem(&tk_holds, &k);
 	__sync_fetch_and_add(&tk_nholds, (__u32)-1);
 	return 0;
 }
