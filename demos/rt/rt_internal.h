@@ -45,8 +45,11 @@
  * event_interval (same place). */
 #define RT__EVENT_INTERVAL 61
 /* How long a worker keeps firing rt:worker_start after a tracer enables it
- * (sched.c announce): 5x the 14-18 ms libbpf takes to link its program. */
-#define RT__ANNOUNCE_NS 100000000ULL
+ * (sched.c announce).  libbpf links its program 14-18 ms after the kernel
+ * raises the semaphore on a quiet box, but five observers attaching at once
+ * on 2 CPUs missed a 100 ms window (most of their workers unlisted); with
+ * 1 s all five listed every worker. */
+#define RT__ANNOUNCE_NS 1000000000ULL
 /* At most 3 polls in a row from the LIFO slot per tick, then its task goes to
  * the back of the local queue: MAX_LIFO_POLLS_PER_TICK in worker.rs since
  * Tokio 1.30 (1.24 bounds the LIFO chain only by the coop budget). */
