@@ -112,6 +112,7 @@ all: $(BINS)
 # Include paths per part of the tree: the observer and its tests see user/,
 # the runtime, demos and their tests see demos/; both see abi/.
 $(BUILD)/user/%.o $(BUILD)/tests/unit/test_diag%.o $(BUILD)/tests/unit/test_elfsym.o \
+$(BUILD)/tests/unit/test_host.o \
 $(BUILD)/tests/unit/test_unwind.o: CPPFLAGS += $(USER_CPPFLAGS)
 # test_unwind's call chains must unwind by CFI alone: no frame pointers,
 # even under SAN (last flag wins), and no sibling calls to skip a frame;

@@ -76,6 +76,7 @@ struct session {
 	struct obs_map_fds fds;
 	struct obs_roles_cfg roles;
 	struct obs_runtime runtime;
+	bool late_attach_failed;	/* --cgroup's new members: said once */
 	struct obs_exited exited;	/* rows reaped from the maps */
 	double reaped_at;
 	FILE *out;			/* the report or the JSON document */
@@ -87,14 +88,14 @@ struct session {
 	/* the ring buffer's: notable spans and slow polls (the run's and
 	 * the current interval's) */
 	struct obs_notables notables;
-	struct obs_rt_longest longest, ivl_longest;
+	struct obs_rt_longest_set longest;	/* by process (several) */
 	/* the user stacks of notable spans, and the sampler of long CPU runs
 	 * (both off without a threshold, or off x86_64) */
 	struct obs_ustacks ustacks;
 	struct obs_cpu_sampler sampler;
 	/* the final snapshot */
 	struct obs_snapshot snap;
-	struct obs_rt_snapshot rtsnap;
+	struct obs_rt_set rtset;
 	struct obs_run run;
 	struct obs_host host;		/* several processes: snap split */
 	struct obs_metrics *metrics;	/* --prometheus */
@@ -132,6 +133,11 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static bool multi(const struct session *s)
+{
+	return s->scope.kind != OBS_SCOPE_ONE;
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct session *s = ctx;
@@ -142,8 +148,11 @@ static int on_event(void *ctx, void *data, size_t len)
 	memcpy(&kind, data, sizeof(kind));
 	if (kind == OBS_EV_SLOW_POLL) {
 		if (len >= sizeof(struct obs_poll_event)) {
-			obs_rt_longest_add(&s->longest, data);
-			obs_rt_longest_add(&s->ivl_longest, data);
+			const struct obs_poll_event *e = data;
+
+			/* no memory: the poll goes unlisted (still counted
+			 * in its worker's slow polls) */
+			obs_rt_longest_set_add(&s->longest, multi(s) ? e->tgid : 0, e);
 		}
 	} else if (len >= sizeof(struct obs_event)) {
 		obs_notables_add(&s->notables, data, s->fds.stacks);
@@ -154,7 +163,7 @@ static int on_event(void *ctx, void *data, size_t len)
 /* Both tiers as of now_ns, open spans charged up to it; a failure is
  * printed. */
 static int read_tiers(struct session *s, struct obs_snapshot *ks,
-		      struct obs_rt_snapshot *rs, uint64_t now_ns)
+		      struct obs_rt_set *rs, uint64_t now_ns)
 {
 	int err = obs_snapshot_read(ks, &s->fds, &s->exited, &s->roles,
 				    now_ns);
@@ -224,11 +233,6 @@ static int prepare(struct session *s)
 	if (env.trace && (err = open_output(env.trace, &s->trace)))
 		return err;
 	return 0;
-}
-
-static bool multi(const struct session *s)
-{
-	return s->scope.kind != OBS_SCOPE_ONE;
 }
 
 /* Launch mode: the child forked and held; attach mode: the PID checked;
@@ -316,8 +320,42 @@ static int attach_ustacks(struct session *s)
 	return 0;
 }
 
+/* Several processes: the set into the filter, then the runtime tiers
+ * tried on each one there now (followed first: the rt runtime announces its
+ * workers once, right after its probes attach). */
+static int attach_scope_runtimes(struct session *s)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int err = obs_scope_follow(&s->scope, s->skel);
+
+	if (!err && (err = obs_scope_list(&s->scope, &pids, &n)))
+		fprintf(stderr, "observe: cannot list the processes: %s\n",
+			strerror(-err));
+	for (size_t i = 0; i < n && !err; i++)
+		err = obs_runtime_attach(&s->runtime, s->skel, pids[i], NULL);
+	free(pids);
+	return err;
+}
+
+/* --cgroup: the runtime tiers tried on the members that entered it since
+ * (a service restarted); a failure is printed once and the run goes on. */
+static void attach_new_members(struct session *s)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < s->scope.nmembers && !err; i++)
+		err = obs_runtime_attach(&s->runtime, s->skel,
+					 s->scope.members[i], NULL);
+	if (err && !s->late_attach_failed) {
+		fprintf(stderr, "observe: cannot attach the runtime tiers to "
+			"new members: %s\n", strerror(-err));
+		s->late_attach_failed = true;
+	}
+}
+
 /*
- * A runtime tier if one recognises the target, the kernel tier, and the
+ * A runtime tier on each process one recognises, the kernel tier, and the
  * ring buffer.  The kernel tier goes last: a runtime tier's attach can take
  * a while (uprobes), and the kernel tier's time should start where the run
  * does (duration_s).
@@ -326,8 +364,11 @@ static int attach_tiers(struct session *s)
 {
 	int err = 0;
 
-	/* a runtime tier knows one process's binary */
-	if (!env.no_runtime && !multi(s))
+	s->runtime.several = multi(s);
+	if (multi(s))
+		err = env.no_runtime ? obs_scope_follow(&s->scope, s->skel) :
+				       attach_scope_runtimes(s);
+	else if (!env.no_runtime)
 		err = obs_runtime_attach(&s->runtime, s->skel, s->target.pid,
 					 s->target.launched ? env.argv[0] : NULL);
 	if (!err)
@@ -349,14 +390,12 @@ static int attach_tiers(struct session *s)
 	return obs_kernel_ustacks(s->skel) ? attach_ustacks(s) : 0;
 }
 
-/* Several processes: the set into the filter, their threads seeded (none
- * under -a: every process on the box would get rows). */
+/* Several processes (followed since attach_tiers): their threads seeded
+ * (none under -a: every process on the box would get rows). */
 static int follow_scope(struct session *s)
 {
-	int err = obs_scope_follow(&s->scope, s->skel);
+	int err = obs_scope_seed(&s->scope, s->fds.threads, obs_now_ns());
 
-	if (!err)
-		err = obs_scope_seed(&s->scope, s->fds.threads, obs_now_ns());
 	if (err < 0) {
 		fprintf(stderr, "observe: cannot list threads: %s\n",
 			strerror(-err));
@@ -402,14 +441,12 @@ static int release_target(struct session *s, int *exit_code)
 }
 
 /* The metrics of an interval (--prometheus): h's counters, verdicts and
- * ranks, the runtime tier's polls, observe's own cost. */
+ * ranks, the runtime tiers' polls, observe's own cost. */
 static void publish_metrics(struct session *s, const struct obs_host *h,
-			    const struct obs_snapshot *cur,
-			    const struct obs_rt_snapshot *rt)
+			    const struct obs_snapshot *cur)
 {
 	struct obs_metrics_input in = {
-		.host = h, .drops = cur->drops, .top = env.top, .rt = rt,
-		.rt_pid = multi(s) ? 0 : s->target.pid,
+		.host = h, .drops = cur->drops, .top = env.top,
 		.bpf_measured = s->cost.measured_s > 0,
 		.bpf_cpu = s->cost.last_bpf_frac,
 	};
@@ -419,7 +456,7 @@ static void publish_metrics(struct session *s, const struct obs_host *h,
 
 /* One target's interval: printed, and its verdict the target's metric. */
 static void target_interval(struct session *s, struct obs_interval *ivl,
-			    const struct obs_rt_snapshot *rcur)
+			    const struct obs_rt_set *rcur)
 {
 	struct obs_host h;
 	struct obs_process *p;
@@ -429,7 +466,7 @@ static void target_interval(struct session *s, struct obs_interval *ivl,
 		obs_json_interval_line(s->out, ivl);
 	else if (env.interval_s)
 		obs_report_interval(s->out, ivl);
-	if (!s->metrics || obs_host_split(&h, ivl->cur, NULL))
+	if (!s->metrics || obs_host_split(&h, ivl->cur, NULL, rcur, NULL))
 		return;
 	/* the verdict is the whole target's (its children's too) */
 	p = (struct obs_process *)obs_host_find(&h, s->target.pid);
@@ -437,28 +474,30 @@ static void target_interval(struct session *s, struct obs_interval *ivl,
 		p->ivl.diag = ivl->diag;
 		p->ivl.diag_err = ivl->diag_err;
 	}
-	publish_metrics(s, &h, ivl->cur, rcur);
+	publish_metrics(s, &h, ivl->cur);
 	obs_host_free(&h);
 }
 
 /* Several processes' interval: each analysed against its previous
- * counters, ranked, printed, published. */
+ * counters (rt: their delta), ranked, printed, published. */
 static void host_interval(struct session *s, const struct obs_snapshot *prev,
-			  const struct obs_snapshot *cur, double t_s, double dt_s)
+			  const struct obs_snapshot *cur,
+			  const struct obs_rt_set *rcur,
+			  const struct obs_rt_set *rt, double t_s, double dt_s)
 {
 	struct obs_host hprev, hcur;
 
-	if (obs_host_split(&hprev, prev, NULL))
+	if (obs_host_split(&hprev, prev, NULL, NULL, NULL))
 		return;
-	if (!obs_host_split(&hcur, cur, NULL)) {
-		obs_host_analyse_interval(&hcur, &hprev, t_s, dt_s);
+	if (!obs_host_split(&hcur, cur, NULL, rcur, &s->longest)) {
+		obs_host_analyse_interval(&hcur, &hprev, rt, t_s, dt_s);
 		if (env.interval_s && env.json)
 			obs_json_host_interval_line(s->out, &hcur, t_s, dt_s,
 						    env.top);
 		else if (env.interval_s)
 			obs_host_report_interval(s->out, &hcur, t_s, env.top);
 		if (s->metrics)
-			publish_metrics(s, &hcur, cur, NULL);
+			publish_metrics(s, &hcur, cur);
 		obs_host_free(&hcur);
 	}
 	obs_host_free(&hprev);
@@ -467,29 +506,33 @@ static void host_interval(struct session *s, const struct obs_snapshot *prev,
 /* One -i interval (or --prometheus refresh): cur read, analysed, printed
  * and published, then it becomes prev. */
 static int interval(struct session *s, struct obs_snapshot *prev,
-		    struct obs_rt_snapshot *rprev, double t_s, double dt_s)
+		    struct obs_rt_set *rprev, double t_s, double dt_s)
 {
 	struct obs_snapshot cur = {};
-	struct obs_rt_snapshot rcur = {}, delta = {};
+	struct obs_rt_set rcur = {}, delta = {};
 	struct obs_interval ivl = {
 		.t_s = t_s, .dt_s = dt_s, .prev = prev, .cur = &cur,
-		.longest = &s->ivl_longest,
 	};
+	const struct obs_rt_longest_of *l;
 	int err = read_tiers(s, &cur, &rcur, obs_now_ns());
 
 	if (err)
 		return err;
+	/* no delta (no memory): the interval goes without its runtime */
+	obs_rt_set_delta(&delta, rprev, &rcur);
 	if (multi(s)) {
-		host_interval(s, prev, &cur, t_s, dt_s);
+		host_interval(s, prev, &cur, &rcur, &delta, t_s, dt_s);
 	} else {
-		if (s->runtime.tier && !obs_rt_snapshot_delta(&delta, rprev, &rcur))
-			ivl.rt = &delta;
-		target_interval(s, &ivl, s->runtime.tier ? &rcur : NULL);
+		if (delta.n && delta.procs[0].on)
+			ivl.rt = &delta.procs[0].s;
+		l = obs_rt_longest_set_find(&s->longest, 0);
+		ivl.longest = l ? &l->ivl : NULL;
+		target_interval(s, &ivl, &rcur);
 	}
-	obs_rt_snapshot_free(&delta);
-	memset(&s->ivl_longest, 0, sizeof(s->ivl_longest));
+	obs_rt_set_free(&delta);
+	obs_rt_longest_set_next(&s->longest);
 	obs_snapshot_free(prev);
-	obs_rt_snapshot_free(rprev);
+	obs_rt_set_free(rprev);
 	*prev = cur;
 	*rprev = rcur;
 	return 0;
@@ -576,7 +619,7 @@ static bool target_ended(struct session *s)
 static int run_loop(struct session *s)
 {
 	struct obs_snapshot prev = {};
-	struct obs_rt_snapshot rprev = {};
+	struct obs_rt_set rprev = {};
 	/* --prometheus alone refreshes its metrics as -i would, silently */
 	double ivl_s = env.interval_s ? env.interval_s :
 		       env.prometheus ? METRICS_PERIOD_S : 0;
@@ -612,7 +655,8 @@ static int run_loop(struct session *s)
 			continue;
 		}
 		obs_runtime_tick(&s->runtime);
-		obs_scope_tick(&s->scope, s->skel, now);
+		if (obs_scope_tick(&s->scope, s->skel, now) && !env.no_runtime)
+			attach_new_members(s);
 		reap_dead(s, now);
 		if (obs_cost_tick(&s->cost, now))
 			keep_budget(s, now);
@@ -625,7 +669,7 @@ static int run_loop(struct session *s)
 				strerror(-err));
 	}
 	obs_snapshot_free(&prev);
-	obs_rt_snapshot_free(&rprev);
+	obs_rt_set_free(&rprev);
 	return err;
 }
 
@@ -673,6 +717,7 @@ static int reap_child(struct session *s)
 static void describe_run(struct session *s, double end_s)
 {
 	struct obs_run *run = &s->run;
+	const struct obs_rt_longest_of *l;
 	struct utsname uts;
 
 	run->pid = s->target.pid;
@@ -697,11 +742,16 @@ static void describe_run(struct session *s, double end_s)
 	run->snap = &s->snap;
 	run->notables = &s->notables;
 	run->ustacks = s->ustacks.unwind ? &s->ustacks : NULL;
-	run->rt = s->runtime.tier ? &s->rtsnap : NULL;
-	run->longest = &s->longest;
-	run->rt_binary = s->runtime.binary;
-	run->rt_off = multi(s) ? "several processes: the runtime tiers follow "
-				 "one (-p PID)" : s->runtime.off;
+	/* one target: its entry; several: each process's (analysis/host.h) */
+	if (!multi(s) && s->rtset.n) {
+		const struct obs_rt_process *rp = &s->rtset.procs[0];
+
+		run->rt = rp->on ? &rp->s : NULL;
+		run->rt_binary = rp->binary;
+		run->rt_off = rp->off;
+	}
+	if (!multi(s) && (l = obs_rt_longest_set_find(&s->longest, 0)))
+		run->longest = &l->run;
 	run->cost = &s->cost_result;
 	run->spans = &s->spans;
 }
@@ -717,7 +767,7 @@ static int finish(struct session *s)
 	/* open spans end here: detaching can take a while (RCU grace periods) */
 	uint64_t end_ns = obs_now_ns();
 	struct obs_snapshot ks = {};
-	struct obs_rt_snapshot rs = {};
+	struct obs_rt_set rs = {};
 	int err;
 
 	s->skel->bss->stopped = true;
@@ -725,8 +775,8 @@ static int finish(struct session *s)
 	obs_cpu_sampler_detach(&s->sampler);
 	/* a child stopped at the end of -d, or a process attached to, leaves
 	 * no rt:worker_stop copy: the runtime tier caches what it reads now */
-	if (s->runtime.tier && !read_tiers(s, &ks, &rs, end_ns))
-		obs_rt_snapshot_free(&rs);
+	if (obs_runtime_on(&s->runtime) && !read_tiers(s, &ks, &rs, end_ns))
+		obs_rt_set_free(&rs);
 	obs_snapshot_free(&ks);
 	obs_runtime_detach(&s->runtime);
 	if (s->target.launched) {
@@ -739,13 +789,14 @@ static int finish(struct session *s)
 	observe_bpf__detach(s->skel);
 	ring_buffer__consume(s->rb);
 	obs_spans_finish(&s->spans, s->fds.drops);
-	err = read_tiers(s, &s->snap, &s->rtsnap, end_ns);
+	err = read_tiers(s, &s->snap, &s->rtset, end_ns);
 	if (err)
 		return err;
 	obs_notables_add_pending(&s->notables, &s->snap);
 	obs_notables_sort(&s->notables);
 	describe_run(s, t_end);
-	return multi(s) ? obs_host_split(&s->host, &s->snap, &s->notables) : 0;
+	return multi(s) ? obs_host_split(&s->host, &s->snap, &s->notables,
+					 &s->rtset, &s->longest) : 0;
 }
 
 /* The verdict: of the run, or of each process and their rank. */
@@ -836,7 +887,7 @@ static int cleanup(struct session *s, int err, int exit_code)
 	obs_cpu_sampler_detach(&s->sampler);
 	obs_ustacks_free(&s->ustacks);
 	obs_runtime_free(&s->runtime);
-	obs_rt_snapshot_free(&s->rtsnap);
+	obs_rt_set_free(&s->rtset);
 	observe_bpf__destroy(s->skel);
 	child_pid = 0;
 	obs_target_cleanup(&s->target);
@@ -846,6 +897,7 @@ static int cleanup(struct session *s, int err, int exit_code)
 	obs_metrics_stop(s->metrics);
 	obs_exited_free(&s->exited);
 	obs_spans_free(&s->spans);
+	obs_rt_longest_set_free(&s->longest);
 	if (s->folded && fclose(s->folded) && !err) {
 		fprintf(stderr, "observe: cannot write %s\n", env.folded);
 		err = -EIO;

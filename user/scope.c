@@ -2,11 +2,13 @@
 /*
  * scope.c - the processes of a run over a set (scope.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "scope.h"
 #include "tiers/kernel.h"
@@ -193,6 +195,53 @@ int obs_scope_follow(struct obs_scope *sc, struct observe_bpf *skel)
 	return 0;
 }
 
+/* Every process with a binary (no kernel thread) but observe, sorted. */
+static int user_processes(struct pid_list *l)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char exe[64], link[8];
+	int err = 0;
+
+	if (!d)
+		return -errno;
+	while (!err && (de = readdir(d))) {
+		long pid = strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(exe, sizeof(exe), "/proc/%ld/exe", pid);
+		/* a kernel thread's link has no target: ENOENT */
+		if (readlink(exe, link, sizeof(link)) < 0 && errno == ENOENT)
+			continue;
+		err = pid_list_add(l, (pid_t)pid);
+	}
+	closedir(d);
+	pid_list_sort(l);
+	return err;
+}
+
+int obs_scope_list(const struct obs_scope *sc, pid_t **pids, size_t *n)
+{
+	struct pid_list l = {};
+	int err = 0;
+
+	if (sc->kind == OBS_SCOPE_PIDS)
+		for (size_t i = 0; i < sc->npids && !err; i++)
+			err = pid_list_add(&l, sc->pids[i].pid);
+	else if (sc->kind == OBS_SCOPE_CGROUP)
+		err = cgroup_members(sc->cgroup, &l);
+	else if (sc->kind == OBS_SCOPE_ALL)
+		err = user_processes(&l);
+	if (err) {
+		free(l.v);
+		return err;
+	}
+	*pids = l.v;
+	*n = l.n;
+	return 0;
+}
+
 int obs_scope_seed(const struct obs_scope *sc, int threads_fd, uint64_t now_ns)
 {
 	int err;
@@ -205,19 +254,20 @@ int obs_scope_seed(const struct obs_scope *sc, int threads_fd, uint64_t now_ns)
 	return 0;
 }
 
-void obs_scope_tick(struct obs_scope *sc, struct observe_bpf *skel, double now)
+bool obs_scope_tick(struct obs_scope *sc, struct observe_bpf *skel, double now)
 {
 	struct pid_list l = {};
 
 	if (sc->kind != OBS_SCOPE_CGROUP || now - sc->scanned_at < OBS_SCOPE_RESCAN_S)
-		return;
+		return false;
 	sc->scanned_at = now;
 	/* a failed scan keeps the set as it was: the next one may work */
 	if (cgroup_members(sc->cgroup, &l)) {
 		free(l.v);
-		return;
+		return false;
 	}
 	follow_members(sc, skel, &l);
+	return true;
 }
 
 bool obs_scope_ended(struct obs_scope *sc)

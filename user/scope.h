@@ -57,11 +57,16 @@ int obs_scope_open(struct obs_scope *sc, enum obs_scope_kind kind,
 /* After load: the set into the BPF filter; 0 or -errno (printed). */
 int obs_scope_follow(struct obs_scope *sc, struct observe_bpf *skel);
 
+/* The processes in the scope now (-a: every one with a binary but
+ * observe), sorted, in *pids (free it); 0 or -errno. */
+int obs_scope_list(const struct obs_scope *sc, pid_t **pids, size_t *n);
+
 /* Threads that exist now get a row (tiers/seed.h); 0 or -errno. */
 int obs_scope_seed(const struct obs_scope *sc, int threads_fd, uint64_t now_ns);
 
-/* A cgroup's membership again, at most every OBS_SCOPE_RESCAN_S. */
-void obs_scope_tick(struct obs_scope *sc, struct observe_bpf *skel, double now);
+/* A cgroup's membership again, at most every OBS_SCOPE_RESCAN_S: true
+ * when it was read (sc->members is the new one). */
+bool obs_scope_tick(struct obs_scope *sc, struct observe_bpf *skel, double now);
 
 /* Several -p: all have exited.  A cgroup and -a never end by themselves. */
 bool obs_scope_ended(struct obs_scope *sc);

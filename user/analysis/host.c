@@ -114,8 +114,28 @@ static int split_notables(struct obs_host *h, const struct obs_notables *nb)
 	return 0;
 }
 
+/* Each process's runtime: its entry of rt, and its slow polls. */
+static void split_runtime(struct obs_host *h, const struct obs_rt_set *rt,
+			  const struct obs_rt_longest_set *longest)
+{
+	for (size_t i = 0; rt && i < h->n; i++) {
+		struct obs_process *p = &h->procs[i];
+		const struct obs_rt_process *e = obs_rt_set_find(rt, p->tgid);
+		const struct obs_rt_longest_of *l =
+			longest ? obs_rt_longest_set_find(longest, p->tgid) : NULL;
+
+		p->rt = e && e->on ? &e->s : NULL;
+		p->rt_binary = e ? e->binary : NULL;
+		p->rt_off = e ? e->off : "started after observe attached its "
+					 "runtime tiers";
+		p->longest = l ? &l->run : NULL;
+		p->ivl_longest = l ? &l->ivl : NULL;
+	}
+}
+
 int obs_host_split(struct obs_host *h, const struct obs_snapshot *s,
-		   const struct obs_notables *nb)
+		   const struct obs_notables *nb, const struct obs_rt_set *rt,
+		   const struct obs_rt_longest_set *longest)
 {
 	int err;
 
@@ -129,6 +149,7 @@ int obs_host_split(struct obs_host *h, const struct obs_snapshot *s,
 		obs_host_free(h);
 		return err;
 	}
+	split_runtime(h, rt, longest);
 	for (size_t i = 0; i < h->n; i++) {
 		struct obs_process *p = &h->procs[i];
 
@@ -198,7 +219,9 @@ void obs_host_analyse_run(struct obs_host *h, const struct obs_run *whole)
 			.duration_s = whole->duration_s,
 			.threshold_ms = whole->threshold_ms,
 			.snap = &p->snap, .notables = p->notables,
-			.ustacks = whole->ustacks, .rt_off = whole->rt_off,
+			.ustacks = whole->ustacks, .rt = p->rt,
+			.longest = p->longest, .rt_binary = p->rt_binary,
+			.rt_off = p->rt_off,
 		};
 		memcpy(r->comm, p->comm, OBS_COMM_LEN);
 		memcpy(r->kernel, whole->kernel, sizeof(r->kernel));
@@ -210,17 +233,21 @@ void obs_host_analyse_run(struct obs_host *h, const struct obs_run *whole)
 }
 
 void obs_host_analyse_interval(struct obs_host *cur, const struct obs_host *prev,
-			       double t_s, double dt_s)
+			       const struct obs_rt_set *rt, double t_s,
+			       double dt_s)
 {
 	static const struct obs_snapshot empty;
 
 	for (size_t i = 0; i < cur->n; i++) {
 		struct obs_process *p = &cur->procs[i];
 		const struct obs_process *old = obs_host_find(prev, p->tgid);
+		const struct obs_rt_process *d = obs_rt_set_find(rt, p->tgid);
 
 		p->ivl = (struct obs_interval){
 			.t_s = t_s, .dt_s = dt_s, .cur = &p->snap,
 			.prev = old ? &old->snap : &empty,
+			.rt = d && d->on ? &d->s : NULL,
+			.longest = p->ivl_longest,
 		};
 		if (obs_process_workers(p))
 			obs_analyse_interval(&p->ivl);

@@ -595,19 +595,21 @@ int obs_json_interval_line(FILE *f, const struct obs_interval *ivl)
 
 /* ---- several processes (analysis/host.h) ---------------------------------- */
 
-/* One ranked process: who, its roles' sums (since prev, NULL: the run)
- * and its verdict (null: no workers, or none). */
+/* One ranked process: who, its runtime tier (null: none), its roles' sums
+ * (since prev, NULL: the run) and its verdict (null: no workers, or
+ * none). */
 static json_t *process_json(const struct obs_process *p, size_t rank,
 			    const struct obs_snapshot *prev, bool interval)
 {
 	const struct diag_result *d = obs_process_diag(p, interval);
 	json_t *v = d ? obs_verdict_json(d) : NULL;
 
-	return json_pack("{s:I,s:I,s:o,s:b,s:I,s:I,s:o,s:o}",
+	return json_pack("{s:I,s:I,s:o,s:b,s:I,s:I,s:o,s:o,s:o}",
 		"rank", (json_int_t)rank, "pid", (json_int_t)p->tgid,
 		"comm", jcomm(p->comm), "alive", p->alive,
 		"threads", (json_int_t)p->snap.nthreads,
 		"workers", (json_int_t)obs_process_workers(p),
+		"runtime", jstr_or_null(p->rt ? p->rt->tier.kind : NULL),
 		"roles", roles_json(&p->snap, prev),
 		"diagnosis", v ? v : json_null());
 }

@@ -154,32 +154,43 @@ static void verdicts(FILE *f, const struct obs_process **p, size_t n)
 	}
 }
 
-/* The runtime tier's polls, for the one process it follows. */
-static void polls(FILE *f, const struct obs_metrics_input *in,
-		  const struct obs_process **p, size_t n)
+/* A runtime snapshot's polls (slow: of 1 ms or more), all workers. */
+static uint64_t rt_polls(const struct obs_rt_snapshot *rt, bool slow)
 {
-	uint64_t polls = 0, slow = 0;
+	uint64_t n = 0;
+
+	for (size_t w = 0; w < rt->nworkers; w++)
+		n += slow ? rt->workers[w].slow.slow :
+		     rt->workers[w].has_record ? rt->workers[w].rec.polls : 0;
+	return n;
+}
+
+/* Polls and slow polls, of each process a runtime tier follows. */
+static void polls(FILE *f, const struct obs_process **p, size_t n)
+{
+	static const char *const names[2] = {
+		"observe_polls_total", "observe_slow_polls_total",
+	};
+	static const char *const helps[2] = {
+		"Task polls the runtime tier counted.", "Polls of 1 ms or more.",
+	};
 	size_t i;
 
-	for (i = 0; i < n && in->rt && p[i]->tgid != (uint32_t)in->rt_pid; i++)
+	for (i = 0; i < n && !p[i]->rt; i++)
 		;
-	if (!in->rt || i == n)
+	if (i == n)
 		return;
-	for (size_t w = 0; w < in->rt->nworkers; w++) {
-		polls += in->rt->workers[w].has_record ?
-			 in->rt->workers[w].rec.polls : 0;
-		slow += in->rt->workers[w].slow.slow;
+	for (int slow = 0; slow < 2; slow++) {
+		family(f, names[slow], "counter", helps[slow]);
+		for (i = 0; i < n; i++) {
+			if (!p[i]->rt)
+				continue;
+			fprintf(f, "%s", names[slow]);
+			labels(f, p[i], -1);
+			fprintf(f, "} %llu\n", (unsigned long long)
+				rt_polls(p[i]->rt, slow));
+		}
 	}
-	family(f, "observe_polls_total", "counter",
-	       "Task polls the runtime tier counted.");
-	fprintf(f, "observe_polls_total");
-	labels(f, p[i], -1);
-	fprintf(f, "} %llu\n", (unsigned long long)polls);
-	family(f, "observe_slow_polls_total", "counter",
-	       "Polls of 1 ms or more.");
-	fprintf(f, "observe_slow_polls_total");
-	labels(f, p[i], -1);
-	fprintf(f, "} %llu\n", (unsigned long long)slow);
 }
 
 /* observe's own: processes, drops, CPU. */
@@ -228,7 +239,7 @@ int obs_metrics_render(FILE *f, const struct obs_metrics_input *in)
 	role_counters(f, p, n);
 	rq_histograms(f, p, n);
 	verdicts(f, p, n);
-	polls(f, in, p, n);
+	polls(f, p, n);
 	self(f, in);
 	free(p);
 	return ferror(f) ? -EIO : 0;

@@ -23,8 +23,6 @@ struct obs_metrics_input {
 	const struct obs_host *host;	/* the processes, ranked */
 	const uint64_t *drops;		/* the host's, OBS_DROP__COUNT of them */
 	unsigned long top;
-	const struct obs_rt_snapshot *rt; /* a runtime tier's, or NULL */
-	pid_t rt_pid;			/* ... the process it follows */
 	bool bpf_measured;		/* a cost window has closed */
 	double bpf_cpu;			/* BPF, fraction of one CPU, last window */
 };

@@ -31,9 +31,8 @@ struct rt_cached {
 };
 
 struct rt_tier {
-	pid_t pid;
-	struct bpf_link *links[RT_PROGS];
-	int nlinks;
+	struct bpf_link **links;	/* RT_PROGS at most per process */
+	size_t nlinks;
 	struct obs_rt_maps maps;	/* what every runtime tier fills */
 	int base_fd, final_fd;		/* rt_base, rt_final */
 	struct rt_cached *cache;
@@ -71,15 +70,24 @@ static struct bpf_link *attach_probe(struct observe_bpf *skel, pid_t pid,
 	return bpf_program__attach_usdt(prog, pid, binary, "rt", probe, NULL);
 }
 
+/* Destroys the links from the mark-th on. */
+static void destroy_links(struct rt_tier *rt, size_t mark)
+{
+	while (rt->nlinks > mark)
+		bpf_link__destroy(rt->links[--rt->nlinks]);
+}
+
 static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
-		     const char *binary, bool launched, char *why, size_t len)
+		     const char *binary, unsigned int flags, char *why,
+		     size_t len)
 {
 	struct rt_tier *rt = state;
-	struct bpf_link *link;
+	struct bpf_link *link, **links;
+	size_t mark = rt->nlinks;	/* a failure undoes this process's */
 	char bad[128];
 	int i, err;
 
-	(void)launched;	/* USDT attaches by path, before exec too */
+	(void)flags;	/* USDT attaches by path, before exec too */
 	/* the notes, before libbpf: it takes most malformed ones for no
 	 * probes at all (common/usdt.h) */
 	err = obs_usdt_check(binary, "rt", rt_probes[0], bad, sizeof(bad));
@@ -91,11 +99,14 @@ static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
 	if (err)
 		return err == -EBADMSG || err == -EACCES || err == -EPERM ?
 		       err : -ENOENT;
-	rt->pid = pid;
 	obs_rt_maps_of(skel, &rt->maps);
 	rt->base_fd = bpf_map__fd(skel->maps.rt_base);
 	rt->final_fd = bpf_map__fd(skel->maps.rt_final);
-	for (i = 0; i < RT_PROGS; i++) {
+	links = realloc(rt->links, (mark + RT_PROGS) * sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	rt->links = links;
+	for (i = 0, err = 0; i < RT_PROGS && !err; i++) {
 		/* libbpf's lines would be a second one: -v shows them */
 		obs_libbpf_quiet = true;
 		link = attach_probe(skel, pid, binary, rt_probes[i]);
@@ -114,32 +125,32 @@ static int rt_attach(void *state, struct observe_bpf *skel, pid_t pid,
 				 "(%s)", binary,
 				 obs_cap_effective(CAP_SYS_ADMIN) ?
 				 strerror(-err) : "uprobes need CAP_SYS_ADMIN");
-			return err;	/* the caller frees the tier */
-		}
-		if (i == 0) {
+		} else if (i == 0) {
 			/* the notes passed the check: a process gone
 			 * meanwhile, or a file libbpf takes for not its
 			 * own (-EBADF: a 32-bit one), is no rt tier */
-			return err == -ENOENT || err == -EINVAL ||
-			       err == -ESRCH || err == -EBADF ? -ENOENT : err;
-		}
-		/* an older runtime without this probe: the rest still works */
-		if (err != -ENOENT) {
+			if (err == -ENOENT || err == -EINVAL ||
+			    err == -ESRCH || err == -EBADF)
+				err = -ENOENT;
+		} else if (err == -ENOENT) {
+			/* an older runtime without this probe: the rest
+			 * still works */
+			err = 0;
+		} else {
 			fprintf(stderr, "observe: cannot attach rt:%s in %s: %s\n",
 				rt_probes[i], binary, strerror(-err));
-			return err;
 		}
 	}
-	return 0;
+	if (err)
+		destroy_links(rt, mark);
+	return err;
 }
 
 static void rt_detach(void *state)
 {
 	struct rt_tier *rt = state;
 
-	for (int i = 0; i < rt->nlinks; i++)
-		bpf_link__destroy(rt->links[i]);
-	rt->nlinks = 0;
+	destroy_links(rt, 0);
 	rt->frozen = true;
 }
 
@@ -148,6 +159,8 @@ static void rt_free(void *state)
 	struct rt_tier *rt = state;
 
 	rt_detach(rt);
+	free(rt->links);
+	rt->links = NULL;
 	free(rt->cache);
 	rt->cache = NULL;
 	rt->ncache = rt->cache_cap = 0;
@@ -179,9 +192,11 @@ static struct rt_cached *cache_slot(struct rt_tier *rt, uint32_t tid,
 
 /* The worker's record as last seen: the stop copy, the live one, or the
  * last one read from the live process. */
-static bool read_raw_record(struct rt_tier *rt, uint32_t tid, __u64 addr,
+static bool read_raw_record(struct rt_tier *rt, const struct obs_thread *k,
 			    struct rt_probe_worker *rec)
 {
+	uint32_t tid = k->tid;
+	__u64 addr = k->rt_state;
 	struct iovec local = { rec, sizeof(*rec) };
 	struct iovec remote = { (void *)(uintptr_t)addr, sizeof(*rec) };
 	struct rt_cached *c;
@@ -189,7 +204,7 @@ static bool read_raw_record(struct rt_tier *rt, uint32_t tid, __u64 addr,
 	if (!bpf_map_lookup_elem(rt->final_fd, &tid, rec))
 		return true;
 	if (!rt->frozen &&
-	    process_vm_readv(rt->pid, &local, 1, &remote, 1, 0) ==
+	    process_vm_readv((pid_t)k->tgid, &local, 1, &remote, 1, 0) ==
 	    (ssize_t)sizeof(*rec)) {
 		c = cache_slot(rt, tid, true);
 		if (c)
@@ -204,14 +219,14 @@ static bool read_raw_record(struct rt_tier *rt, uint32_t tid, __u64 addr,
 }
 
 /* The worker's counters since observe learnt of it (rt_base). */
-static bool read_record(struct rt_tier *rt, uint32_t tid, __u64 addr,
+static bool read_record(struct rt_tier *rt, const struct obs_thread *k,
 			struct rt_probe_worker *rec)
 {
 	struct rt_probe_worker raw, base;
 
-	if (!read_raw_record(rt, tid, addr, &raw))
+	if (!read_raw_record(rt, k, &raw))
 		return false;
-	if (bpf_map_lookup_elem(rt->base_fd, &tid, &base))
+	if (bpf_map_lookup_elem(rt->base_fd, &k->tid, &base))
 		*rec = raw;
 	else
 		obs_rt_record_sub(rec, &raw, &base);
@@ -219,7 +234,7 @@ static bool read_record(struct rt_tier *rt, uint32_t tid, __u64 addr,
 }
 
 static int rt_read(void *state, struct obs_rt_snapshot *s,
-		   const struct obs_snapshot *ks)
+		   const struct obs_snapshot *ks, uint32_t tgid)
 {
 	struct rt_tier *rt = state;
 	size_t i, n = 0;
@@ -228,7 +243,8 @@ static int rt_read(void *state, struct obs_rt_snapshot *s,
 		  "workers' published records";
 	s->tier.parks_measured = true;
 	for (i = 0; i < ks->nthreads; i++)
-		n += ks->threads[i].k.rt_state != 0;
+		n += ks->threads[i].k.rt_state &&
+		     obs_rt_of_tgid(&ks->threads[i].k, tgid);
 	s->workers = calloc(n ? n : 1, sizeof(*s->workers));
 	if (!s->workers)
 		return -ENOMEM;
@@ -236,13 +252,13 @@ static int rt_read(void *state, struct obs_rt_snapshot *s,
 		const struct obs_thread *k = &ks->threads[i].k;
 		struct obs_rt_worker *w;
 
-		if (!k->rt_state)
+		if (!k->rt_state || !obs_rt_of_tgid(k, tgid))
 			continue;
 		w = obs_rt_add_worker(s, k);
 		w->idx = k->rt_idx;
-		w->has_record = read_record(rt, k->tid, k->rt_state, &w->rec);
+		w->has_record = read_record(rt, k, &w->rec);
 	}
-	return obs_rt_read_maps(s, &rt->maps);
+	return obs_rt_read_maps(s, &rt->maps, tgid);
 }
 
 /* rt:worker_start named the workers exactly. */

@@ -22,7 +22,7 @@
 bool obs_libbpf_quiet;
 
 /* The runtime tiers, tried in this order on the target's binary. */
-static const struct obs_runtime_tier *const tiers[] = {
+static const struct obs_runtime_tier *const tiers[OBS_RT_NTIERS] = {
 	&obs_rt_usdt_tier,
 	&obs_tokio_tier,
 };
@@ -79,8 +79,8 @@ struct obs_rt_worker *obs_rt_add_worker(struct obs_rt_snapshot *s,
 	return w;
 }
 
-/* Every tgid's blocking pool, summed. */
-static int read_blocking(struct obs_blocking *sum, int fd)
+/* tgid's blocking pool (0: every process's, summed). */
+static int read_blocking(struct obs_blocking *sum, int fd, uint32_t tgid)
 {
 	const size_t rec = sizeof(__u64) + sizeof(struct obs_blocking);
 	unsigned char *bl = NULL;
@@ -92,9 +92,13 @@ static int read_blocking(struct obs_blocking *sum, int fd)
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		const struct obs_blocking *b = (const void *)(bl + i * rec +
-							       sizeof(__u64));
+		const unsigned char *r = bl + i * rec;
+		const struct obs_blocking *b = (const void *)(r + sizeof(__u64));
+		__u32 key;
 
+		memcpy(&key, r, sizeof(key));
+		if (tgid && key != tgid)
+			continue;
 		sum->jobs += b->jobs;
 		sum->queue_ns += b->queue_ns;
 		if (b->queue_max_ns > sum->queue_max_ns)
@@ -106,7 +110,20 @@ static int read_blocking(struct obs_blocking *sum, int fd)
 	return 0;
 }
 
-int obs_rt_read_maps(struct obs_rt_snapshot *s, const struct obs_rt_maps *m)
+/* Keeps tgid's locks only (0: all). */
+static void keep_locks_of(struct obs_rt_snapshot *s, uint32_t tgid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nlocks && tgid; i++)
+		if (s->locks[i].key.tgid == tgid)
+			s->locks[n++] = s->locks[i];
+	if (tgid)
+		s->nlocks = n;
+}
+
+int obs_rt_read_maps(struct obs_rt_snapshot *s, const struct obs_rt_maps *m,
+		     uint32_t tgid)
 {
 	int err;
 
@@ -119,8 +136,9 @@ int obs_rt_read_maps(struct obs_rt_snapshot *s, const struct obs_rt_maps *m)
 			    sizeof(struct obs_lock_view), OBS_MAX_LOCKS,
 			    (void **)&s->locks, &s->nlocks);
 	if (!err) {
+		keep_locks_of(s, tgid);
 		qsort(s->locks, s->nlocks, sizeof(*s->locks), cmp_lock_wait);
-		err = read_blocking(&s->blocking, m->blocking);
+		err = read_blocking(&s->blocking, m->blocking, tgid);
 	}
 	if (err)
 		obs_rt_snapshot_free(s);
@@ -188,6 +206,47 @@ int obs_rt_snapshot_delta(struct obs_rt_snapshot *out,
 	return 0;
 }
 
+const struct obs_rt_process *obs_rt_set_find(const struct obs_rt_set *set,
+					     uint32_t tgid)
+{
+	for (size_t i = 0; set && i < set->n; i++)
+		if (set->procs[i].tgid == tgid)
+			return &set->procs[i];
+	return NULL;
+}
+
+void obs_rt_set_free(struct obs_rt_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		obs_rt_snapshot_free(&set->procs[i].s);
+	free(set->procs);
+	memset(set, 0, sizeof(*set));
+}
+
+int obs_rt_set_delta(struct obs_rt_set *out, const struct obs_rt_set *prev,
+		     const struct obs_rt_set *cur)
+{
+	static const struct obs_rt_snapshot none;
+
+	out->procs = calloc(cur->n ? cur->n : 1, sizeof(*out->procs));
+	if (!out->procs)
+		return -ENOMEM;
+	for (out->n = 0; out->n < cur->n; out->n++) {
+		const struct obs_rt_process *c = &cur->procs[out->n];
+		const struct obs_rt_process *p = obs_rt_set_find(prev, c->tgid);
+		struct obs_rt_process *o = &out->procs[out->n];
+
+		*o = *c;
+		memset(&o->s, 0, sizeof(o->s));
+		if (c->on && obs_rt_snapshot_delta(&o->s, p && p->on ? &p->s :
+						   &none, &c->s)) {
+			obs_rt_set_free(out);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 void obs_rt_longest_add(struct obs_rt_longest *l,
 			const struct obs_poll_event *e)
 {
@@ -201,6 +260,52 @@ void obs_rt_longest_add(struct obs_rt_longest *l,
 	for (; i > 0 && l->items[i - 1].ns < e->ns; i--)
 		l->items[i] = l->items[i - 1];
 	l->items[i] = *e;
+}
+
+const struct obs_rt_longest_of *
+obs_rt_longest_set_find(const struct obs_rt_longest_set *set, uint32_t tgid)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->procs[i].tgid == tgid)
+			return &set->procs[i];
+	return NULL;
+}
+
+int obs_rt_longest_set_add(struct obs_rt_longest_set *set, uint32_t tgid,
+			   const struct obs_poll_event *e)
+{
+	struct obs_rt_longest_of *l =
+		(struct obs_rt_longest_of *)obs_rt_longest_set_find(set, tgid);
+
+	if (!l) {
+		if (set->n == set->cap) {
+			size_t cap = set->cap ? 2 * set->cap : 8;
+
+			l = realloc(set->procs, cap * sizeof(*l));
+			if (!l)
+				return -ENOMEM;
+			set->procs = l;
+			set->cap = cap;
+		}
+		l = &set->procs[set->n++];
+		memset(l, 0, sizeof(*l));
+		l->tgid = tgid;
+	}
+	obs_rt_longest_add(&l->run, e);
+	obs_rt_longest_add(&l->ivl, e);
+	return 0;
+}
+
+void obs_rt_longest_set_next(struct obs_rt_longest_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		memset(&set->procs[i].ivl, 0, sizeof(set->procs[i].ivl));
+}
+
+void obs_rt_longest_set_free(struct obs_rt_longest_set *set)
+{
+	free(set->procs);
+	memset(set, 0, sizeof(*set));
 }
 
 void obs_rt_sum(const struct obs_rt_snapshot *s, struct obs_rt_sum *sum)
@@ -290,116 +395,208 @@ static int proc_binary(pid_t pid, char *buf, size_t len)
 
 void obs_runtime_configure(struct observe_bpf *skel)
 {
-	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++)
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++)
 		if (tiers[i]->configure)
 			tiers[i]->configure(skel);
 }
 
-int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
-		       pid_t pid, const char *launch_cmd)
+/* r's next process, zeroed, or NULL (no memory). */
+static struct obs_runtime_proc *new_proc(struct obs_runtime *r, pid_t pid)
 {
-	char why[sizeof(r->off)];
-	bool stripped = false;
-	int err, link_err = 0;
+	struct obs_runtime_proc *p;
 
-	memset(r, 0, sizeof(*r));
-	if (launch_cmd) {
-		/* not there: the exec fails and says so, after the release */
-		if (resolve_cmd(launch_cmd, r->binary, sizeof(r->binary)))
-			return 0;
-	} else {
-		link_err = proc_binary(pid, r->binary, sizeof(r->binary));
-	}
-	for (size_t i = 0; i < sizeof(tiers) / sizeof(tiers[0]); i++) {
-		r->state = calloc(1, tiers[i]->state_size);
-		if (!r->state)
+	p = realloc(r->procs, (r->nprocs + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	r->procs = p;
+	p = &r->procs[r->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	return p;
+}
+
+/*
+ * The first tier that recognises p's binary, attached (p->tier), or -errno
+ * with why in p->off where the tiers said it: -EACCES and -EPERM end the
+ * search; -ENOENT, -ENODATA and -EBADMSG let the next tier try.
+ */
+static int try_tiers(struct obs_runtime *r, struct obs_runtime_proc *p,
+		     struct observe_bpf *skel, bool launched, int link_err)
+{
+	char why[sizeof(p->off)];
+	bool stripped = false;
+	int err = -ENOENT;
+
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++) {
+		bool fresh = !r->states[i];
+
+		if (fresh && !(r->states[i] = calloc(1, tiers[i]->state_size)))
 			return -ENOMEM;
 		why[0] = '\0';
-		err = tiers[i]->attach(r->state, skel, pid, r->binary,
-				       launch_cmd != NULL, why, sizeof(why));
+		err = tiers[i]->attach(r->states[i], skel, p->pid, p->binary,
+				       (launched ? OBS_RT_LAUNCHED : 0) |
+				       (r->several ? OBS_RT_QUIET : 0),
+				       why, sizeof(why));
 		if (!err) {
-			r->tier = tiers[i];
+			p->tier = tiers[i];
+			p->state = r->states[i];
 			return 0;
 		}
-		tiers[i]->free(r->state);
-		free(r->state);
-		r->state = NULL;
+		if (fresh) {	/* a tier no process uses holds nothing */
+			tiers[i]->free(r->states[i]);
+			free(r->states[i]);
+			r->states[i] = NULL;
+		}
 		stripped |= err == -ENODATA;
 		/* without CAP_SYS_PTRACE, another user's process: its
 		 * /proc/PID/exe and maps are behind a ptrace access check,
 		 * so its user stacks are cut short as well */
 		if ((err == -EACCES || err == -EPERM) && link_err == -EACCES &&
 		    !obs_cap_effective(CAP_SYS_PTRACE)) {
-			snprintf(r->off, sizeof(r->off), "cannot read %s (%s: "
+			snprintf(p->off, sizeof(p->off), "cannot read %s (%s: "
 				 "needs CAP_SYS_PTRACE, and so do its user "
-				 "stacks)", r->binary, strerror(-err));
-			break;
+				 "stacks)", p->binary, strerror(-err));
+			return err;
 		}
 		/* PID 1, a binary in another namespace, a mode of 0111,
 		 * uprobes without CAP_SYS_ADMIN */
 		if (err == -EACCES || err == -EPERM) {
 			if (why[0])
-				snprintf(r->off, sizeof(r->off), "%s", why);
+				snprintf(p->off, sizeof(p->off), "%s", why);
 			else
-				snprintf(r->off, sizeof(r->off), "cannot "
-					 "read %s (%s)", r->binary,
+				snprintf(p->off, sizeof(p->off), "cannot "
+					 "read %s (%s)", p->binary,
 					 strerror(-err));
-			break;
+			return err;
 		}
 		/* malformed for this tier: the next may still read it */
-		if (err == -EBADMSG && !r->off[0])
-			snprintf(r->off, sizeof(r->off), "%s", why);
+		if (err == -EBADMSG && !p->off[0])
+			snprintf(p->off, sizeof(p->off), "%s", why);
 		if (err != -ENOENT && err != -ENODATA && err != -EBADMSG)
 			return err;
 	}
-	/* a process that exited meanwhile: the caller says so, in one line */
-	if (!launch_cmd && obs_proc_gone(pid))
-		return 0;
-	if (!r->off[0])
-		snprintf(r->off, sizeof(r->off), "no rt probes or Tokio "
-			 "symbols in %s%s", r->binary,
+	if (!p->off[0])
+		snprintf(p->off, sizeof(p->off), "no rt probes or Tokio "
+			 "symbols in %s%s", p->binary,
 			 stripped ? " (stripped: no symbol table)" : "");
-	fprintf(stderr, "observe: %s: runtime tier off, kernel tier only\n",
-		r->off);
+	return err;
+}
+
+int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
+		       pid_t pid, const char *launch_cmd)
+{
+	struct obs_runtime_proc *p;
+	int err, link_err = 0;
+
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].pid == pid)
+			return 0;	/* tried already */
+	if (!(p = new_proc(r, pid)))
+		return -ENOMEM;
+	if (launch_cmd) {
+		/* not there: the exec fails and says so, after the release */
+		if (resolve_cmd(launch_cmd, p->binary, sizeof(p->binary)))
+			return 0;
+	} else {
+		link_err = proc_binary(pid, p->binary, sizeof(p->binary));
+	}
+	err = try_tiers(r, p, skel, launch_cmd != NULL, link_err);
+	if (!err || err == -ENOMEM)
+		return err;
+	/* a process that exited meanwhile: one target's caller says so */
+	if (!launch_cmd && obs_proc_gone(pid)) {
+		snprintf(p->off, sizeof(p->off), "exited while observe "
+			 "attached");
+		return 0;
+	}
+	if (err != -ENOENT && err != -ENODATA && err != -EBADMSG &&
+	    err != -EACCES && err != -EPERM) {
+		if (!r->several)
+			return err;	/* printed by the tier */
+		snprintf(p->off, sizeof(p->off), "cannot attach to %s (%s)",
+			 p->binary, strerror(-err));
+	}
+	if (!r->several)
+		fprintf(stderr, "observe: %s: runtime tier off, kernel tier "
+			"only\n", p->off);
 	return 0;
 }
 
-int obs_runtime_read(struct obs_runtime *r, struct obs_rt_snapshot *s,
+bool obs_runtime_on(const struct obs_runtime *r)
+{
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++)
+		if (r->states[i])
+			return true;
+	return false;
+}
+
+int obs_runtime_read(struct obs_runtime *r, struct obs_rt_set *set,
 		     const struct obs_snapshot *ks)
 {
-	memset(s, 0, sizeof(*s));
-	if (!r->tier)
-		return 0;
-	s->tier.kind = r->tier->kind;
-	s->tier.coverage = 1.0;
-	return r->tier->read(r->state, s, ks);
+	int err = 0;
+
+	obs_rt_set_free(set);
+	set->procs = calloc(r->nprocs ? r->nprocs : 1, sizeof(*set->procs));
+	if (!set->procs)
+		return -ENOMEM;
+	for (set->n = 0; set->n < r->nprocs && !err; set->n++) {
+		const struct obs_runtime_proc *p = &r->procs[set->n];
+		struct obs_rt_process *e = &set->procs[set->n];
+
+		e->tgid = (uint32_t)p->pid;
+		e->binary = p->binary;
+		e->off = p->off;
+		if (!p->tier)
+			continue;
+		e->on = true;
+		e->s.tier.kind = p->tier->kind;
+		e->s.tier.coverage = 1.0;
+		err = p->tier->read(p->state, &e->s, ks,
+				    r->several ? (uint32_t)p->pid : 0);
+	}
+	if (err)
+		obs_rt_set_free(set);
+	return err;
 }
 
 void obs_runtime_roles(struct obs_runtime *r, struct obs_snapshot *ks)
 {
-	if (!r->tier || !r->tier->roles)
-		return;
-	r->tier->roles(r->state, ks);
-	obs_snapshot_sum_roles(ks);
+	bool any = false;
+
+	/* a tier marks the threads its probes saw, whichever process */
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++) {
+		if (!r->states[i] || !tiers[i]->roles)
+			continue;
+		tiers[i]->roles(r->states[i], ks);
+		any = true;
+	}
+	if (any)
+		obs_snapshot_sum_roles(ks);
 }
 
 void obs_runtime_tick(struct obs_runtime *r)
 {
-	if (r->tier && r->tier->tick)
-		r->tier->tick(r->state);
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++)
+		if (r->states[i] && tiers[i]->tick)
+			tiers[i]->tick(r->states[i]);
 }
 
 void obs_runtime_detach(struct obs_runtime *r)
 {
-	if (r->tier)
-		r->tier->detach(r->state);
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++)
+		if (r->states[i])
+			tiers[i]->detach(r->states[i]);
 }
 
 void obs_runtime_free(struct obs_runtime *r)
 {
-	if (r->tier)
-		r->tier->free(r->state);
-	free(r->state);
-	r->state = NULL;
-	r->tier = NULL;
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++) {
+		if (r->states[i])
+			tiers[i]->free(r->states[i]);
+		free(r->states[i]);
+		r->states[i] = NULL;
+	}
+	free(r->procs);
+	r->procs = NULL;
+	r->nprocs = 0;
 }

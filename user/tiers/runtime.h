@@ -66,10 +66,36 @@ struct obs_rt_snapshot {
 	size_t nworkers;
 	struct obs_lock_view *locks;	/* most wait time first */
 	size_t nlocks;
-	struct obs_blocking blocking;	/* all followed processes */
+	struct obs_blocking blocking;	/* its process's (and its children's,
+					 * for one target) */
 };
 
 void obs_rt_snapshot_free(struct obs_rt_snapshot *s);
+
+/* One process's runtime, as read: the tier's snapshot, or why none. */
+struct obs_rt_process {
+	uint32_t tgid;
+	const char *binary;		/* where the tiers looked */
+	const char *off;		/* no tier: why ("" --no-runtime) */
+	bool on;			/* a tier attached: s is its */
+	struct obs_rt_snapshot s;
+};
+
+/* The runtimes of a run's processes: the one target's (with its
+ * children), or each of several processes that a tier was tried on. */
+struct obs_rt_set {
+	struct obs_rt_process *procs;	/* in the order they were tried */
+	size_t n;
+};
+
+/* tgid's entry in set (NULL, none: not tried). */
+const struct obs_rt_process *obs_rt_set_find(const struct obs_rt_set *set,
+					     uint32_t tgid);
+void obs_rt_set_free(struct obs_rt_set *set);
+/* Each process's delta (obs_rt_snapshot_delta); one new since prev: since
+ * it was first read.  0 or -ENOMEM. */
+int obs_rt_set_delta(struct obs_rt_set *out, const struct obs_rt_set *prev,
+		     const struct obs_rt_set *cur);
 
 /* The counters of a worker record since base (a maximum stays cur's). */
 void obs_rt_record_sub(struct rt_probe_worker *out,
@@ -87,10 +113,17 @@ void obs_rt_maps_of(struct observe_bpf *skel, struct obs_rt_maps *m);
 struct obs_rt_worker *obs_rt_add_worker(struct obs_rt_snapshot *s,
 					const struct obs_thread *k);
 
-/* The shared part of a tier's read: each listed worker's slow polls, the
- * locks (most wait first) and the blocking pool.  0, or -errno with s
- * freed. */
-int obs_rt_read_maps(struct obs_rt_snapshot *s, const struct obs_rt_maps *m);
+/* The shared part of a tier's read: each listed worker's slow polls, and
+ * tgid's locks (most wait first) and blocking pool (tgid 0: every
+ * process's).  0, or -errno with s freed. */
+int obs_rt_read_maps(struct obs_rt_snapshot *s, const struct obs_rt_maps *m,
+		     uint32_t tgid);
+
+/* Is thread k one of tgid's (0: of any process)? */
+static inline bool obs_rt_of_tgid(const struct obs_thread *k, uint32_t tgid)
+{
+	return !tgid || k->tgid == tgid;
+}
 
 /* What happened between two snapshots (counters subtracted; maxima are
  * cur's, since the start).  0 or -ENOMEM. */
@@ -108,6 +141,28 @@ struct obs_rt_longest {
 void obs_rt_longest_add(struct obs_rt_longest *l,
 			const struct obs_poll_event *e);
 
+/* The longest slow polls of each process: the run's and the current
+ * interval's (one target: all under tgid 0, its children's included). */
+struct obs_rt_longest_of {
+	uint32_t tgid;
+	struct obs_rt_longest run, ivl;
+};
+
+struct obs_rt_longest_set {
+	struct obs_rt_longest_of *procs;
+	size_t n, cap;
+};
+
+/* e into its process's lists (tgid: the key); 0 or -ENOMEM. */
+int obs_rt_longest_set_add(struct obs_rt_longest_set *set, uint32_t tgid,
+			   const struct obs_poll_event *e);
+/* tgid's lists, or NULL (no slow poll yet). */
+const struct obs_rt_longest_of *
+obs_rt_longest_set_find(const struct obs_rt_longest_set *set, uint32_t tgid);
+/* An interval ends: every process's interval list emptied. */
+void obs_rt_longest_set_next(struct obs_rt_longest_set *set);
+void obs_rt_longest_set_free(struct obs_rt_longest_set *set);
+
 /* All workers summed. */
 struct obs_rt_sum {
 	unsigned int workers;
@@ -124,25 +179,34 @@ void obs_rt_sum(const struct obs_rt_snapshot *s, struct obs_rt_sum *sum);
 
 /* ---- the interface of a runtime tier --------------------------------------- */
 
+enum obs_rt_attach_flags {
+	OBS_RT_LAUNCHED = 1,
+	OBS_RT_QUIET = 2,
+};
+
 struct obs_runtime_tier {
 	const char *kind;		/* "rt": the JSON's runtime.probes */
 	size_t state_size;		/* its private state, zeroed */
 	/* Optional, before the BPF object loads: program settings. */
 	void (*configure)(struct observe_bpf *skel);
-	/* Attaches to pid's binary (launched: the child is held before
-	 * exec, and binary is the path it will exec).  0: attached;
-	 * nothing attached or printed, and the tier is off: -ENOENT not
-	 * this runtime, -ENODATA no symbol table, or, with the reason in
-	 * why ("cannot read BINARY (...)"), -EBADMSG the binary is
-	 * malformed where the tier reads it, -EACCES or -EPERM not
-	 * permitted; other -errno: printed, the run fails. */
+	/* Attaches to pid's binary (flags OBS_RT_LAUNCHED: the child is
+	 * held before exec, and binary is the path it will exec;
+	 * OBS_RT_QUIET: no notes on stderr, one of several processes).  One state serves
+	 * every process the tier attaches to (several -p, -a): attach is
+	 * called once per process, and a failed one leaves what the others
+	 * attached.  0: attached; nothing attached or printed for pid:
+	 * -ENOENT not this runtime, -ENODATA no symbol table, or, with the
+	 * reason in why ("cannot read BINARY (...)"), -EBADMSG the binary
+	 * is malformed where the tier reads it, -EACCES or -EPERM not
+	 * permitted; other -errno: printed. */
 	int (*attach)(void *state, struct observe_bpf *skel, pid_t pid,
-		      const char *binary, bool launched, char *why,
+		      const char *binary, unsigned int flags, char *why,
 		      size_t len);
-	/* The runtime as of now; ks: the kernel tier's threads of the same
-	 * moment.  0 or -errno. */
+	/* The runtime of tgid's workers as of now (tgid 0: of every thread
+	 * in ks, one target and its children); ks: the kernel tier's
+	 * threads of the same moment.  0 or -errno. */
 	int (*read)(void *state, struct obs_rt_snapshot *s,
-		    const struct obs_snapshot *ks);
+		    const struct obs_snapshot *ks, uint32_t tgid);
 	/* Optional: the roles of the threads it knows (worker, blocking
 	 * pool) into ks, for the kernel tier's figures and the rules. */
 	void (*roles)(void *state, struct obs_snapshot *ks);
@@ -154,15 +218,34 @@ struct obs_runtime_tier {
 	void (*free)(void *state);
 };
 
-/* ---- the runtime tier of a run ---------------------------------------------- */
+/* ---- the runtime tiers of a run --------------------------------------------- */
 
-struct obs_runtime {
+#define OBS_RT_NTIERS	2
+
+/* One process the tiers were tried on. */
+struct obs_runtime_proc {
+	pid_t pid;
 	const struct obs_runtime_tier *tier;	/* NULL: none attached */
-	void *state;
+	void *state;			/* the tier's (shared, see attach) */
 	char binary[PATH_MAX];		/* where the tiers looked */
-	char off[PATH_MAX + 160];	/* with no tier: why, said once on
-					 * stderr and in the report; "" with
-					 * --no-runtime */
+	char off[PATH_MAX + 160];	/* with no tier: why, for the report
+					 * (and said once on stderr for one
+					 * target) */
+};
+
+/*
+ * The runtime tiers of a run: tried on one target, or on each of several
+ * processes (several -p, --cgroup, -a: those there when observe starts).
+ * Each tier has one state for all the processes it recognised: one set of
+ * BPF maps keyed by thread (and by tgid where a key could repeat across
+ * processes), one sampling budget.  Zeroed: no runtime (--no-runtime).
+ */
+struct obs_runtime {
+	bool several;			/* several processes: each read alone,
+					 * and no line for one without a tier */
+	void *states[OBS_RT_NTIERS];	/* by the tiers' order, NULL: unused */
+	struct obs_runtime_proc *procs;
+	size_t nprocs;
 };
 
 /* Before load: every runtime tier's program settings. */
@@ -172,20 +255,25 @@ void obs_runtime_configure(struct observe_bpf *skel);
 extern bool obs_libbpf_quiet;
 
 /*
- * Finds the target's binary (launch: cmd as execvp would; attach:
- * /proc/PID/exe) and attaches the first runtime tier that recognises it.
- * None: one line says why (r->off) and 0 (the kernel tier goes on).  0 or
- * -errno.
+ * Finds pid's binary (launch: cmd as execvp would; attach: /proc/PID/exe)
+ * and attaches the first runtime tier that recognises it, as one more of
+ * r's processes (one tried already: nothing).  None: why is the process's
+ * off (one target: said in one line), and 0: the kernel tier goes on.  0
+ * or -errno; with several processes, only -ENOMEM (another error is that
+ * process's off).
  */
 int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 		       pid_t pid, const char *launch_cmd);
-int obs_runtime_read(struct obs_runtime *r, struct obs_rt_snapshot *s,
+/* Is a tier attached to any process? */
+bool obs_runtime_on(const struct obs_runtime *r);
+/* Each process's runtime as of now, into set (freed first). */
+int obs_runtime_read(struct obs_runtime *r, struct obs_rt_set *set,
 		     const struct obs_snapshot *ks);
 /* The tier's thread roles into ks (and its per-role sums), if it has any. */
 void obs_runtime_roles(struct obs_runtime *r, struct obs_snapshot *ks);
 void obs_runtime_tick(struct obs_runtime *r);
 void obs_runtime_detach(struct obs_runtime *r);
-/* Safe on a zeroed or freed runtime. */
+/* Safe on a zeroed or freed runtime; r stays several or not. */
 void obs_runtime_free(struct obs_runtime *r);
 
 #endif /* OBS_TIERS_RUNTIME_H */

@@ -115,6 +115,7 @@ static bool per_event(enum tk_sym sym)
  * pause. */
 struct tk_polls_file {
 	char *path;
+	pid_t pid;			/* the process its links follow */
 	uint64_t *off[TK_SYM__COUNT];	/* per_event() ones only */
 	size_t n[TK_SYM__COUNT];
 };
@@ -143,7 +144,6 @@ struct tk_sampler {
 };
 
 struct tk_tier {
-	pid_t pid;
 	struct observe_bpf *skel;
 	struct obs_rt_maps maps;
 	int workers_fd, hits_fd;
@@ -151,8 +151,9 @@ struct tk_tier {
 	size_t nlinks;
 	unsigned int nprobes;		/* uprobes, counted once per offset */
 	bool multi;			/* as uprobe_multi links (tk_configure) */
-	unsigned int nsyms[TK_SYM__COUNT];
-	uint64_t attach_ns;		/* symbols found and uprobes attached */
+	unsigned int nsyms[TK_SYM__COUNT];	/* the process being attached */
+	uint64_t attach_ns;		/* symbols found and uprobes attached,
+					 * every process */
 	struct tk_polls_file *polls;	/* for re-attaching, one per file */
 	size_t npolls;
 	struct tk_sampler sampler;
@@ -195,10 +196,11 @@ static int multi_link(const struct bpf_program *prog, const char *path,
 	return fd < 0 ? -errno : (int)fd;
 }
 
-/* Attaches prog to the n offsets of path: one uprobe_multi link, or one
- * perf uprobe each. */
+/* Attaches prog to the n offsets of path in pid: one uprobe_multi link,
+ * or one perf uprobe each. */
 static int attach_offsets(struct tk_tier *tk, const struct tk_probe *pr,
-			  const char *path, const uint64_t *off, size_t n)
+			  pid_t pid, const char *path, const uint64_t *off,
+			  size_t n)
 {
 	struct bpf_program *prog =
 		bpf_object__find_program_by_name(tk->skel->obj, pr->prog);
@@ -217,10 +219,10 @@ static int attach_offsets(struct tk_tier *tk, const struct tk_probe *pr,
 		l->link = NULL;
 		l->fd = -1;
 		if (multi)
-			l->fd = multi_link(prog, path, off, n, pr->ret, tk->pid);
+			l->fd = multi_link(prog, path, off, n, pr->ret, pid);
 		else
 			l->link = bpf_program__attach_uprobe(prog, pr->ret,
-							     tk->pid, path,
+							     pid, path,
 							     (size_t)off[i]);
 		if (multi ? l->fd < 0 : !l->link)
 			return multi ? l->fd : -errno;
@@ -247,6 +249,14 @@ static int on_symbol(const struct obs_elfsym_match *hit, void *arg)
 	return 0;
 }
 
+static void close_link(struct tk_link *l)
+{
+	if (l->link)
+		bpf_link__destroy(l->link);
+	else if (l->fd >= 0)
+		close(l->fd);
+}
+
 /* Drops the per-event links (between sampling windows), or all. */
 static void drop_links(struct tk_tier *tk, bool per_event_only)
 {
@@ -259,10 +269,7 @@ static void drop_links(struct tk_tier *tk, bool per_event_only)
 			tk->links[kept++] = *l;
 			continue;
 		}
-		if (l->link)
-			bpf_link__destroy(l->link);
-		else if (l->fd >= 0)
-			close(l->fd);
+		close_link(l);
 	}
 	tk->nlinks = kept;
 }
@@ -299,7 +306,7 @@ static void say_missing(const struct tk_tier *tk, const char *binary)
 }
 
 /* Keeps a file's per-event offsets (taken from o) for the sampler. */
-static int keep_polls(struct tk_tier *tk, const char *path,
+static int keep_polls(struct tk_tier *tk, pid_t pid, const char *path,
 		      struct tk_offsets *o)
 {
 	struct tk_polls_file *p;
@@ -310,6 +317,7 @@ static int keep_polls(struct tk_tier *tk, const char *path,
 	tk->polls = p;
 	p = &tk->polls[tk->npolls];
 	memset(p, 0, sizeof(*p));
+	p->pid = pid;
 	p->path = strdup(path);
 	if (!p->path)
 		return -ENOMEM;
@@ -329,8 +337,8 @@ static int keep_polls(struct tk_tier *tk, const char *path,
  * -ENODATA (stripped), or, with the reason in why, -EBADMSG (malformed),
  * -EACCES or -EPERM (not permitted); other -errno: printed.
  */
-static int attach_file(struct tk_tier *tk, const char *path, char *why,
-		       size_t len)
+static int attach_file(struct tk_tier *tk, pid_t pid, const char *path,
+		       char *why, size_t len)
 {
 	struct tk_offsets o = {};
 	struct obs_elfsym *es = NULL;
@@ -353,14 +361,19 @@ static int attach_file(struct tk_tier *tk, const char *path, char *why,
 
 		if (!o.n[pr->sym])
 			continue;
-		n = attach_offsets(tk, pr, path, o.off[pr->sym], o.n[pr->sym]);
+		/* a process attached during a pause: its per-event probes
+		 * come with the others' (reattach_polls) */
+		if (tk->sampler.off && per_event(pr->sym))
+			continue;
+		n = attach_offsets(tk, pr, pid, path, o.off[pr->sym],
+				   o.n[pr->sym]);
 		tk->nprobes += (unsigned int)o.n[pr->sym];
 		if (n == -EACCES || n == -EPERM)
 			snprintf(why, len, "cannot attach the Tokio tier to %s "
 				 "(%s)", path, strerror(-n));
 	}
 	if (n >= 0 && o.n[TK_RAW_POLL])
-		n = keep_polls(tk, path, &o);
+		n = keep_polls(tk, pid, path, &o);
 	for (i = 0; i < TK_SYM__COUNT; i++) {
 		tk->nsyms[i] += (unsigned int)o.n[i];
 		free(o.off[i]);
@@ -377,8 +390,8 @@ static int attach_file(struct tk_tier *tk, const char *path, char *why,
  * child will exec; attach mode, each executable file the process maps
  * (the binary, and a cdylib with its own Tokio).
  */
-static int attach_files(struct tk_tier *tk, const char *binary, bool launched,
-			bool *stripped, char *why, size_t len)
+static int attach_files(struct tk_tier *tk, pid_t pid, const char *binary,
+			bool launched, bool *stripped, char *why, size_t len)
 {
 	struct obs_elfsym_mapping *maps = NULL;
 	struct stat st = {};
@@ -386,17 +399,17 @@ static int attach_files(struct tk_tier *tk, const char *binary, bool launched,
 	int err;
 
 	stat(binary, &st);
-	err = attach_file(tk, binary, why, len);
+	err = attach_file(tk, pid, binary, why, len);
 	*stripped = err == -ENODATA;
 	/* a held child still maps observe's own files */
 	if ((err && err != -ENODATA) || launched ||
-	    obs_elfsym_maps(tk->pid, &maps, &n))
+	    obs_elfsym_maps(pid, &maps, &n))
 		return err == -ENODATA ? 0 : err;
 	for (size_t i = 0; i < n && !err; i++) {
 		if (maps[i].inode == st.st_ino)
 			continue;	/* the binary, done */
 		if (maps[i].readable && !maps[i].deleted)
-			err = attach_file(tk, maps[i].open_path, why, len);
+			err = attach_file(tk, pid, maps[i].open_path, why, len);
 		/* a stripped library (libc, ...), or a malformed one whose
 		 * own copy of Tokio, if any, goes unprobed */
 		if (err == -ENODATA || err == -EBADMSG)
@@ -406,27 +419,51 @@ static int attach_files(struct tk_tier *tk, const char *binary, bool launched,
 	return err;
 }
 
+/* Undoes a failed process's attach: its links and files, from the marks. */
+static void undo_attach(struct tk_tier *tk, size_t nlinks, size_t npolls,
+			unsigned int nprobes)
+{
+	while (tk->nlinks > nlinks)
+		close_link(&tk->links[--tk->nlinks]);
+	while (tk->npolls > npolls) {
+		struct tk_polls_file *p = &tk->polls[--tk->npolls];
+
+		free(p->path);
+		for (int j = 0; j < TK_SYM__COUNT; j++)
+			free(p->off[j]);
+	}
+	tk->nprobes = nprobes;
+}
+
 static int tk_attach(void *state, struct observe_bpf *skel, pid_t pid,
-		     const char *binary, bool launched, char *why, size_t len)
+		     const char *binary, unsigned int flags, char *why,
+		     size_t len)
 {
 	struct tk_tier *tk = state;
+	size_t nlinks = tk->nlinks, npolls = tk->npolls;
+	unsigned int nprobes = tk->nprobes;
 	uint64_t t0 = mono_ns();
 	bool stripped;
 	int err;
 
-	tk->pid = pid;
 	tk->skel = skel;
 	obs_rt_maps_of(skel, &tk->maps);
 	tk->workers_fd = bpf_map__fd(skel->maps.tk_workers);
 	tk->hits_fd = bpf_map__fd(skel->maps.tk_hits);
-	err = attach_files(tk, binary, launched, &stripped, why, len);
-	if (err)
-		return err;	/* the caller frees the tier */
-	if (!tk->nsyms[TK_RAW_POLL])
-		return stripped ? -ENODATA : -ENOENT;
-	tk->attach_ns = mono_ns() - t0;
-	tk->sampler.since = mono_ns();
-	say_missing(tk, binary);
+	memset(tk->nsyms, 0, sizeof(tk->nsyms));
+	err = attach_files(tk, pid, binary, flags & OBS_RT_LAUNCHED, &stripped,
+			   why, len);
+	if (!err && !tk->nsyms[TK_RAW_POLL])
+		err = stripped ? -ENODATA : -ENOENT;
+	if (err) {
+		undo_attach(tk, nlinks, npolls, nprobes);
+		return err;
+	}
+	tk->attach_ns += mono_ns() - t0;
+	if (!npolls)	/* the first process: sampling starts */
+		tk->sampler.since = mono_ns();
+	if (!(flags & OBS_RT_QUIET))
+		say_missing(tk, binary);
 	return 0;
 }
 
@@ -489,8 +526,9 @@ static int reattach_polls(struct tk_tier *tk)
 			enum tk_sym sym = tk_probes[i].sym;
 
 			if (per_event(sym) && p->n[sym])
-				err = attach_offsets(tk, &tk_probes[i], p->path,
-						     p->off[sym], p->n[sym]);
+				err = attach_offsets(tk, &tk_probes[i], p->pid,
+						     p->path, p->off[sym],
+						     p->n[sym]);
 		}
 	}
 	return err;
@@ -555,7 +593,7 @@ static bool worker_named(const char *comm)
 }
 
 static int tk_read(void *state, struct obs_rt_snapshot *s,
-		   const struct obs_snapshot *ks)
+		   const struct obs_snapshot *ks, uint32_t tgid)
 {
 	struct tk_tier *tk = state;
 	size_t i, n = 0;
@@ -579,6 +617,8 @@ static int tk_read(void *state, struct obs_rt_snapshot *s,
 	for (i = 0; i < ks->nthreads; i++) {
 		const struct obs_thread *k = &ks->threads[i].k;
 
+		if (!obs_rt_of_tgid(k, tgid))
+			continue;
 		n += k->tk_role == OBS_TK_WORKER;
 		s->tier.roles_untold += k->tk_role == OBS_TK_UNKNOWN &&
 				   worker_named(k->comm);
@@ -590,7 +630,7 @@ static int tk_read(void *state, struct obs_rt_snapshot *s,
 		const struct obs_thread *k = &ks->threads[i].k;
 		struct obs_rt_worker *w;
 
-		if (k->tk_role != OBS_TK_WORKER)
+		if (k->tk_role != OBS_TK_WORKER || !obs_rt_of_tgid(k, tgid))
 			continue;
 		w = obs_rt_add_worker(s, k);
 		w->idx = (uint32_t)(s->nworkers - 1);
@@ -598,7 +638,7 @@ static int tk_read(void *state, struct obs_rt_snapshot *s,
 		w->has_record = !bpf_map_lookup_elem(tk->workers_fd, &w->tid,
 						     &w->rec);
 	}
-	return obs_rt_read_maps(s, &tk->maps);
+	return obs_rt_read_maps(s, &tk->maps, tgid);
 }
 
 /* The threads the tier saw poll or park: workers and the blocking pool. */
@@ -620,13 +660,9 @@ static void tk_free(void *state)
 {
 	struct tk_tier *tk = state;
 
-	tk_detach(tk);
-	for (size_t i = 0; i < tk->npolls; i++) {
-		free(tk->polls[i].path);
-		for (int j = 0; j < TK_SYM__COUNT; j++)
-			free(tk->polls[i].off[j]);
-	}
+	undo_attach(tk, 0, 0, 0);
 	free(tk->polls);
+	tk->polls = NULL;
 }
 
 const struct obs_runtime_tier obs_tokio_tier = {
