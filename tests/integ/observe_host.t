@@ -22,7 +22,13 @@
 #     over the intervals is at most the run's and at least 80% of it (the
 #     intervals cover 4 s of 4.5 s, 89%: the margin is for a demo whose
 #     wakeups come in 25 ms bursts);
-#  5. bad use: exit 1 (a missing cgroup, a missing pid among several) or 2
+#  5. the runtime tiers, per process: with -p S1 -p F1 each document's
+#     runtime is rt, its workers and slow polls are its own threads (tids
+#     of /proc/PID/task), S1 has slow polls and F1 ten times fewer; -a
+#     also finds the Tokio tier on a tokio_starvation (T1, when built),
+#     whose own workers -p S1 -p T1 lists; --cgroup attaches the rt tier
+#     to the convoy demo moved in after the start (the rescan);
+#  6. bad use: exit 1 (a missing cgroup, a missing pid among several) or 2
 #     (usage: the exclusive scopes, --top without several processes or out
 #     of range, --prometheus without a port), one line on stderr, nothing
 #     loaded left behind.
@@ -38,7 +44,7 @@ for d in demo_starvation demo_convoy; do
 	[ -x "$DEMOS/$d" ] || skip_all "demos/$d not built"
 done
 
-plan 64
+plan 71
 
 # The scratch cgroup: v2, under the hybrid hierarchy's unified/ or the root.
 if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
@@ -129,6 +135,12 @@ S1=$!
 "$DEMOS/demo_starvation" --workers 2 --secs 20 --fixed >/dev/null &
 F1=$!
 DEMO_PIDS+=("$S1" "$F1")
+T1=
+if [ -x "$BUILD/tokio/release/tokio_starvation" ]; then
+	"$BUILD/tokio/release/tokio_starvation" --secs 20 >/dev/null &
+	T1=$!
+	DEMO_PIDS+=("$T1")
+fi
 sleep 0.3	# their workers exist
 
 KT=$(kthreads)
@@ -136,8 +148,9 @@ start pp -p "$S1" -p "$F1" -d 3 --json
 start pc -p "$S1,$F1" -d 3 --json
 start top -p "$S1" -p "$F1" --top 1 -d 3
 start all -a --top 10000 -d 4.5 -i 1 --json
+[ -z "$T1" ] || start pt -p "$S1" -p "$T1" -d 3 --json
 
-# ---- 5. bad use, meanwhile -------------------------------------------------------
+# ---- 6. bad use, meanwhile -------------------------------------------------------
 # refused NAME WANT ARGS...: observe ARGS; two tests: exit WANT, one line
 # on stderr (LAST_ERR).  REFUSED_LEFT gathers what any of them left loaded
 # (polled while it runs: a refused run should load nothing).
@@ -184,8 +197,8 @@ refused "--top 0" 2 -a --top 0 -d 1
 refused "--prometheus without a port" 2 -a --prometheus 127.0.0.1 -d 1
 is "$REFUSED_LEFT" "" "no refused run left a program or map loaded"
 
-collect pp pc top all
-last_json pp pc top all
+collect pp pc top all ${T1:+pt}
+last_json pp pc top all ${T1:+pt}
 KT=$(printf '%s\n' "$KT" "$(kthreads)" | sort -un)
 
 # ---- 1. several -p ----------------------------------------------------------------
@@ -273,7 +286,42 @@ ok "$([ "${nin:-0}" = 4 ] && [ "${tot:-0}" -gt 0 ] 2>/dev/null && [ "$sum" -le "
 ok "$([ "${tot:-0}" -gt 0 ] 2>/dev/null && [ $((sum * 100)) -ge $((tot * 80)) ] && echo 1 || echo 0)" \
 	"... and at least 80% of it ($((${tot:-0} > 0 ? sum * 100 / tot : 0))%)"
 
-for name in pp pc top all; do nothing_left $name; done
+# ---- 5. the runtime tiers, per process ---------------------------------------------
+# rt_of NAME PID: "KIND WORKERS OVER_10MS LONGEST FOREIGN" of PID's whole
+# document in NAME.json: its runtime tier, workers, polls over 10 ms,
+# longest polls listed, and how many of the workers and longest polls are
+# threads of another process.
+rt_of() {
+	local tids
+	tids=$(ls "/proc/$2/task" 2>/dev/null | paste -sd, -)
+	jq -r --argjson p "$2" --argjson t "[${tids:-0}]" '[.detail[] |
+		select(.target.pid == $p) | .runtime] |
+		if length != 1 then "absent" elif .[0] == null then "null" else .[0] |
+		"\(.kind) \(.workers | length) \(.polls.over_10ms) \(.longest_polls | length) \(
+		[.workers[].tid, .longest_polls[].tid] | map(select(. as $x | $t | index($x) | not)) |
+		length)" end' "$TMPDIR_T/$1.json" 2>/dev/null
+}
+is "$(rp pp "$S1" .runtime) $(rp pp "$F1" .runtime)" "rt rt" \
+	"-p S1 -p F1: both ranked with the rt tier"
+read -r k w s1_slow l f <<<"$(rt_of pp "$S1")"
+ok "$([ "$k $w $f" = "rt 2 0" ] && [ "${s1_slow:-0}" -gt 0 ] && [ "${l:-0}" -gt 0 ] && echo 1 || echo 0)" \
+	"-p S1 -p F1: S1's runtime has its 2 workers, $s1_slow polls over 10 ms, $l longest, none another's ($k $w $f)"
+read -r k w slow l f <<<"$(rt_of pp "$F1")"
+ok "$([ "$k $w $f" = "rt 2 0" ] && [ $((${slow:-1} * 10)) -lt "${s1_slow:-0}" ] && echo 1 || echo 0)" \
+	"-p S1 -p F1: F1's runtime has its 2 workers, none another's, $slow polls over 10 ms (S1: $s1_slow)"
+if [ -n "$T1" ]; then
+	got=$(rp all "$S1" .runtime):$(rp all "$T1" '"\(.runtime) \(.diagnosis.verdict.shape)"')
+	is "$got" "rt:tokio executor_starvation" \
+		"-a: S1 with the rt tier, the Tokio demo with the Tokio tier, executor_starvation"
+	read -r k w slow l f <<<"$(rt_of pt "$T1")"
+	ok "$([ "${RCS[pt]}" = 0 ] && [ "$k $f" = "tokio 0" ] && [ "${w:-0}" -ge 1 ] &&
+		[ "${slow:-0}" -gt 0 ] && echo 1 || echo 0)" \
+		"-p S1 -p T1: T1's Tokio tier lists $w workers and $slow polls over 10 ms, none another's ($k, $f foreign)"
+else
+	for _ in 1 2 3; do skip "tokio_starvation not built (no cargo: mk/tokio.mk)"; done
+fi
+
+for name in pp pc top all ${T1:+pt}; do nothing_left $name; done
 
 # ---- 2. --cgroup -------------------------------------------------------------------
 # observe's own clock says when to move the convoy in: its first interval
@@ -339,6 +387,8 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 		explain cg
 		diag "cg: $(jq -c '{scope, drops, processes_seen, duration_s}' "$TMPDIR_T/cg.json" 2>/dev/null)"
 	fi
+	is "$(rp cg "$S2" .runtime) $(rp cg "$C" .runtime)" "rt rt" \
+		"--cgroup: the rt tier on the member there at the start and on the one moved in"
 	# in the intervals: S2 from the first, C only once it was moved in
 	seen=$(jq -r --argjson s "$S2" --argjson c "$C" 'select(.type == "interval") |
 		[.processes[].pid] | "\(index($s) != null):\(index($c) != null)"' \
@@ -358,7 +408,7 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 	fi
 	nothing_left cg
 else
-	for _ in 1 2 3 4 5 6 7 8; do skip "no cgroup v2 directory to create a scratch cgroup in"; done
+	for _ in 1 2 3 4 5 6 7 8 9; do skip "no cgroup v2 directory to create a scratch cgroup in"; done
 fi
 
 cleanup

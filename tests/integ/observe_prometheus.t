@@ -4,7 +4,8 @@
 # (demo_starvation) and its healthy twin (--fixed) run side by side:
 #  1. the starving demo's observe_verdict series has
 #     shape="executor_starvation" by Prometheus's third scrape of observe;
-#  2. the twin's is healthy;
+#  2. the twin's is healthy; and the rt tier, attached to each, counts
+#     their polls: the starving demo has slow polls, the twin polls;
 #  3. every value Prometheus stored for the starving demo's worker
 #     run-queue histogram _count is a cumulative sum of the interval lines
 #     of observe's own JSON Lines (--json -i 1: the same window, exactly,
@@ -26,7 +27,7 @@ need_cmd curl
 [ -x "$TOP/demos/demo_starvation" ] || skip_all "demos/demo_starvation not built"
 DEMOS=$TOP/demos
 
-plan 11
+plan 12
 
 PROM_DIR=$TMPDIR_T/prom
 mkdir -p "$PROM_DIR"
@@ -101,6 +102,11 @@ ok "$([ -n "$first" ] && [ -n "$third" ] && awk -v f="$first" -v t="$third" 'BEG
 	"the starving demo's observe_verdict has shape executor_starvation by the third scrape (first at ${first:-never}, scrapes $scrapes)"
 is "$(q "observe_verdict{pid=\"$fixed\"}" | jq -r '.[0].metric.shape')" healthy \
 	"its --fixed twin's observe_verdict has shape healthy"
+
+slow=$(q "observe_slow_polls_total{pid=\"$starve\"}" | jq -r '.[0].value[1] // 0')
+polls=$(q "observe_polls_total{pid=\"$fixed\"}" | jq -r '.[0].value[1] // 0')
+ok "$([ "${slow:-0}" -gt 0 ] && [ "${polls:-0}" -gt 0 ] && echo 1 || echo 0)" \
+	"the rt tier on each: the starving demo's observe_slow_polls_total $slow, the twin's observe_polls_total $polls"
 
 # ---- 4: the starving demo exits, its series go away -----------------------------
 count="observe_runqueue_delay_seconds_count{pid=\"$starve\",role=\"worker\"}"
