@@ -6,8 +6,13 @@
  * blocked, no thread is busy, the kernel sees idle workers, yet each peer
  * gets the lock about once per S ms.  --fixed drops the guard before
  * awaiting (update the shared state, unlock, then sleep).
+ *
+ * --all-hold: no coordinator; every peer holds the lock across its own S ms
+ * await, so that each waits behind the M-1 others: about (M-1)*S (less its
+ * think time) per acquisition.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@ static struct env {
 	int peers;
 	long await_ms;
 	long think_us;
+	bool all_hold;		/* every peer holds across the await */
 } env = {
 	.peers = 4,
 	.await_ms = 20,
@@ -105,8 +111,18 @@ static rt_poll_t peer_poll(rt_cx_t *cx, void *state)
 		RT_AWAIT(&p->pc, rt_mutex_lock_poll(&p->sh->lock, &p->w, cx));
 		stats_record(&p->wait, rt_now_ns() - p->t0);
 		p->sh->value++;
+		if (env.all_hold && !cli_env.fixed) {
+			/* the coordinator's bug, in every peer */
+			rt_sleep_init(&p->sleep, (uint64_t)env.await_ms * 1000000ULL);
+			RT_AWAIT(&p->pc, rt_sleep_poll(&p->sleep, cx));
+		}
 		rt_mutex_unlock(&p->sh->lock);
 		p->acqs++;
+		if (env.all_hold && cli_env.fixed) {
+			/* the remedy: the same await, after the unlock */
+			rt_sleep_init(&p->sleep, (uint64_t)env.await_ms * 1000000ULL);
+			RT_AWAIT(&p->pc, rt_sleep_poll(&p->sleep, cx));
+		}
 		rt_sleep_init(&p->sleep, (uint64_t)env.think_us * 1000ULL);
 		RT_AWAIT(&p->pc, rt_sleep_poll(&p->sleep, cx));
 	}
@@ -122,7 +138,8 @@ static rt_poll_t root_poll(rt_cx_t *cx, void *state)
 	st->err = sched_probe_spawn(rt, &st->probe, st->sh.end_ns);
 	if (st->err)
 		return RT_READY;
-	st->err = rt_spawn(rt, coord_poll, &st->coord, NULL, &st->cjoin);
+	if (!env.all_hold)
+		st->err = rt_spawn(rt, coord_poll, &st->coord, NULL, &st->cjoin);
 	if (st->err)
 		return RT_READY;
 	for (st->i = 0; st->i < env.peers; st->i++) {
@@ -131,8 +148,10 @@ static rt_poll_t root_poll(rt_cx_t *cx, void *state)
 		if (st->err)
 			return RT_READY;
 	}
-	RT_AWAIT(&st->pc, rt_join_poll(st->cjoin, cx, NULL));
-	rt_join_free(st->cjoin);
+	if (st->cjoin) {
+		RT_AWAIT(&st->pc, rt_join_poll(st->cjoin, cx, NULL));
+		rt_join_free(st->cjoin);
+	}
 	for (st->i = 0; st->i < env.peers; st->i++) {
 		RT_AWAIT(&st->pc, rt_join_poll(st->pjoin[st->i], cx, NULL));
 		rt_join_free(st->pjoin[st->i]);
@@ -147,17 +166,20 @@ static const char doc[] =
 "\n"
 "A coordinator holds the rt_mutex across an S ms sleep; M peers need the\n"
 "lock.  Each peer waits about S per acquisition while every thread is idle.\n"
-"--fixed drops the guard before awaiting.\n"
+"--fixed drops the guard before awaiting.  --all-hold: no coordinator, every\n"
+"peer holds the lock across its own S ms await: each waits ~(M-1)*S.\n"
 "\v"
 "EXAMPLES:\n"
 "    demo_suspension --workers 2                # peer wait ~S, 1/S per peer\n"
 "    demo_suspension --workers 2 --fixed        # peer wait in microseconds\n"
-"    demo_suspension --peers 8 --await-ms 50 --json\n";
+"    demo_suspension --peers 8 --await-ms 50 --json\n"
+"    demo_suspension --peers 4 --all-hold       # peer wait ~3S\n";
 
 enum {
 	OPT_PEERS = 0x200,
 	OPT_AWAIT_MS,
 	OPT_THINK_US,
+	OPT_ALL_HOLD,
 };
 
 static const struct argp_option options[] = {
@@ -166,6 +188,8 @@ static const struct argp_option options[] = {
 	  "The coordinator's await while holding the lock (default 20)", 0 },
 	{ "think-us", OPT_THINK_US, "US", 0,
 	  "Each peer's pause between acquisitions (default 1000)", 0 },
+	{ "all-hold", OPT_ALL_HOLD, NULL, 0,
+	  "No coordinator: every peer holds the lock across an S ms await", 0 },
 	{},
 };
 
@@ -180,6 +204,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_THINK_US:
 		env.think_us = cli_long(state, "think-us", arg, 1, 60000000);
+		break;
+	case OPT_ALL_HOLD:
+		env.all_hold = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -220,6 +247,8 @@ static int report_run(struct root *st)
 	report_int(&rep, "coord_rounds", "coordinator rounds",
 		   (int64_t)st->coord.rounds, NULL);
 	report_int(&rep, "peers", "peers", env.peers, NULL);
+	report_int(&rep, "all_hold", "every peer holds across the await",
+		   env.all_hold, NULL);
 	report_int(&rep, "await_ms", "await in lock (ms)",
 		   cli_env.fixed ? 0 : env.await_ms, NULL);
 	return report_print(&rep);

@@ -3,7 +3,8 @@
 #
 #	scripts/sweep.sh [OPTIONS] [SWEEP...]      (default: every sweep)
 #
-# Sweeps: starvation starvation_fraction convoy suspension server lifo budget
+# Sweeps: starvation starvation_fraction convoy suspension suspension_all workers
+# server lifo budget
 # (grids in scripts/sweep/<name>.sh; docs/sweeps.md describes each one).
 #
 # Options:
@@ -34,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 DEMO_DIR=${SWEEP_DEMO_DIR:-./demos} # the C demos; scripts/sweep/selftest.sh fakes them
-ALL_SWEEPS="starvation starvation_fraction convoy suspension server lifo budget"
+ALL_SWEEPS="starvation starvation_fraction convoy suspension suspension_all workers server lifo budget"
 # Seconds a run costs beyond --secs, for --dry-run's estimate: the demo's
 # start-up and exit (a sweep's NAME__overhead overrides it) plus this script's
 # own jq/awk per run; measured on the shared 2-core box (docs/sweeps.md).

@@ -13,7 +13,7 @@ D=$TOP/demos
 for d in probe starvation convoy suspension server; do
 	[ -x "$D/demo_$d" ] || skip_all "demos/demo_$d not built (make)"
 done
-plan 79
+plan 84
 
 # run NAME ARGS...: runs a demo with --json into $TMPDIR_T/NAME.json.
 run() {
@@ -222,6 +222,17 @@ cmp_num "$(j susp .probe.p99_us)" "<" 5000 \
 cmp_num "$(j susp_fixed .peer_wait_us.p50_us)" "<" 1000 "suspension fixed: peer wait p50 < 1 ms"
 cmp_num "$(j susp_fixed .peer_acq_per_s_each)" ">" "$(j susp '.peer_acq_per_s_each * 5')" \
 	"suspension fixed: per-peer throughput > 5x the convoy's"
+# --all-hold: no coordinator, each of M = 4 peers holds across S; the FIFO
+# lock queues each behind the other 3: (M-1)*S less its 1 ms think time.
+run susp_all "$D/demo_suspension" --workers 2 --secs 1 --peers 4 --await-ms $S --all-hold
+run susp_all_fixed "$D/demo_suspension" --workers 2 --secs 1 --peers 4 --await-ms $S --all-hold --fixed
+show susp_all '[.peer_wait_us.p50_us, .peer_wait_us.count, .coord_rounds, .all_hold]'
+within "$(j susp_all .peer_wait_us.p50_us)" $((3 * S * 1000 - 1000)) 15 0 \
+	"suspension --all-hold: peer wait p50 ~ (M-1)*S - think (+-15%)"
+is "$(j susp_all '"\(.coord_rounds) \(.all_hold)"')" "0 1" \
+	"suspension --all-hold: no coordinator, all_hold 1 in the JSON"
+cmp_num "$(j susp_all_fixed .peer_wait_us.p50_us)" "<" 1000 \
+	"suspension --all-hold --fixed: peer wait p50 < 1 ms"
 
 # ---- server: open-loop load, timeouts far from the blocking code --------------------
 # Side by side: a stall of the machine hits both tails alike.

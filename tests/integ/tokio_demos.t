@@ -17,7 +17,7 @@ for b in tokio_probe tokio_starvation tokio_convoy tokio_suspension; do
 done
 need_cmd jq
 
-plan 79
+plan 84
 
 W=2       # workers: the machine has 2 cores
 SECS=2    # per run: 17 timed runs, ~40 s in all
@@ -213,6 +213,17 @@ pa=$(j susp .peer_acq_per_s)
 paf=$(j susp_fixed .peer_acq_per_s)
 cmp_num "$paf" ">" "$(awk -v a="$pa" 'BEGIN { print 3 * a }')" \
 	"suspension --fixed: peers acquire >3x as often ($paf vs $pa /s)"
+# --all-hold: no coordinator, each of M = 3 peers holds across S = 20 ms
+# (Tokio's sleeps end on its 1 ms tick: ~21 ms); the FIFO lock queues each
+# behind the other 2: (M-1)*S, the think time (~2 ms) off it.
+run susp_all tokio_suspension --peers 3 --await-ms 20 --all-hold --secs 1
+run susp_all_fixed tokio_suspension --peers 3 --await-ms 20 --all-hold --fixed --secs 1
+pw=$(j susp_all .peer_wait_us.p50_us)
+within "$pw" 40000 15 0 "suspension --all-hold: peer wait p50 ~ (M-1)*S (p50=$pw us)"
+is "$(j susp_all '"\(.coord_rounds) \(.all_hold)"')" "0 1" \
+	"suspension --all-hold: no coordinator, all_hold 1 in the JSON"
+pwf=$(j susp_all_fixed .peer_wait_us.p50_us)
+cmp_num "$pwf" "<" 1000 "suspension --all-hold --fixed: peer wait p50 < 1 ms (p50=$pwf us)"
 
 # ---- threads: which tid is a worker, which a blocking-pool thread ----------
 # Ground truth for an observer that classifies threads (src/threads.rs): every

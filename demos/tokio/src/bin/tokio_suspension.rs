@@ -3,7 +3,9 @@
 //! M peers need the lock.  While the holder is suspended every peer waits:
 //! nothing is blocked, no thread is busy, the probe is on time and the kernel
 //! sees idle workers, yet each peer gets the lock about once per S ms.
-//! --fixed drops the guard before awaiting.  Peer of demos/demo_suspension.
+//! --fixed drops the guard before awaiting.  --all-hold: no coordinator,
+//! every peer holds the lock across its own S ms sleep, so that each waits
+//! behind the M-1 others, ~(M-1)*S.  Peer of demos/demo_suspension.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,12 +25,15 @@ Suspension convoy on real Tokio: a tokio::sync::Mutex held across an await.
 
 A coordinator holds the lock across an S ms tokio::time::sleep; M peers need
 the lock.  Each peer waits about S per acquisition while every thread is
-idle.  --fixed drops the guard before awaiting.
+idle.  --fixed drops the guard before awaiting.  --all-hold: no coordinator,
+every peer holds the lock across its own S ms await: each waits ~(M-1)*S.
 
   --peers M       peers that need the lock (default 4)
   --await-ms S    the coordinator's await while holding the lock (default 20)
   --think-us US   each peer's pause between acquisitions (default 1000;
                   Tokio rounds sleeps up to its 1 ms tick)
+  --all-hold      no coordinator: every peer holds the lock across an S ms
+                  await
 
 Common options:
   --workers N     worker threads (default: online CPUs)
@@ -41,13 +46,24 @@ Examples:
   tokio_suspension --workers 2                # peer wait ~S, 1/S per peer
   tokio_suspension --workers 2 --fixed        # peer wait in microseconds
   tokio_suspension --peers 8 --await-ms 50 --json
+  tokio_suspension --peers 4 --all-hold       # peer wait ~3S
 ";
 
-const OPTS: [Opt; 3] = [
+const OPTS: [Opt; 4] = [
 	Opt { name: "peers", value: true },
 	Opt { name: "await-ms", value: true },
 	Opt { name: "think-us", value: true },
+	Opt { name: "all-hold", value: false },
 ];
+
+/// How a peer uses the lock: --all-hold makes each one hold it across the
+/// coordinator's await (or, --fixed, await after dropping it).
+#[derive(Clone, Copy)]
+struct PeerHold {
+	all_hold: bool,
+	pause: Duration,
+	fixed: bool,
+}
 
 /// Returns (rounds, hold samples in ns).
 async fn coordinator(
@@ -79,14 +95,27 @@ async fn coordinator(
 }
 
 /// Returns its lock wait samples (ns).
-async fn peer(m: Arc<Mutex<u64>>, think: Duration, stop: Arc<AtomicBool>) -> Vec<u64> {
+async fn peer(
+	m: Arc<Mutex<u64>>,
+	think: Duration,
+	how: PeerHold,
+	stop: Arc<AtomicBool>,
+) -> Vec<u64> {
 	let mut wait = Vec::new();
 	while !stop.load(Ordering::Relaxed) {
 		let t0 = Instant::now();
 		let mut g = m.lock().await;
 		wait.push(t0.elapsed().as_nanos() as u64);
 		*g += 1;
+		if how.all_hold && !how.fixed {
+			// the coordinator's bug, in every peer
+			tokio::time::sleep(how.pause).await;
+		}
 		drop(g);
+		if how.all_hold && how.fixed {
+			// the remedy: the same await, after the guard is dropped
+			tokio::time::sleep(how.pause).await;
+		}
 		tokio::time::sleep(think).await;
 	}
 	wait
@@ -97,22 +126,30 @@ fn main() {
 	let peers = cli.uint("peers", 4, 1, 10_000) as usize;
 	let await_ms = cli.uint("await-ms", 20, 1, 60_000);
 	let think_us = cli.uint("think-us", 1000, 1, 60_000_000);
+	let how = PeerHold {
+		all_hold: cli.has("all-hold"),
+		pause: Duration::from_millis(await_ms),
+		fixed: c.fixed,
+	};
 
 	let mut run = Run::start(PROG, &c);
 	let m = Arc::new(Mutex::new(0u64));
-	let coord = run.handle().spawn(coordinator(
-		m.clone(),
-		Duration::from_millis(await_ms),
-		c.fixed,
-		run.stop.clone(),
-	));
+	let coord = if how.all_hold {
+		None
+	} else {
+		Some(run.handle().spawn(coordinator(m.clone(), how.pause, c.fixed, run.stop.clone())))
+	};
 	let think = Duration::from_micros(think_us);
-	let tasks: Vec<_> =
-		(0..peers).map(|_| run.handle().spawn(peer(m.clone(), think, run.stop.clone()))).collect();
+	let tasks: Vec<_> = (0..peers)
+		.map(|_| run.handle().spawn(peer(m.clone(), think, how, run.stop.clone())))
+		.collect();
 
 	let secs = run.wait(c.secs);
 	let probe = run.probe();
-	let (rounds, hold) = run.join(coord);
+	let (rounds, hold) = match coord {
+		Some(h) => run.join(h),
+		None => (0, Vec::new()),
+	};
 	let waits: Vec<u64> = run.join_all(tasks).into_iter().flatten().collect();
 	let acqs = waits.len() as f64;
 
@@ -123,6 +160,7 @@ fn main() {
 	r.stats("coord_hold_us", "coordinator hold", &Summary::from_ns(hold));
 	r.int("coord_rounds", "coordinator rounds", rounds, "");
 	r.int("peers", "peers", peers as u64, "");
+	r.int("all_hold", "every peer holds across the await", how.all_hold as u64, "");
 	r.int("await_ms", "await in lock (ms)", if c.fixed { 0 } else { await_ms }, "");
 	run.finish(r);
 }
