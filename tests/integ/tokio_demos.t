@@ -17,7 +17,7 @@ for b in tokio_probe tokio_starvation tokio_convoy tokio_suspension; do
 done
 need_cmd jq
 
-plan 84
+plan 87
 
 W=2       # workers: the machine has 2 cores
 SECS=2    # per run: 17 timed runs, ~40 s in all
@@ -60,10 +60,21 @@ cmp_num "$(j probe .probe.count)" ">" $((SECS * 250)) "probe: sampled continuous
 B=60
 P=75
 STARVE=(--blockers 2 --block-ms $B --period-ms $P)
-run starve tokio_starvation "${STARVE[@]}"
-run starve_fixed tokio_starvation "${STARVE[@]}" --fixed
+run starve tokio_starvation "${STARVE[@]}" --tokio-metrics
+run starve_fixed tokio_starvation "${STARVE[@]}" --fixed --tokio-metrics
 run starve_io tokio_starvation "${STARVE[@]}" --mode io
-run starve_spin tokio_starvation "${STARVE[@]}" --mode spin
+run starve_spin tokio_starvation "${STARVE[@]}" --mode spin --tokio-metrics
+# Tokio's own metrics (--tokio-metrics): each worker is blocked B/P = 80% of
+# the run, which Tokio counts as busy; the remedy leaves them idle; and a
+# spinning block reads the same as a sleeping one (Tokio cannot tell them
+# apart: observe's on-CPU / off-CPU split can).
+busy=$(j starve '.tokio_metrics.busy_ratio | min')
+cmp_num "$busy" ">=" 0.6 "starvation --tokio-metrics: every worker's busy_ratio >= 0.6 (min $busy)"
+busyf=$(j starve_fixed '.tokio_metrics.busy_ratio | max')
+cmp_num "$busyf" "<" 0.1 "starvation --fixed --tokio-metrics: every worker's busy_ratio < 0.1 (max $busyf)"
+busys=$(j starve_spin '.tokio_metrics.busy_ratio | min')
+ok "$(awk -v a="$busy" -v b="$busys" 'BEGIN { d = a - b; print (b >= 0.6 && d < 0.15 && d > -0.15) ? 1 : 0 }')" \
+	"starvation spin --tokio-metrics: busy_ratio as the sleeping blocks' ($busys vs $busy)"
 p99=$(j starve .probe.p99_us)
 cmp_num "$p99" ">=" $((B * 1000 / 2)) "starvation: probe p99 >= B/2 (p99=$p99 us, B=$B ms)"
 p99f=$(j starve_fixed .probe.p99_us)

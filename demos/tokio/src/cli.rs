@@ -23,6 +23,8 @@ pub struct Common {
 	pub secs: f64,
 	pub fixed: bool,
 	pub json: bool,
+	/// --tokio-metrics: Tokio's own RuntimeMetrics in the report (rtmetrics.rs)
+	pub tokio_metrics: bool,
 }
 
 /// A demo's own option: its name without dashes, and whether it takes a
@@ -62,11 +64,12 @@ pub fn parse(prog: &'static str, usage: &str, opts: &[Opt]) -> (Common, Cli) {
 }
 
 fn parse_from(prog: &'static str, usage: &str, opts: &[Opt], args: Vec<String>) -> (Common, Cli) {
-	const COMMON: [Opt; 4] = [
+	const COMMON: [Opt; 5] = [
 		Opt { name: "workers", value: true },
 		Opt { name: "secs", value: true },
 		Opt { name: "fixed", value: false },
 		Opt { name: "json", value: false },
+		Opt { name: "tokio-metrics", value: false },
 	];
 	let mut cli = Cli { prog, values: HashMap::new() };
 	let mut it = args.into_iter();
@@ -110,6 +113,7 @@ fn parse_from(prog: &'static str, usage: &str, opts: &[Opt], args: Vec<String>) 
 		secs: cli.real("secs", DEFAULT_SECS, MIN_SECS, MAX_SECS),
 		fixed: cli.has("fixed"),
 		json: cli.has("json"),
+		tokio_metrics: cli.has("tokio-metrics"),
 	};
 	(common, cli)
 }

@@ -77,6 +77,18 @@ impl Obj {
 		self
 	}
 
+	/// An array of floats with `prec` decimals, "[0.5, 1.0]".
+	pub fn floats(mut self, k: &str, v: &[f64], prec: usize) -> Obj {
+		self.key(k);
+		self.buf.push('[');
+		for (i, x) in v.iter().enumerate() {
+			let x = if x.is_finite() { *x } else { 0.0 };
+			let _ = write!(self.buf, "{}{x:.prec$}", if i > 0 { ", " } else { "" });
+		}
+		self.buf.push(']');
+		self
+	}
+
 	pub fn bool(mut self, k: &str, v: bool) -> Obj {
 		self.key(k);
 		self.buf.push_str(if v { "true" } else { "false" });

@@ -21,6 +21,7 @@ pub mod json;
 pub mod polls;
 pub mod probe;
 pub mod report;
+pub mod rtmetrics;
 pub mod run;
 pub mod stats;
 pub mod threads;

@@ -9,8 +9,10 @@ use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::JoinHandle;
 
 use crate::cli::Common;
+use crate::json::Obj;
 use crate::probe;
 use crate::report::{self, Report};
+use crate::rtmetrics::Sampler;
 use crate::stats::Summary;
 use crate::threads;
 
@@ -34,6 +36,9 @@ pub struct Run {
 	/// Runtime threads started when the workers were all up, None if they
 	/// were not within SETTLE_MAX (see threads.rs).
 	settled: Option<usize>,
+	/// --tokio-metrics: sampling from start to stop, then its figures.
+	sampler: Option<Sampler>,
+	tokio_metrics: Option<Obj>,
 }
 
 impl Run {
@@ -73,7 +78,18 @@ impl Run {
 		}
 		let stop = Arc::new(AtomicBool::new(false));
 		let probe = Some(probe::spawn(rt.handle(), stop.clone()));
-		Run { prog: prog.to_string(), rt, stop, probe, started: Instant::now(), main_tid, settled }
+		let sampler = if c.tokio_metrics { Some(Sampler::start(rt.handle())) } else { None };
+		Run {
+			prog: prog.to_string(),
+			rt,
+			stop,
+			probe,
+			started: Instant::now(),
+			main_tid,
+			settled,
+			sampler,
+			tokio_metrics: None,
+		}
 	}
 
 	pub fn handle(&self) -> &Handle {
@@ -82,13 +98,15 @@ impl Run {
 
 	/// Lets the scenario run for `secs` on this (non-worker) thread, then sets
 	/// stop.  Returns the elapsed run time in seconds, for rates.
-	pub fn wait(&self, secs: f64) -> f64 {
+	pub fn wait(&mut self, secs: f64) -> f64 {
 		let end = self.started + Duration::from_secs_f64(secs);
 		let now = Instant::now();
 		if end > now {
 			thread::sleep(end - now);
 		}
 		self.stop.store(true, Ordering::Relaxed);
+		// the run's window: the drain after stop is not the scenario's
+		self.tokio_metrics = self.sampler.take().map(|s| s.finish(self.rt.handle()));
 		self.started.elapsed().as_secs_f64()
 	}
 
@@ -119,6 +137,9 @@ impl Run {
 	/// waiting a bounded time for blocking jobs.  Exits 1 if stdout cannot be
 	/// written (as the C demos' -EIO), never with a panic.
 	pub fn finish(self, mut r: Report) {
+		if let Some(m) = self.tokio_metrics {
+			r.set(|o| o.obj("tokio_metrics", m));
+		}
 		let (workers, blocking) = threads::split(self.settled);
 		r.threads(self.main_tid, &workers, &blocking);
 		let res = r.print();

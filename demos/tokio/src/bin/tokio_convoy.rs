@@ -63,6 +63,8 @@ Common options:
   --secs S        run for S seconds (fractions allowed, default 3)
   --fixed         apply the standard remedy (see above)
   --json          print one JSON object on stdout at exit
+  --tokio-metrics add Tokio's own RuntimeMetrics to the JSON (busy ratio,
+                  polls, steals, queue depths: docs/tokio-metrics.md)
   --help          this text
 
 Examples:

@@ -66,6 +66,8 @@ Common options:
   --fixed         run the blocking call with tokio::task::spawn_blocking
                   (greedy: yield_now every 128 items instead)
   --json          print one JSON object on stdout at exit
+  --tokio-metrics add Tokio's own RuntimeMetrics to the JSON (busy ratio,
+                  polls, steals, queue depths: docs/tokio-metrics.md)
   --help          this text
 
 Examples:

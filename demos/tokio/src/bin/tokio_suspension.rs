@@ -40,6 +40,8 @@ Common options:
   --secs S        run for S seconds (fractions allowed, default 3)
   --fixed         drop the guard before awaiting
   --json          print one JSON object on stdout at exit
+  --tokio-metrics add Tokio's own RuntimeMetrics to the JSON (busy ratio,
+                  polls, steals, queue depths: docs/tokio-metrics.md)
   --help          this text
 
 Examples:
