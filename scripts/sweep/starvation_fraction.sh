@@ -1,7 +1,11 @@
 # shellcheck shell=bash disable=SC2034 # sourced by scripts/sweep.sh
 # starvation_fraction: probe lateness and wake-up rate versus the blocking
 # fraction B/P at K = N = 2 (every worker blocks): B = 5 ms, the period P
-# shrinks from 100 ms (5 %) to 5 ms (100 %: the workers never poll).
+# shrinks from 700 ms (0.7 %) to 5 ms (100 %: the workers never poll).
+# P = 700, 400, 250, 150 bracket the claimed cliff (p99 ~B once more than
+# ~1 % of the probe's wake-ups fall in a block) from the healthy side; at
+# 1.5 s a run holds only 2-10 of their blocks: run this sweep with
+# --secs 6 or more (docs/sweeps.md).
 
 starvation_fraction__params() { echo workers,blockers,block_ms,period_ms,fraction; }
 
@@ -13,7 +17,7 @@ starvation_fraction__metrics() {
 }
 
 starvation_fraction__points() {
-	local ps=(100 50 25 15 10 8 6 5) p f
+	local ps=(700 400 250 150 100 50 25 15 10 8 6 5) p f
 	[ "$QUICK" = 1 ] && ps=(50 10 6)
 	for p in "${ps[@]}"; do
 		f=$(awk -v b=5 -v p="$p" 'BEGIN { printf "%.3f", b / p }')
