@@ -5,7 +5,8 @@
 #  1. several -p: a starving demo (S1) and its --fixed twin (F1), as
 #     -p S1 -p F1 and as -p S1,F1: exit 0, both ranked, S1 first with
 #     executor_starvation, F1 healthy, detail[] holds both whole documents;
-#     --top 1 (text) ranks S1 alone and says F1 is below the cut;
+#     --top 1 --no-runtime (text) ranks S1 alone, says F1 is below the
+#     cut, and its detail says "runtime tier: off" with no reason;
 #  2. --cgroup NAME, relative (found under /sys/fs/cgroup/unified on a
 #     hybrid hierarchy): a scratch cgroup whose child holds a starving demo
 #     (the descendant walk) and into which a convoy demo is moved at
@@ -44,7 +45,7 @@ for d in demo_starvation demo_convoy; do
 	[ -x "$DEMOS/$d" ] || skip_all "demos/$d not built"
 done
 
-plan 71
+plan 72
 
 # The scratch cgroup: v2, under the hybrid hierarchy's unified/ or the root.
 if [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
@@ -146,9 +147,12 @@ sleep 0.3	# their workers exist
 KT=$(kthreads)
 start pp -p "$S1" -p "$F1" -d 3 --json
 start pc -p "$S1,$F1" -d 3 --json
-start top -p "$S1" -p "$F1" --top 1 -d 3
+start top -p "$S1" -p "$F1" --top 1 -d 3 --no-runtime
 start all -a --top 10000 -d 4.5 -i 1 --json
 [ -z "$T1" ] || start pt -p "$S1" -p "$T1" -d 3 --json
+# what each holds, now: the bad-use runs below take 2.5-4 s on a busy box,
+# past the end of a 3 s run
+for name in pp pc top all ${T1:+pt}; do HELD[$name]=$(bpf_held "${PIDS[$name]}"); done
 
 # ---- 6. bad use, meanwhile -------------------------------------------------------
 # refused NAME WANT ARGS...: observe ARGS; two tests: exit WANT, one line
@@ -230,6 +234,8 @@ ok "$(grep -qxF "(1 more processes: below the --top cut)" "$T" &&
 	[ "$(grep -c '^==== ' "$T")" = 1 ] && grep -qxF "==== 1. pid $S1 (demo_starvation) ====" "$T" &&
 	echo 1 || echo 0)" "--top 1: the twin said to be below the cut, one detailed report, the starving demo's"
 grep -q '^RANK\|^ *RANK' "$T" || diag "top: $(head -c 800 "$T")"
+is "$(grep -c '^runtime tier: off (' "$T"):$(grep -c '^runtime tier: off$' "$T")" 0:1 \
+	"--top 1 --no-runtime: the detailed report says the runtime tier is off, with no reason"
 
 # ---- 3. -a --------------------------------------------------------------------------
 A=$TMPDIR_T/all.out
@@ -344,6 +350,7 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 	DEMO_PIDS+=("$S2" "$C" "$M")
 	sleep 0.3
 	grep -qx "$S2" "$CG/inner/cgroup.procs" || diag "S2 ($S2) is not in $CG/inner"
+	CG_STARTED=$(awk '{ print $1 }' /proc/uptime)
 	start cg --cgroup "$CG_NAME" -d 4.5 -i 1 --json
 	HELD[cg]=$(bpf_held "${PIDS[cg]}")
 	for ((i = 0; i < 200; i++)); do
@@ -352,6 +359,7 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 		sleep 0.05
 	done
 	sleep 0.5
+	MOVED_AT=$(awk '{ print $1 }' /proc/uptime)
 	echo "$C" >"$CG/cgroup.procs" || diag "cannot move $C into $CG"
 	# M's child P exits at once; X, outside, is given its pid
 	# (ns_last_pid, retried: the box forks too) once it is freed
@@ -374,6 +382,7 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 	done
 	reap "${PIDS[cg]}" 30
 	RCS[cg]=$?
+	CG_ENDED=$(awk '{ print $1 }' /proc/uptime)
 	jq -s last "$TMPDIR_T/cg.out" >"$TMPDIR_T/cg.json" 2>/dev/null
 	clean_exit cg
 	is "$(jq -r '"\(.scope.kind) \(.scope.cgroup)"' "$TMPDIR_T/cg.json" 2>/dev/null)" "cgroup $CG" \
@@ -386,6 +395,7 @@ if [ -n "$CG" ] && mkdir "$CG" "$CG/inner" 2>/dev/null; then
 	if [ "$got" != mutex_convoy ]; then
 		explain cg
 		diag "cg: $(jq -c '{scope, drops, processes_seen, duration_s}' "$TMPDIR_T/cg.json" 2>/dev/null)"
+		diag "cg: C moved at uptime $MOVED_AT, observe started at $CG_STARTED, ended at $CG_ENDED; intervals t_s: $(jq -r 'select(.type == "interval") | .t_s' "$TMPDIR_T/cg.out" 2>/dev/null | paste -sd' ' -)"
 	fi
 	is "$(rp cg "$S2" .runtime) $(rp cg "$C" .runtime)" "rt rt" \
 		"--cgroup: the rt tier on the member there at the start and on the one moved in"

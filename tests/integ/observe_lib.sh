@@ -202,10 +202,13 @@ nothing_left() {
 
 # collect NAMES...: the observers started in the background (the caller's
 # PIDS[NAME], observe's own pids): what each held once attached into
-# HELD[NAME], then each one's exit status into RCS[NAME].
+# HELD[NAME] (unless the caller took it already, while they surely ran),
+# then each one's exit status into RCS[NAME].
 collect() {
 	local name
-	for name in "$@"; do HELD[$name]=$(bpf_held "${PIDS[$name]}"); done
+	for name in "$@"; do
+		[ -n "${HELD[$name]:-}" ] || HELD[$name]=$(bpf_held "${PIDS[$name]}")
+	done
 	for name in "$@"; do
 		reap "${PIDS[$name]}" 30
 		RCS[$name]=$?

@@ -104,11 +104,19 @@ TEST(each_process_its_own_runtime_and_longest_polls)
 	ASSERT_NULL(b->longest);
 	obs_host_free(&h);
 
-	/* no runtime tiers at all (--no-runtime): nothing said */
+	/* no runtime tiers at all (--no-runtime: no set, or an empty one):
+	 * nothing said */
 	ASSERT_EQ(obs_host_split(&h, &s, NULL, NULL, &longest), 0);
 	ASSERT_NULL(obs_host_find(&h, 100)->rt);
 	ASSERT_NULL(obs_host_find(&h, 100)->rt_off);
 	obs_host_free(&h);
+	{
+		struct obs_rt_set none = {};
+
+		ASSERT_EQ(obs_host_split(&h, &s, NULL, &none, &longest), 0);
+		ASSERT_NULL(obs_host_find(&h, 200)->rt_off);
+		obs_host_free(&h);
+	}
 	obs_rt_set_free(&set);
 	obs_rt_longest_set_free(&longest);
 	obs_snapshot_free(&s);

@@ -118,7 +118,8 @@ static int split_notables(struct obs_host *h, const struct obs_notables *nb)
 static void split_runtime(struct obs_host *h, const struct obs_rt_set *rt,
 			  const struct obs_rt_longest_set *longest)
 {
-	for (size_t i = 0; rt && i < h->n; i++) {
+	/* none tried (--no-runtime): nothing to say about any process */
+	for (size_t i = 0; rt && rt->n && i < h->n; i++) {
 		struct obs_process *p = &h->procs[i];
 		const struct obs_rt_process *e = obs_rt_set_find(rt, p->tgid);
 		const struct obs_rt_longest_of *l =

@@ -44,8 +44,8 @@ struct obs_host {
 
 /*
  * Splits s (and the spans of nb; NULL: none) per thread group, and gives
- * each process its entries of rt and longest (NULL: no runtime tiers; h
- * points into both, which must outlive it).  Drops are the
+ * each process its entries of rt and longest (NULL or empty: no runtime
+ * tiers; h points into both, which must outlive it).  Drops are the
  * host's and are copied into every process: a full map may have cost any
  * of them data.  0 or -errno; free with obs_host_free.
  */
