@@ -42,6 +42,9 @@ distinct() {
 }
 # first CSV COLUMN: the column's value on the first data row.
 first() { distinct "$1" "$2" | cut -d' ' -f1; }
+# has_ci CSV: 1 if the CSV has the bootstrap interval columns (sweep.sh
+# since issue #15; the figures then draw them as the bars), else 0.
+has_ci() { head -1 "$1" | tr ',' '\n' | grep -q '_ci_lo$' && echo 1 || echo 0; }
 
 # The models' calibration constants (scripts/models.sh writes them to
 # models.csv; docs/models.md): the probe's 1 ms sleep cycle tp (ms), its
@@ -65,7 +68,7 @@ render() {
 	case $csv in *-quick.csv) quick=1 ;; esac
 	e="csv='$csv'; out='$OUT/$name.$ext'; term='$TERM_KIND'; dir='$GP'"
 	e+="; sel='$GP/select.awk'; quick=$quick"
-	e+="; runs='$(first "$csv" runs)'; secs='$(first "$csv" secs)'; $CAL"
+	e+="; runs='$(first "$csv" runs)'; secs='$(first "$csv" secs)'; ci=$(has_ci "$csv"); $CAL"
 	for v in "$@"; do
 		e+="; $v"
 	done

@@ -1,10 +1,12 @@
 # common.gp - loaded by every figure script after it sets W and H (pixels).
 # scripts/figures.sh passes: csv (input), out (output), term ("svg" or "png"),
-# sel (select.awk), quick (1: smoke-test data), runs and secs (from the CSV).
+# sel (select.awk), quick (1: smoke-test data), runs and secs (from the CSV),
+# ci (1: the CSV has the <metric>_ci_lo/_ci_hi columns).
 #
 # One look for every figure: rt red, Tokio blue; the broken variant a solid
 # line with filled dots, --fixed a dashed line with open squares; each point
-# is the median of the runs, its bar spans min..max.
+# is the median of the runs, its bar the 95 % bootstrap interval of that
+# median when the CSV has one (sweeps since issue #15), else min..max.
 
 if (term eq "png") {
 	set terminal pngcairo size W, H enhanced font "DejaVu Sans,10" background "white"
@@ -60,13 +62,18 @@ s_title(i) = (i <= 2 ? "C rt" : "Tokio") . (s_fixed(i) ? " --fixed" : "")
 # The rows of csv that match `where` ("name=value name=value").
 data(where) = sprintf("< awk -F, -v where='%s' -f '%s' '%s'", where, sel, csv)
 med(m) = column(m . "_median")
-lo(m) = column(m . "_min")
-hi(m) = column(m . "_max")
+# The bars: lo(m)..hi(m).  A CSV with the CI columns may still have a row
+# whose interval is empty (fewer than 3 runs): that row's bar is min..max.
+if (!exists("ci")) { ci = 0 }
+or_else(v, w) = v == v ? v : w
+lo(m) = ci ? or_else(column(m . "_ci_lo"), column(m . "_min")) : column(m . "_min")
+hi(m) = ci ? or_else(column(m . "_ci_hi"), column(m . "_max")) : column(m . "_max")
 # Log axes cannot show 0 (a fixed run's wait is 0.0 us): clamp to a floor.
 FLOOR = 0.1
 fl(v) = v < FLOOR ? FLOOR : v
 
-NOTE = sprintf("each point: median of %s runs of %s s; bars: min-max", runs, secs)
+NOTE = sprintf("each point: median of %s runs of %s s; bars: ", runs, secs) . \
+	(ci ? "95% bootstrap CI of the median" : sprintf("min-max of %s runs", runs))
 if (quick) {
 	NOTE = NOTE . "  --  QUICK smoke-test grid, not results"
 }
