@@ -125,18 +125,30 @@ command -v jq >/dev/null || die "jq not found (scripts/deps.sh)"
 # ---- the revision the numbers come from ----------------------------------------
 # git_state: GIT_REV (short commit, or "none") and GIT_DIRTY ("+dirty" when
 # tracked files differ from HEAD, staged or not, or there is no commit).
+# Files under --out do not count: the CSVs are the sweep's output, not its
+# source, and with the default docs/data the first sweep of an invocation
+# would otherwise make the tree dirty for the next.
 git_state() {
-	local rc=0
-	GIT_REV=$(git rev-parse --short HEAD 2>/dev/null) || GIT_REV=none
-	git diff --quiet HEAD -- 2>/dev/null || rc=$?
+	local changed top out_rel
 	GIT_DIRTY=
-	[ $rc -eq 0 ] || GIT_DIRTY=+dirty
+	if ! GIT_REV=$(git rev-parse --short HEAD 2>/dev/null) ||
+		! top=$(git rev-parse --show-toplevel 2>/dev/null) ||
+		! changed=$(git diff --name-only HEAD -- 2>/dev/null); then
+		GIT_REV=none GIT_DIRTY=+dirty
+		return 0
+	fi
+	out_rel=$(realpath -m --relative-to="$top" "$OUT")
+	case $out_rel in .|..|../*) out_rel= ;; esac # not inside the tree
+	if [ -n "$out_rel" ]; then
+		changed=$(awk -v p="$out_rel/" 'index($0, p) != 1' <<<"$changed")
+	fi
+	[ -z "$changed" ] || GIT_DIRTY=+dirty
 }
 git_state
 # A CSV must name one commit that produced it (issue #15): refuse a modified
 # tree unless told; --dry-run runs nothing, so it may.
 if [ $DRY = 0 ] && [ -n "$GIT_DIRTY" ] && [ $ALLOW_DIRTY = 0 ]; then
-	die "the tree has uncommitted changes to tracked files (git diff HEAD) or no commit: commit first, or --allow-dirty to record git=$GIT_REV+dirty"
+	die "the tree has uncommitted changes to tracked files (git diff HEAD, outside --out) or no commit: commit first, or --allow-dirty to record git=$GIT_REV+dirty"
 fi
 
 # ---- points: each grid file calls `point` once per grid point ---------------

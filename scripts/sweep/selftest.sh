@@ -75,7 +75,7 @@ stats() {
 		-f scripts/sweep/stats.awk "$1" "$2"
 }
 
-echo "1..42"
+echo "1..43"
 
 # --dry-run: every point, the estimate, and no run at all
 out=$(sweep --dry-run --secs 0.01 lifo 2>/dev/null)
@@ -234,6 +234,14 @@ check "always loaded: load_ok 0, statistics over all 6 runs" \
 # a clean tree, then one with a modified tracked file
 rsweep "$T/rdata"
 check "a clean tree runs and records its commit" "$?/$(grep '^git=' "$meta")" "0/git=$rev"
+# the sweep's own output, a tracked CSV under --out, does not count
+mkdir -p "$R/data" && echo old >"$R/data/lifo.csv"
+git -C "$R" add data && git -C "$R" -c user.name=selftest -c user.email=selftest@localhost commit -qm data
+rev=$(git -C "$R" rev-parse --short HEAD)
+rsweep "$R/data"
+rsweep "$R/data"
+check "its own CSV under --out leaves the tree clean (twice: git, git_end)" \
+	"$?/$(grep -o '^git=[^ ]*' "$meta")/$(grep -o 'git_end=[^ ]*' "$meta")" "0/git=$rev/git_end=$rev"
 echo '# changed' >>"$R/scripts/sweep/lifo.sh"
 rsweep "$T/rdata"
 check "a modified tracked file: exit 2, one line, no run" \
