@@ -13,7 +13,7 @@
 #   --repeats N     runs per point, at least 3 (default 5)
 #   --runtimes L    comma list of rt,tokio (default both)
 #   --out DIR       where the CSVs go (default docs/data)
-#   --max-load L    a run should start at a 1-min load average <= L (default 1.0)
+#   --max-load L    a run should start with at most L CPUs busy (default 1.0)
 #   --load-wait S   wait at most S s before a run for the load to drop to L
 #                   (default 60; 0: never wait)
 #   --allow-dirty   run from a tree with uncommitted changes (git=REV+dirty)
@@ -22,9 +22,11 @@
 # Each point is run N times; the repeats are interleaved (round r of every
 # point, then round r+1) and the rt and tokio runs of a point are adjacent,
 # so that machine load drifting during a sweep spreads over min..max instead
-# of biasing one point or one runtime.  Before each run the script waits (up
-# to --load-wait) for the 1-min load to be <= --max-load and records the load
-# it started at; after the N rounds every point-run that started above it is
+# of biasing one point or one runtime.  Before each run the script measures
+# the load, the CPUs busy over 0.25 s while nothing of the sweep runs (the
+# neighbours': the 1-min load average holds the sweep's own demos), waits (up
+# to --load-wait) for it to be <= --max-load and records the load it started
+# at; after the N rounds every point-run that started above it is
 # run once more (one extra round, repeat numbers N+1...), and a point's
 # statistics use its runs that started <= L when there are at least 3 of
 # them (column load_ok), else all its runs.  CSV columns: the parameters,
@@ -32,7 +34,7 @@
 # metric (ci: 95 % bootstrap interval of the median, scripts/sweep/stats.awk),
 # then runs (successful runs), secs, load_ok.  Raw per-run values are kept in
 # $BUILD/sweep-raw/NAME.tsv: point index, repeat, wall seconds, 1-min load
-# after the run, 1-min load at its start, steal % and busy % of all CPUs over
+# after the run, the load at its start (CPUs busy), steal % and busy % of all CPUs over
 # the run (/proc/stat), then the metrics in CSV order; NAME.points holds the
 # CSV prefix of each point, so the CSV can be recomputed from the two.  A
 # failed run is retried once; a point whose runs all failed has empty metric
@@ -42,7 +44,8 @@
 #
 # BUILD (default build) locates the Tokio peers, $BUILD/tokio/release/tokio_*,
 # and SWEEP_DEMO_DIR (default ./demos) the C demos.  For the self-test only:
-# SWEEP_LOADAVG and SWEEP_PROC_STAT replace /proc/loadavg and /proc/stat.
+# SWEEP_LOADAVG (its first field is the load before each run, and the 1-min
+# load) and SWEEP_PROC_STAT replace the measurement and /proc/stat.
 # Exit status: 0, 1 if a run failed (its point has fewer runs), 2 bad usage
 # or a work tree with uncommitted changes (without --allow-dirty).
 set -euo pipefail
@@ -62,6 +65,7 @@ BOOT_N=2000
 BOOT_SEED=1
 # the load and CPU counters; the self-test points these at fakes
 LOADAVG=${SWEEP_LOADAVG:-/proc/loadavg}
+LOAD_WINDOW_S=0.25	# the window load_now measures before a run
 PROC_STAT=${SWEEP_PROC_STAT:-/proc/stat}
 
 QUICK=0
@@ -226,19 +230,40 @@ load1() { read -r LOAD1 _ <"$LOADAVG"; }
 # above A B: A > B as decimal numbers (bash has integers only)
 above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
 
-# wait_load: before a run, polls the load every 2 s, for LOAD_WAIT s at
+# load_now: sets LOAD_NOW to the load a run would start at: the CPUs busy
+# (0..ncpus, steal included) over LOAD_WINDOW_S, while nothing of the sweep
+# runs: the neighbours' load.  The 1-min load average cannot serve: the
+# sweep's own demos stay in it for minutes after they exit, and a sweep
+# waiting for it to drop below 1.0 would mostly wait.  SWEEP_LOADAVG (the
+# self-test): its first field instead.
+load_now() {
+	local a
+	if [ -n "${SWEEP_LOADAVG:-}" ]; then
+		read -r LOAD_NOW _ <"$SWEEP_LOADAVG"
+		return
+	fi
+	cpu_ticks
+	a=$TICKS
+	sleep "$LOAD_WINDOW_S"
+	cpu_ticks
+	LOAD_NOW=$(awk -v x="$a" -v y="$TICKS" -v n="$(nproc)" 'BEGIN {
+		split(x, u, " "); split(y, w, " "); t = w[1] - u[1]
+		printf "%.2f", t > 0 ? n * (w[3] - u[3]) / t : 0 }')
+}
+
+# wait_load: before a run, measures the load every 2 s, for LOAD_WAIT s at
 # most, until it is <= MAX_LOAD; then LOAD_START is the load the run starts
 # at, whatever it is: a busy box slows a sweep down but never stops it (the
 # re-run round and the load_ok column deal with the runs that started high).
 wait_load() {
 	local left=$LOAD_WAIT
-	load1
-	while [ "$left" -gt 0 ] && above "$LOAD1" "$MAX_LOAD"; do
+	load_now
+	while [ "$left" -gt 0 ] && above "$LOAD_NOW" "$MAX_LOAD"; do
 		sleep $((left < 2 ? left : 2))
 		left=$((left - 2))
-		load1
+		load_now
 	done
-	LOAD_START=$LOAD1
+	LOAD_START=$LOAD_NOW
 }
 
 # cpu_ticks: sets TICKS to "total steal busy", the ticks of all CPUs since

@@ -84,12 +84,13 @@ check "dry-run prints a total estimate" "$(grep -c '^# total: estimated' <<<"$ou
 check "dry-run: 5 repeats by default" "$(grep -c '^# lifo: 24 points x 5 repeats' <<<"$out")" 1
 check "dry-run runs nothing" "$(find "$T/calls" -type f | wc -l)" 0
 
-# the sweep itself, 5 repeats by default, at an idle fake load
-sweep --secs 0.01 --out "$T/data" lifo >"$T/out" 2>"$T/err"
+# the sweep itself, at an idle fake load; 3 repeats (5 would take ~10 s
+# more of make check, for the same checks)
+sweep --secs 0.01 --repeats 3 --out "$T/data" lifo >"$T/out" 2>"$T/err"
 rc=$?
 check "a point whose runs all fail: exit 1" "$rc" 1
 check "the failure is reported with its command" \
-	"$(grep -c 'run failed (exit 1): .*demo_starvation --workers 4 --blockers 3 --secs' "$T/err")" 10
+	"$(grep -c 'run failed (exit 1): .*demo_starvation --workers 4 --blockers 3 --secs' "$T/err")" 6
 check "nothing on stdout" "$(wc -c <"$T/out")" 0
 csv=$T/data/lifo.csv
 want=workers,blockers,lifo,runtime,fixed
@@ -99,25 +100,25 @@ done
 check "header: min,median,max,ci_lo,ci_hi per metric, then runs,secs,load_ok" \
 	"$(head -1 "$csv")" "$want,runs,secs,load_ok"
 check "one row per point" "$(($(wc -l <"$csv") - 1))" 24
-# 5 values per metric: the bootstrap interval of their median is min..max
-# (docs/sweeps.md: with 5 runs it can only return run values)
-check "min/median/max/ci over the 5 repeats (rt)" "$(grep '^2,1,1,rt,0,' "$csv")" \
-	"2,1,1,rt,0,100,300,500,100,500,1000,3000,5000,1000,5000,50,50,50,50,50,1,3,5,1,5,5,0.01,5"
-check "min/median/max/ci over the 5 repeats (tokio)" "$(grep '^2,1,1,tokio,0,' "$csv")" \
-	"2,1,1,tokio,0,100,300,500,100,500,1000,3000,5000,1000,5000,50,50,50,50,50,1.5,3.5,5.5,1.5,5.5,5,0.01,5"
+# 3 values per metric: the bootstrap interval of their median is min..max
+# (docs/sweeps.md: with 3-5 runs it can only return min and max)
+check "min/median/max/ci over the 3 repeats (rt)" "$(grep '^2,1,1,rt,0,' "$csv")" \
+	"2,1,1,rt,0,100,200,300,100,300,1000,2000,3000,1000,3000,50,50,50,50,50,1,2,3,1,3,3,0.01,3"
+check "min/median/max/ci over the 3 repeats (tokio)" "$(grep '^2,1,1,tokio,0,' "$csv")" \
+	"2,1,1,tokio,0,100,200,300,100,300,1000,2000,3000,1000,3000,50,50,50,50,50,1.5,2.5,3.5,1.5,3.5,3,0.01,3"
 check "a failed run is retried once" \
-	"$(grep '^4,2,1,rt,0,' "$csv" | cut -d, -f6-10,26)" "200,400,600,200,600,5"
+	"$(grep '^4,2,1,rt,0,' "$csv" | cut -d, -f6-10,26)" "200,300,400,200,400,3"
 check "a point with no successful run: empty cells, runs 0" "$(grep '^4,3,1,rt,0,' "$csv")" \
 	"4,3,1,rt,0,,,,,,,,,,,,,,,,,,,,,0,0.01,0"
-check "the --no-lifo point has its own row" "$(grep -c '^4,3,0,rt,0,100,300,500,' "$csv")" 1
+check "the --no-lifo point has its own row" "$(grep -c '^4,3,0,rt,0,100,200,300,' "$csv")" 1
 # the raw runs: point repeat wall load1_end load1_start steal_pct busy_pct metrics
 raw=$T/build/sweep-raw/lifo.tsv
 meta=$T/build/sweep-raw/lifo.meta
-check "raw: 115 runs of 11 columns" "$(awk -F'\t' '{ print NF }' "$raw" | sort | uniq -c | tr -s ' ')" " 115 11"
+check "raw: 69 runs of 11 columns" "$(awk -F'\t' '{ print NF }' "$raw" | sort | uniq -c | tr -s ' ')" " 69 11"
 check "raw: start load (column 5) read before each run" \
-	"$(cut -f5 "$raw" | sort | uniq -c | tr -s ' ')" " 115 0.10"
+	"$(cut -f5 "$raw" | sort | uniq -c | tr -s ' ')" " 69 0.10"
 check "raw: steal % and busy % from the fake /proc/stat" \
-	"$(cut -f6,7 "$raw" | sort | uniq -c | tr -s ' \t' '  ')" " 115 10.0 70.0"
+	"$(cut -f6,7 "$raw" | sort | uniq -c | tr -s ' \t' '  ')" " 69 10.0 70.0"
 check "meta: the git revision, no re-runs" \
 	"$(grep -c '^git=[0-9a-f]' "$meta")/$(grep -o 'reruns=[0-9]* load_start_max=[0-9.]*' "$meta")" \
 	"1/reruns=0 load_start_max=0.1"
@@ -171,7 +172,8 @@ check "unknown sweep: exit 2 and one line" "$?/$(wc -l <"$T/err")" "2/1"
 
 # The load and git tests run a copy of sweep.sh in a throwaway repository
 # (the real tree is never touched) whose lifo grid has two points, rt only:
-# (2, 1) with the LIFO slot, then (2, 1) --no-lifo; one metric, victim p50.
+# (2, 1) with the LIFO slot, then (2, 1) --no-lifo, rt (and a tokio point
+# that only the no-Tokio test below asks for); one metric, victim p50.
 R=$T/repo
 mkdir -p "$R/scripts/sweep"
 cp scripts/sweep.sh "$R/scripts/"
@@ -182,6 +184,7 @@ printf '%s\n' '# shellcheck shell=bash' \
 	"lifo__points() {" \
 	"	point rt 0 starvation 2,1,1 --workers 2 --blockers 1" \
 	"	point rt 0 starvation 2,1,0 --workers 2 --blockers 1 --no-lifo" \
+	"	point tokio 0 starvation 2,1,1 --workers 2 --blockers 1" \
 	"}" >"$R/scripts/sweep/lifo.sh"
 if ! { git -C "$R" init -q && git -C "$R" add scripts &&
 	git -C "$R" -c user.name=selftest -c user.email=selftest@localhost commit -qm test; }; then
@@ -249,14 +252,15 @@ check "a modified tracked file: exit 2, one line, no run" \
 rsweep "$T/rdata" --allow-dirty
 check "--allow-dirty runs it and records +dirty" "$?/$(grep '^git=' "$meta")" "0/git=$rev+dirty"
 
-# no Tokio peers: the C points alone, said once on stderr
+# no Tokio peers: the C points alone, said once on stderr (the copy's
+# 2-point grid: the whole lifo grid took 9 s more)
 rm -rf "${T:?}/calls"
 mkdir -p "$T/calls"
-SWEEP_LOADAVG=$T/idle SWEEP_DEMO_DIR=$T/demos BUILD=$T/nobuild scripts/sweep.sh --allow-dirty \
+SWEEP_LOADAVG=$T/idle SWEEP_DEMO_DIR=$T/demos BUILD=$T/nobuild "$R/scripts/sweep.sh" --allow-dirty \
 	--secs 0.01 --repeats 3 --runtimes rt,tokio --out "$T/data2" lifo >/dev/null 2>"$T/err"
 check "without Tokio peers: only rt rows, and a note" \
 	"$(cut -d, -f4 "$T/data2/lifo.csv" | sort | uniq -c | tr -s ' ' | tr '\n' ';')/$(grep -c 'Tokio peers not built' "$T/err")" \
-	" 12 rt; 1 runtime;/1"
+	" 2 rt; 1 runtime;/1"
 
 # figures from the new CSV (bars: the intervals) and from a CSV in the format
 # of the committed ones, without the ci and load_ok columns (bars: min-max)
@@ -276,7 +280,7 @@ if command -v gnuplot >/dev/null; then
 		"$T/data/lifo.csv" >"$T/old/lifo.csv"
 	if scripts/figures.sh --data "$T/old" --out "$T/oldfig" 2>"$T/err" &&
 		xmllint --noout "$T/oldfig/lifo.svg" 2>>"$T/err" &&
-		grep -q 'bars: min-max of 5 runs' "$T/oldfig/lifo.svg"; then
+		grep -q 'bars: min-max of 3 runs' "$T/oldfig/lifo.svg"; then
 		ok "figures.sh renders an old-format CSV, with min-max bars"
 	else
 		not_ok "figures.sh renders an old-format CSV, with min-max bars" "$(cat "$T/err")"
