@@ -248,7 +248,7 @@ load_now() {
 	cpu_ticks
 	LOAD_NOW=$(awk -v x="$a" -v y="$TICKS" -v n="$(nproc)" 'BEGIN {
 		split(x, u, " "); split(y, w, " "); t = w[1] - u[1]
-		printf "%.2f", t > 0 ? n * (w[3] - u[3]) / t : 0 }')
+		printf "%.2f", (t > 0 ? n * (w[3] - u[3]) / t : 0) }')
 }
 
 # wait_load: before a run, measures the load every 2 s, for LOAD_WAIT s at

@@ -75,7 +75,7 @@ stats() {
 		-f scripts/sweep/stats.awk "$1" "$2"
 }
 
-echo "1..43"
+echo "1..44"
 
 # --dry-run: every point, the estimate, and no run at all
 out=$(sweep --dry-run --secs 0.01 lifo 2>/dev/null)
@@ -198,7 +198,7 @@ rsweep() {
 	shift
 	rm -rf "${T:?}/calls" "${T:?}/rbuild"
 	mkdir -p "$T/calls"
-	SWEEP_LOADAVG=${SWEEP_LOADAVG:-$T/idle} SWEEP_DEMO_DIR=$T/demos BUILD=$T/rbuild \
+	SWEEP_LOADAVG=${SWEEP_LOADAVG-$T/idle} SWEEP_DEMO_DIR=$T/demos BUILD=$T/rbuild \
 		"$R/scripts/sweep.sh" --secs 0.01 --repeats 3 --runtimes rt --out "$out" "$@" lifo \
 		>/dev/null 2>"$T/err"
 }
@@ -233,6 +233,12 @@ check "always loaded: one extra round only (6 runs + 6 re-runs, repeat <= 6)" \
 # 6 values: the interval is [mean of the 2 lowest, mean of the 2 highest]
 check "always loaded: load_ok 0, statistics over all 6 runs" \
 	"$(sed -n 2p "$T/load2/lifo.csv")" "2,1,1,rt,0,100,350,600,150,550,6,0.01,0"
+
+# the measurement itself (SWEEP_LOADAVG empty): the CPUs busy over 0.25 s
+# of the fake /proc/stat, which no demo moves meanwhile
+SWEEP_LOADAVG='' rsweep "$T/load3" --load-wait 0
+check "without SWEEP_LOADAVG the load is measured: 0.00 CPUs busy before each of the 6 runs" \
+	"$(cut -f5 "$raw" | sort | uniq -c | tr -s ' ')/$(find "$R" -maxdepth 1 -name 0 | wc -l)" " 6 0.00/0"
 
 # a clean tree, then one with a modified tracked file
 rsweep "$T/rdata"
