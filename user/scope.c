@@ -174,28 +174,7 @@ static void follow_members(struct obs_scope *sc, struct observe_bpf *skel,
 	sc->nmembers = l->n;
 }
 
-int obs_scope_follow(struct obs_scope *sc, struct observe_bpf *skel)
-{
-	struct pid_list l = {};
-	int err = 0;
-
-	if (sc->kind == OBS_SCOPE_PIDS)
-		for (size_t i = 0; i < sc->npids && !err; i++)
-			err = pid_list_add(&l, sc->pids[i].pid);
-	else if (sc->kind == OBS_SCOPE_CGROUP)
-		err = cgroup_members(sc->cgroup, &l);
-	if (err) {
-		free(l.v);
-		fprintf(stderr, "observe: cannot list the processes of %s: %s\n",
-			sc->cgroup, strerror(-err));
-		return err;
-	}
-	pid_list_sort(&l);
-	follow_members(sc, skel, &l);
-	return 0;
-}
-
-/* Every process with a binary (no kernel thread) but observe, sorted. */
+/* Every process with a binary (no kernel thread) but observe. */
 static int user_processes(struct pid_list *l)
 {
 	DIR *d = opendir("/proc");
@@ -217,29 +196,55 @@ static int user_processes(struct pid_list *l)
 		err = pid_list_add(l, (pid_t)pid);
 	}
 	closedir(d);
-	pid_list_sort(l);
 	return err;
+}
+
+/* The processes of sc now, sorted, into l: the -p PIDs, or the cgroup's
+ * members; with_all, -a's every process too (the filter needs none: BPF
+ * follows them all).  0, or -errno with l empty. */
+static int scope_pids(const struct obs_scope *sc, struct pid_list *l,
+		      bool with_all)
+{
+	int err = 0;
+
+	if (sc->kind == OBS_SCOPE_PIDS)
+		for (size_t i = 0; i < sc->npids && !err; i++)
+			err = pid_list_add(l, sc->pids[i].pid);
+	else if (sc->kind == OBS_SCOPE_CGROUP)
+		err = cgroup_members(sc->cgroup, l);
+	else if (sc->kind == OBS_SCOPE_ALL && with_all)
+		err = user_processes(l);
+	if (err) {
+		free(l->v);
+		memset(l, 0, sizeof(*l));
+		return err;
+	}
+	pid_list_sort(l);
+	return 0;
+}
+
+int obs_scope_follow(struct obs_scope *sc, struct observe_bpf *skel)
+{
+	struct pid_list l = {};
+	int err = scope_pids(sc, &l, false);
+
+	if (err) {
+		fprintf(stderr, "observe: cannot list the processes of %s: %s\n",
+			sc->cgroup, strerror(-err));
+		return err;
+	}
+	follow_members(sc, skel, &l);
+	return 0;
 }
 
 int obs_scope_list(const struct obs_scope *sc, pid_t **pids, size_t *n)
 {
 	struct pid_list l = {};
-	int err = 0;
+	int err = scope_pids(sc, &l, true);
 
-	if (sc->kind == OBS_SCOPE_PIDS)
-		for (size_t i = 0; i < sc->npids && !err; i++)
-			err = pid_list_add(&l, sc->pids[i].pid);
-	else if (sc->kind == OBS_SCOPE_CGROUP)
-		err = cgroup_members(sc->cgroup, &l);
-	else if (sc->kind == OBS_SCOPE_ALL)
-		err = user_processes(&l);
-	if (err) {
-		free(l.v);
-		return err;
-	}
 	*pids = l.v;
 	*n = l.n;
-	return 0;
+	return err;
 }
 
 int obs_scope_seed(const struct obs_scope *sc, int threads_fd, uint64_t now_ns)
