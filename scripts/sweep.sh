@@ -45,7 +45,8 @@
 # BUILD (default build) locates the Tokio peers, $BUILD/tokio/release/tokio_*,
 # and SWEEP_DEMO_DIR (default ./demos) the C demos.  For the self-test only:
 # SWEEP_LOADAVG (its first field is the load before each run, and the 1-min
-# load) and SWEEP_PROC_STAT replace the measurement and /proc/stat.
+# load) and SWEEP_PROC_STAT replace the measurement and /proc/stat, and
+# SWEEP_RETRY_PAUSE_S the 1 s pause before a failed run's retry.
 # Exit status: 0, 1 if a run failed (its point has fewer runs), 2 bad usage
 # or a work tree with uncommitted changes (without --allow-dirty).
 set -euo pipefail
@@ -313,7 +314,7 @@ run_point() {
 # the progress line.
 run_counted() {
 	if run_point "$1" "$2"; then :; else
-		sleep 1
+		sleep "${SWEEP_RETRY_PAUSE_S:-1}"
 		run_point "$1" "$2" || FAILED=1
 	fi
 	done=$((done + 1))

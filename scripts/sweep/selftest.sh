@@ -65,6 +65,8 @@ printf '#!/bin/bash\nFAKE_RT=tokio exec "%s/demos/demo_starvation" "$@"\n' "$T" 
 chmod +x "$T/demos/demo_starvation" "$T/build/tokio/release/tokio_starvation"
 export FAKE_CALLS=$T/calls
 export FAKE_STAT=$T/stat SWEEP_PROC_STAT=$T/stat
+# the fakes fail on purpose: no pause before their retries
+export SWEEP_RETRY_PAUSE_S=0
 echo "cpu 1000 0 0 5000 0 0 0 0 0 0" >"$FAKE_STAT"
 echo "0.10 0.10 0.10 1/100 1" >"$T/idle"
 # this tree may have uncommitted changes: the dirty check is tested apart
