@@ -262,7 +262,7 @@ SOAK_SECS ?= 1800
 soak: all
 	BUILD=$(BUILD) scripts/soak.sh -s $(SOAK_SECS)
 
-# The sweeps (scripts/sweep.sh, docs/sweeps.md): ~74 min at 5 repeats (more with load
+# The sweeps (scripts/sweep.sh, docs/sweeps.md): ~88 min at 5 repeats (more with load
 # waits), never part of check; refuses a modified tree (SWEEP_FLAGS=--allow-dirty).
 # SWEEP_FLAGS="--quick" for a smoke test; `make figures` renders the SVGs.
 .PHONY: bench figures

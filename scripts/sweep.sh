@@ -57,16 +57,17 @@ DEMO_DIR=${SWEEP_DEMO_DIR:-./demos} # the C demos; scripts/sweep/selftest.sh fak
 ALL_SWEEPS="starvation starvation_fraction convoy suspension suspension_all workers server lifo budget"
 # Seconds a run costs beyond --secs, for --dry-run's estimate: the demo's
 # start-up and exit (a sweep's NAME__overhead overrides it) plus this script's
-# own jq/awk per run; measured on the shared 2-core box (docs/sweeps.md).
+# own per run: its jq/awk/date and the load window (LOAD_WINDOW_S), 0.34 s
+# measured on the 2-core box (docs/sweeps.md).
 OVERHEAD_S=0.015
-SCRIPT_OVERHEAD_S=0.04
+SCRIPT_OVERHEAD_S=0.34
 # The bootstrap of the CI columns (scripts/sweep/stats.awk): resamples and
 # the seed, fixed so that the CSV is a function of the raw runs.
 BOOT_N=2000
 BOOT_SEED=1
 # the load and CPU counters; the self-test points these at fakes
 LOADAVG=${SWEEP_LOADAVG:-/proc/loadavg}
-LOAD_WINDOW_S=0.25	# the window load_now measures before a run
+LOAD_WINDOW_S=0.25	# the window load_now measures before a run (in SCRIPT_OVERHEAD_S)
 PROC_STAT=${SWEEP_PROC_STAT:-/proc/stat}
 
 QUICK=0
