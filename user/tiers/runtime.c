@@ -439,7 +439,6 @@ static int try_tiers(struct obs_runtime *r, struct obs_runtime_proc *p,
 				       why, sizeof(why));
 		if (!err) {
 			p->tier = tiers[i];
-			p->state = r->states[i];
 			return 0;
 		}
 		if (fresh) {	/* a tier no process uses holds nothing */
@@ -522,6 +521,16 @@ int obs_runtime_attach(struct obs_runtime *r, struct observe_bpf *skel,
 	return 0;
 }
 
+/* The state of tier t in r (every process it recognised shares it). */
+static void *state_of(const struct obs_runtime *r,
+		      const struct obs_runtime_tier *t)
+{
+	for (size_t i = 0; i < OBS_RT_NTIERS; i++)
+		if (tiers[i] == t)
+			return r->states[i];
+	return NULL;
+}
+
 bool obs_runtime_on(const struct obs_runtime *r)
 {
 	for (size_t i = 0; i < OBS_RT_NTIERS; i++)
@@ -551,7 +560,7 @@ int obs_runtime_read(struct obs_runtime *r, struct obs_rt_set *set,
 		e->on = true;
 		e->s.tier.kind = p->tier->kind;
 		e->s.tier.coverage = 1.0;
-		err = p->tier->read(p->state, &e->s, ks,
+		err = p->tier->read(state_of(r, p->tier), &e->s, ks,
 				    r->several ? (uint32_t)p->pid : 0);
 	}
 	if (err)

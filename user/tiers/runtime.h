@@ -226,7 +226,6 @@ struct obs_runtime_tier {
 struct obs_runtime_proc {
 	pid_t pid;
 	const struct obs_runtime_tier *tier;	/* NULL: none attached */
-	void *state;			/* the tier's (shared, see attach) */
 	char binary[PATH_MAX];		/* where the tiers looked */
 	char off[PATH_MAX + 160];	/* with no tier: why, for the report
 					 * (and said once on stderr for one
