@@ -56,8 +56,19 @@ selftest() {
 	  # K = N = 2, B = 20, P = 25, tp = 2: f = 1/(5/2 + 1) = 2/7,
 	  # p99 = (20 + 1 - 2 * 0.01 * 3.5) ms = 20930 us; 140 wake-ups/s
 	  echo "2,2,20,25,rt,0,1,20930,1,1,140,1,3,1.5"
-	  # saturated (K B > N P): the lower bound W + delta = 41 ms
-	  echo "1,2,20,25,rt,0,1,41000,1,1,1,1,3,1.5"
+	  # saturated (K B > N P), C rt: chains of ceil(25 / 5) = 5 blocks,
+	  # W = 100 ms >= P: p99 = W + delta = 101 ms
+	  echo "1,2,20,25,rt,0,1,101000,1,1,1,1,3,1.5"
+	  # K > N, C rt: W = B = 5, f = 1/(20/2 + 1): p99 = 6 - 2 * 0.01 * 11 ms
+	  echo "2,4,5,25,rt,0,1,5780,1,1,1,1,3,1.5"
+	  # two free workers: the floor
+	  echo "4,2,20,25,rt,0,1,100,1,1,1,1,3,1.5"
+	  echo "2,0,20,25,tokio,0,90,100,110,490,500,510,3,1.5"
+	  # K > N, Tokio: W = floor(4/2) 5 = 10, f = 1/8.5: 11 - 0.17 ms
+	  echo "2,4,5,25,tokio,0,1,10830,1,1,1,1,3,1.5"
+	  # saturated, Tokio: a pass takes 40 ms, so P' = 50 and W = 20,
+	  # f = 1/16: 21 - 0.32 ms
+	  echo "2,3,20,25,tokio,0,1,20680,1,1,1,1,3,1.5"
 	} >"$d/starvation.csv"
 	# H = 200, K = 4 on 2 cores, d0 = 1e6/20000 - 40 = 10: 1e6 / (200 * 3 + 10)
 	{ echo "workers,contenders,pressure,hold_us,runtime,fixed,acq_per_s_min,acq_per_s_median,acq_per_s_max,lock_wait_pct_min,lock_wait_pct_median,lock_wait_pct_max,runs,secs"
@@ -69,6 +80,10 @@ selftest() {
 	{ echo "workers,peers,await_ms,runtime,fixed,peer_acq_per_s_min,peer_acq_per_s_median,peer_acq_per_s_max,peer_wait_p50_us_min,peer_wait_p50_us_median,peer_wait_p50_us_max,runs,secs"
 	  echo "2,4,20,rt,0,1,190.4762,1,1,19000,1,3,1.5"
 	} >"$d/suspension.csv"
+	# all hold, M = 4, S = 20: 1000 / 21 per s; wait 3 * 21 - 2 ms
+	{ echo "workers,peers,await_ms,runtime,fixed,peer_acq_per_s_min,peer_acq_per_s_median,peer_acq_per_s_max,peer_wait_p50_us_min,peer_wait_p50_us_median,peer_wait_p50_us_max,runs,secs"
+	  echo "2,4,20,rt,0,1,47.61905,1,1,61000,1,3,1.5"
+	} >"$d/suspension_all.csv"
 	# R = 1000, B = 20, T = 10, E = 200, 1.5 s: 7 blocks x 11 / 1500
 	{ echo "workers,rate,block_ms,block_every,timeout_ms,runtime,fixed,server_timeout_pct_min,server_timeout_pct_median,server_timeout_pct_max,runs,secs"
 	  echo "2,1000,20,200,10,rt,0,1,5.133333,1,3,1.5"
@@ -81,11 +96,16 @@ selftest() {
 	t "calibration tp from K = 0" '[ "$(awk -F, '"'"'$1 == "calibration" && $3 == "rt" && $6 == "tp_ms" { print $7 }'"'"' "$d/models.csv")" = 2.0000 ]'
 	t "starvation p99, K = N" '[ "$(row starvation rt "N=2 K=2 B=20 P=25" probe_p99_us)" = "20930,20930,0.000" ]'
 	t "starvation wake-ups/s" '[ "$(row starvation rt "N=2 K=2 B=20 P=25" probe_per_s)" = "140,140,0.000" ]'
-	t "starvation saturated" '[ "$(row starvation rt "N=1 K=2 B=20 P=25" probe_p99_us | cut -d, -f1)" = 41000 ]'
+	for c in "rt N=1 K=2 B=20 P=25" "rt N=2 K=4 B=5 P=25" "rt N=4 K=2 B=20 P=25" \
+		"tokio N=2 K=4 B=5 P=25" "tokio N=2 K=3 B=20 P=25"; do
+		t "starvation regimes: $c" '[ "$(row starvation ${c%% *} "${c#* }" probe_p99_us | cut -d, -f3)" = 0.000 ]'
+	done
+	t "regime names" '[ "$(awk -F, '"'"'$1 == "starvation" && $6 == "probe_p99_us" && $4 == "broken" { print $3 "/" $12 }'"'"' "$d/models.csv" | sort | tr "\n" " ")" = "rt/K>=N rt/K>=N rt/free workers rt/saturated tokio/K>=N tokio/saturated " ]'
 	t "K = 0 rows are calibration only" '! grep -q "^starvation,.*K=0 " "$d/models.csv"'
 	t "convoy cpu-share" '[ "$(row convoy rt "N=2 M=4 K=4 H=200" acq_per_s | cut -d, -f3)" = 0.000 ]'
 	t "convoy fixed 2/H" '[ "$(awk -F, '"'"'$2 == "cpu-bound" { print $7 }'"'"' "$d/models.csv")" = 10000 ]'
 	t "suspension rate and wait" '[ "$(row suspension rt "N=2 M=4 S=20" peer_acq_per_s | cut -d, -f3),$(row suspension rt "N=2 M=4 S=20" peer_wait_p50_us | cut -d, -f3)" = "0.000,0.000" ]'
+	t "all-hold rate and wait" '[ "$(row suspension_all rt "N=2 M=4 S=20 all-hold" peer_acq_per_s | cut -d, -f3),$(row suspension_all rt "N=2 M=4 S=20 all-hold" peer_wait_p50_us | cut -d, -f3)" = "0.000,0.000" ]'
 	t "server windows" '[ "$(row server rt "R=1000 B=20 T=10 every=200" server_timeout_pct | cut -d, -f3)" = 0.000 ]'
 	t "server B = T: the blocking requests" '[ "$(row server rt "R=1000 B=10 T=10 every=200" server_timeout_pct | cut -d, -f3)" = 0.000 ]'
 	t "server B < T: 0, no error" '[ "$(row server rt "R=1000 B=5 T=10 every=200" server_timeout_pct)" = "0,0," ]'
@@ -119,7 +139,7 @@ done
 [ -d "$DATA" ] || die "no data directory $DATA (run scripts/sweep.sh first)"
 OUT=${OUT:-$DATA/models.csv}
 PRESENT='' MISSING=''
-for s in starvation starvation_fraction convoy suspension server lifo budget; do
+for s in starvation starvation_fraction workers convoy suspension suspension_all server lifo budget; do
 	if [ -s "$DATA/$s.csv" ]; then PRESENT+=" $s"; else MISSING+=" $s.csv"; fi
 done
 [ -n "$PRESENT" ] || die "no sweep CSVs in $DATA (run scripts/sweep.sh first)"
@@ -184,7 +204,41 @@ BEGIN {
 }
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 
-shape == "starvation" {
+# The starvation regimes (docs/models.md, "Regime rules"): from N, K, B, P
+# and the runtime alone.  Sets W (the probe's p99 window, ms), WMAX (its
+# worst window, -1: not claimed), PP (the blockers' effective period) and
+# returns the regime's name.
+function starve_regime(N, K, B, P,   rounds) {
+	rounds = ceil(K / N)
+	PP = P; WMAX = rounds * B
+	if (K * B > N * P) {
+		if (rt_name() == "rt") {
+			# chains: a late blocker finds its next tick due when the
+			# block ends and blocks again, at most ceil(P / (P - B)) times
+			W = B >= P ? 1e9 : ceil(P / (P - B)) * B
+			WMAX = W
+		} else {
+			# skipped ticks: one pass of all blockers takes rounds * B
+			PP = P * ceil(rounds * B / P)
+			W = int(K / N) * B
+		}
+		return "saturated"
+	}
+	if (K >= N) {
+		# C rt: the probe's driver wake-up goes to the LIFO slot of the
+		# first worker whose block ends; Tokio: the rounds with every
+		# worker blocked
+		W = rt_name() == "rt" ? B : int(K / N) * B
+		return "K>=N"
+	}
+	W = B
+	if (N - K == 1)
+		return "one free"
+	W = 0; WMAX = -1
+	return "free workers"
+}
+
+shape == "starvation" || shape == "workers" {
 	N = g("workers"); K = g("blockers"); B = g("block_ms"); P = g("period_ms")
 	if (K == 0)
 		next # the calibration rows
@@ -197,18 +251,23 @@ shape == "starvation" {
 		emit("healthy", pr, "probe_per_s", 1000 / tp[rt_name()], "fixed", 0)
 		next
 	}
-	# W: how long the probe can be stuck; K > N blockers run in ceil(K/N)
-	# rounds after their common tick.
-	W = ceil(K / N) * B
-	regime = K * B > N * P ? "saturated" : K < N ? "K<N" : K == N ? "K=N" : "K>N"
-	show = (N == 2 && (B == 20 || B == 5)) || (N == 4 && B == 20 && (K == 2 || K == 3)) || (N == 1 && B == 20 && K == 2)
-	emit("window", pr, "probe_p99_us", lateness_q(0.99, W, P, fl), regime, show)
-	emit("window", pr, "probe_max_us", (W + delta[rt_name()]) * 1000, regime, show && N == 2 && B == 5 && K == 4)
-	emit("window", pr, "probe_per_s", wakes_per_s(W, P), regime, show && N == 2 && B == 20 && K <= 2)
-	emit("window", pr, "victim_p50_us", B * 1000, regime, show && B == 20 && N == 2 && K == 2)
-	# the naive model: a free worker takes the probe, so K < N is healthy
-	if (K < N)
-		emit("free-worker", pr, "probe_p99_us", fl, regime, show && B == 20)
+	regime = starve_regime(N, K, B, P)
+	show = shape == "workers" || (N == 2 && (B == 20 || B == 5)) || (N == 4 && B == 20 && (K == 2 || K == 3)) || (N == 1 && B == 20 && K == 2)
+	if (W >= 1e9) {
+		# B >= P with chains: the blockers never yield, the probe waits
+		# for the whole run
+		emit("window", pr, "probe_p99_us", g("secs") * 1e6, regime, show)
+	} else if (W == 0) {
+		emit("window", pr, "probe_p99_us", fl, regime, show)
+		emit("window", pr, "probe_per_s", 1000 / tp[rt_name()], regime, 0)
+	} else {
+		emit("window", pr, "probe_p99_us", lateness_q(0.99, W, PP, fl), regime, show)
+		emit("window", pr, "probe_per_s", wakes_per_s(W, PP), regime, show && N == 2 && B == 20 && K <= 2)
+	}
+	if (WMAX > 0 && WMAX < 1e9)
+		emit("window", pr, "probe_max_us", (WMAX + delta[rt_name()]) * 1000, regime, show && N == 2 && B == 5 && K == 4)
+	# the victim is woken into its blocker's own LIFO slot
+	emit("window", pr, "victim_p50_us", B * 1000, regime, show && B == 20 && K == 2)
 	next
 }
 
@@ -222,11 +281,12 @@ shape == "starvation_fraction" {
 		emit("healthy", pr, "probe_per_s", 1000 / tp[rt_name()], "fixed", 0)
 		next
 	}
-	regime = B >= P ? "saturated" : late_frac(B, P) > 0.5 ? "p50 late" : "p99 late"
+	f = late_frac(B, P)
+	regime = B >= P ? "saturated" : f > 0.5 ? "p50 late" : f > 0.01 ? "p99 late" : "p99 floor"
 	# aligned: the K = N blockers tick on one grid, so all workers block
 	# together B of every P ms
 	emit("aligned", pr, "probe_p50_us", lateness_q(0.5, B, P, delta[rt_name()] * 1000), regime, P <= 8)
-	emit("aligned", pr, "probe_p99_us", lateness_q(0.99, B, P, fl), regime, P == 100 || P == 25 || P == 10 || P == 6 || P == 5)
+	emit("aligned", pr, "probe_p99_us", lateness_q(0.99, B, P, fl), regime, P >= 100 || P == 25 || P == 10 || P == 6 || P == 5)
 	emit("aligned", pr, "probe_max_us", (B + delta[rt_name()]) * 1000, regime, 0)
 	emit("aligned", pr, "probe_per_s", wakes_per_s(B, P), regime, P == 25 || P == 10)
 	# independent blockers: all N blocked (B/P)^N of the time; a probe
@@ -276,6 +336,27 @@ shape == "suspension" {
 	next
 }
 
+shape == "suspension_all" {
+	N = g("workers"); M = g("peers"); S = g("await_ms")
+	T = 1 # the peers' think time (demo default --think-us 1000)
+	pr = sprintf("N=%d M=%d S=%d all-hold", N, M, S)
+	ss = S + delta[rt_name()]; tt = T + delta[rt_name()]
+	show = M == 1 || M == 4 || M == 8
+	if (g("fixed") == 1) {
+		# the await after the unlock: each peer cycles on its own
+		emit("all-hold", pr, "peer_acq_per_s", M * 1000 / (ss + tt), "fixed", show && S == 20)
+		next
+	}
+	# every peer holds across its own await; FIFO hand-off: once the
+	# others' holds outlast a think, the lock is never free
+	if ((M - 1) * ss >= tt) {
+		emit("all-hold", pr, "peer_acq_per_s", 1000 / ss, "lock-bound", show)
+		emit("all-hold", pr, "peer_wait_p50_us", ((M - 1) * ss - tt) * 1000, "lock-bound", show)
+	} else
+		emit("all-hold", pr, "peer_acq_per_s", M * 1000 / (ss + tt), "own cycle", show)
+	next
+}
+
 shape == "server" {
 	R = g("rate"); B = g("block_ms"); E = g("block_every"); T = g("timeout_ms")
 	secs = g("secs")
@@ -307,14 +388,16 @@ shape == "lifo" {
 		next
 	}
 	if (L == 1) {
-		# the victim waits the whole block in the blocker's LIFO slot
-		emit("lifo-slot", pr, "victim_p50_us", B * 1000, "K<N lifo", show)
-		emit("lifo-slot", pr, "victim_same_worker_pct", 100, "K<N lifo", 0)
-		emit("lifo-slot", pr, "probe_p99_us", lateness_q(0.99, B, P, fl), "K<N lifo", show)
+		# the victim waits the whole block in the blocker's LIFO slot;
+		# the probe as in the starvation regimes (one free worker or more)
+		regime = starve_regime(N, K, B, P)
+		emit("lifo-slot", pr, "victim_p50_us", B * 1000, "lifo/" regime, show)
+		emit("lifo-slot", pr, "victim_same_worker_pct", 100, "lifo/" regime, 0)
+		emit("lifo-slot", pr, "probe_p99_us", W == 0 ? fl : lateness_q(0.99, W, PP, fl), "lifo/" regime, show)
 	} else {
 		# stealable: a free worker takes both; the probe keeps its floor
-		emit("lifo-slot", pr, "victim_same_worker_pct", 0, "K<N no-lifo", 0)
-		emit("lifo-slot", pr, "probe_p99_us", fl, "K<N no-lifo", N == 2)
+		emit("lifo-slot", pr, "victim_same_worker_pct", 0, "no-lifo", 0)
+		emit("lifo-slot", pr, "probe_p99_us", fl, "no-lifo", N == 2)
 	}
 	next
 }
@@ -401,10 +484,17 @@ function num(x) { return x == "" ? "" : (x + 0 >= 100 ? sprintf("%.0f", x) : spr
 NR == 1 { next }
 $1 == "calibration" { cal = cal sprintf("%s %s = %s; ", $3, $6, $7); next }
 {
-	key = $1 " | " $2 " | " $12
+	# one summary row per (shape, model, regime, metric): pooling metrics
+	# would let a good one hide a bad one
+	key = $1 " | " $2 " | " $12 " | " $6
 	if (!(key in cnt)) order[++nk] = key
 	cnt[key]++
-	if ($11 != "") { e = abs($11); errs[key] = errs[key] " " e; if (e > worst[key]) worst[key] = e }
+	if ($11 != "" || ($7 == 0 && $8 == 0)) {
+		# predicted 0 and measured 0 is exact (no relative error)
+		e = $11 == "" ? 0 : abs($11); errs[key] = errs[key] " " e; nerr[key]++
+		if (!(key in worst) || e > worst[key]) worst[key] = e
+		if (e <= 0.15) within[key]++
+	}
 	if (all || $13 == 1)
 		rows[++nr] = sprintf("| %s | %s | %s | %s | %s | %s | %s | %s (%s-%s) | %s | %s |", \
 			$1, $2, $3 == "tokio" ? "Tokio" : "C rt", $4, $5, $6, num($7), num($8), num($9), num($10), pct($11), $12)
@@ -417,12 +507,16 @@ function median(s,   v, n, i, j, t) {
 END {
 	print "Calibration: " cal
 	print ""
-	print "| shape | model | regime | points | median \\|error\\| | worst \\|error\\| |"
-	print "|---|---|---|---|---|---|"
+	# holds: at least 90 % of the rows within 15 % (docs/models.md)
+	print "| shape | model | regime | metric | points | within 15 % | holds | median \\|error\\| | worst \\|error\\| |"
+	print "|---|---|---|---|---|---|---|---|---|"
 	for (i = 1; i <= nk; i++) {
-		k = order[i]; m = median(errs[k])
-		printf "| %s | %d | %s | %s |\n", k, cnt[k], m == "" ? "n/a" : sprintf("%.0f %%", 100 * m), \
-			worst[k] == "" ? "n/a" : sprintf("%.0f %%", 100 * worst[k])
+		k = order[i]; m = median(errs[k]); n = nerr[k] + 0
+		printf "| %s | %d | %s | %s | %s | %s |\n", k, cnt[k], \
+			(n ? sprintf("%d/%d", within[k], n) : "n/a"), \
+			(n ? (within[k] >= 0.9 * n ? "yes" : "no") : "n/a"), \
+			(m == "" ? "n/a" : sprintf("%.0f %%", 100 * m)), \
+			(worst[k] == "" ? "n/a" : sprintf("%.0f %%", 100 * worst[k]))
 	}
 	print ""
 	print "| shape | model | runtime | variant | parameters | metric | predicted | measured median (min-max) | error | regime |"
