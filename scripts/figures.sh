@@ -67,7 +67,7 @@ render() {
 	shift 3
 	case $csv in *-quick.csv) quick=1 ;; esac
 	e="csv='$csv'; out='$OUT/$name.$ext'; term='$TERM_KIND'; dir='$GP'"
-	e+="; sel='$GP/select.awk'; quick=$quick"
+	e+="; sel='$GP/select.awk'; models='$DATA/models.csv'; quick=$quick"
 	e+="; runs='$(first "$csv" runs)'; secs='$(first "$csv" secs)'; ci=$(has_ci "$csv"); $CAL"
 	for v in "$@"; do
 		e+="; $v"
@@ -103,6 +103,10 @@ for csv in "$DATA"/*.csv; do
 	starvation_fraction)
 		render starvation_fraction "$csv" "$base" \
 			"Bf='$(first "$csv" block_ms)'" "Nf='$(first "$csv" workers)'" ;;
+	workers)
+		render workers "$csv" "$base" ;;
+	suspension_all)
+		render suspension_all "$csv" "$base" "Ss='$(distinct "$csv" await_ms)'" ;;
 	convoy)
 		render convoy "$csv" "$base" "Hs='$(distinct "$csv" hold_us)'" ;;
 	suspension)

@@ -107,3 +107,11 @@ m_q(q, W, P, r, fl) = W >= P ? (W + m_dl(r)) * 1000 : \
 	(m_f(W, P, r) <= 1 - q ? fl : (W + m_dl(r) - mn(m_tp(r), W) * (1 - q) / m_f(W, P, r)) * 1000)
 m_wakes(W, P, r) = W >= P ? 1000.0 / W : ((P - W) / m_tp(r) + 1) * 1000.0 / P
 MODEL_NOTE = "dotted: the model (docs/models.md)"
+# The rows of models.csv (figures.sh passes its path as `models`) for one
+# model line: mdata(shape, metric, runtime, regexp on parameters, x name);
+# plot it `using "x":"y"`.  The starvation, workers and all-hold figures
+# read their model there; the others compute theirs with the functions
+# below, which are models.sh's formulas for those shapes.
+if (!exists("models")) { models = "/nonexistent" }
+mdata(sh, me, rt, re, x) = sprintf("< awk -F, -v shape='%s' -v metric='%s' -v runtime='%s' -v variant=broken -v pat='%s' -v x='%s' -f '%s/model.awk' '%s' 2>/dev/null", \
+	sh, me, rt, re, x, dir, models)

@@ -11,13 +11,8 @@ load dir . "/common.gp"
 stats data("") using (hi(metric)) nooutput
 YMAX = 10 ** ceil(log10(STATS_max * 1.5))
 
-# The window model (docs/models.md): K blockers on N workers run in
-# ceil(K/N) rounds of B after their common tick; the probe can be stuck
-# that long once per period.  No model for the max without a blocker.
-sv_W(K, N, B) = ceil(K / N) * B
-sv_model(K, N, B, P, r) = metric eq "probe_max_us" ? (K == 0 ? NaN : (sv_W(K, N, B) + m_dl(r)) * 1000) : \
-	(K == 0 ? m_fl(r) : m_q(0.99, sv_W(K, N, B), P, r, m_fl(r)))
-
+# The model: its rows in models.csv, each K in the regime the rules give it
+# (docs/models.md); no line at K = 0 or where it claims no value.
 set multiplot title sprintf("Executor starvation: %s versus blockers K\n{/*0.8 %s; %s}", mtitle, NOTE, MODEL_NOTE)
 set logscale y
 set format y "10^{%L}"
@@ -40,8 +35,8 @@ do for [bi = 1:nb] {
 			using "blockers":(fl(med(metric))) with linespoints ls i, \
 		     for [i = 1:4] data(sprintf("block_ms=%s workers=%s runtime=%s fixed=%d", B, N, s_rt(i), s_fixed(i))) \
 			using "blockers":(fl(med(metric))):(fl(lo(metric))):(fl(hi(metric))) with yerrorbars ls i + 4, \
-		     for [r = 1:2] data(sprintf("block_ms=%s workers=%s runtime=%s fixed=0", B, N, s_rt(2 * r))) \
-			using "blockers":(sv_model(column("blockers"), N + 0, B + 0, column("period_ms"), r)) with lines ls 8 + r
+		     for [r = 1:2] mdata("starvation", metric, s_rt(2 * r), sprintf("^N=%s .* B=%s ", N, B), "K") \
+			using "x":"y" with lines ls 8 + r
 	}
 }
 eval KEY_STRIP
