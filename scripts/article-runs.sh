@@ -16,7 +16,7 @@
 # The runs are sequential; a run that fails is archived with its exit status
 # and the script goes on (exit 1 at the end).  Run it on a quiet box: the
 # header and every block say how quiet it was.  Root, for observe.  Needs
-# `make` done (the C demos, observe, the Tokio demos).  ~3 min.
+# `make` done (the C demos, observe, the Tokio demos, bench_rt).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -37,7 +37,7 @@ done
 TK=$BUILD/tokio/release
 for f in ./observe ./demos/demo_starvation ./demos/demo_convoy \
 	./demos/demo_suspension ./demos/demo_server "$TK/tokio_starvation" \
-	"$TK/tokio_convoy" "$TK/tokio_suspension"; do
+	"$TK/tokio_convoy" "$TK/tokio_suspension" "$BUILD/bench/bench_rt"; do
 	[ -x "$f" ] || die "$f not built (make)"
 done
 
@@ -67,6 +67,7 @@ RUNS=(
 	"observe-tokio-suspension|./observe -- $TK/tokio_suspension --workers 2 --secs 3"
 	"observe-tokio-suspension-kernel|./observe --no-runtime -- $TK/tokio_suspension --workers 2 --secs 3"
 	"compare|BUILD=$BUILD demos/tokio/compare.sh -n 5 -s 2"
+	"bench-rt|BUILD=$BUILD scripts/bench-rt.sh -r 5"
 )
 
 # cpu_ticks: "busy total steal" jiffies of all CPUs (busy: all but idle and
