@@ -56,9 +56,9 @@ calib() {
 		v=$(awk -F, -v r="$1" -v m="$2" '$1 == "calibration" && $3 == r && $6 == m && $7 != "" { print $7; exit }' "$DATA/models.csv")
 	echo "${v:-$3}"
 }
-CAL="tp_rt=$(calib rt tp_ms 1.035); tp_tokio=$(calib tokio tp_ms 2.09)"
-CAL+="; fl_rt=$(calib rt probe_p99_floor_us 80); fl_tokio=$(calib tokio probe_p99_floor_us 1180)"
-CAL+="; d0_rt=$(calib rt handoff_d0_us 9.4); d0_tokio=$(calib tokio handoff_d0_us 9.1)"
+CAL="tp_rt=$(calib rt tp_ms 1.0541); tp_tokio=$(calib tokio tp_ms 2.1186)"
+CAL+="; fl_rt=$(calib rt probe_p99_floor_us 144.9); fl_tokio=$(calib tokio probe_p99_floor_us 1261.7)"
+CAL+="; d0_rt=$(calib rt handoff_d0_us 9.36); d0_tokio=$(calib tokio handoff_d0_us 9.08)"
 
 FAILED=0
 # render SCRIPT CSV OUTNAME [VAR=VALUE...]: VALUEs are gnuplot expressions.

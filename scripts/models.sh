@@ -25,7 +25,7 @@
 # cycle tp (1000 / probe wake-ups per second with no blocker), the healthy
 # probe p99 floor (no blocker) from starvation.csv; the sync-lock hand-off
 # cost d0 from convoy.csv (K = 0, smallest H).  Without starvation.csv the
-# constants fall back to the values measured on 2026-11-27 (docs/models.md).
+# constants fall back to the values measured on 2026-12-04 (docs/models.md).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -428,7 +428,7 @@ column_of() {
 }
 
 # ---- calibration ------------------------------------------------------------
-declare -A TP=([rt]=1.035 [tokio]=2.09) P99=([rt]=80 [tokio]=1180) D0=([rt]=9.4 [tokio]=9.1)
+declare -A TP=([rt]=1.0541 [tokio]=2.1186) P99=([rt]=144.9 [tokio]=1261.7) D0=([rt]=9.36 [tokio]=9.08)
 CALSRC=default
 if [ -s "$DATA/starvation.csv" ]; then
 	CALSRC=starvation.csv
