@@ -58,7 +58,7 @@ calib() {
 }
 CAL="tp_rt=$(calib rt tp_ms 1.0541); tp_tokio=$(calib tokio tp_ms 2.1186)"
 CAL+="; fl_rt=$(calib rt probe_p99_floor_us 144.9); fl_tokio=$(calib tokio probe_p99_floor_us 1261.7)"
-CAL+="; d0_rt=$(calib rt handoff_d0_us 9.36); d0_tokio=$(calib tokio handoff_d0_us 9.08)"
+CAL+="; d0_rt=$(calib rt handoff_d0_us 14.40); d0_tokio=$(calib tokio handoff_d0_us 14.01)"
 
 FAILED=0
 # render SCRIPT CSV OUTNAME [VAR=VALUE...]: VALUEs are gnuplot expressions.

@@ -428,7 +428,7 @@ column_of() {
 }
 
 # ---- calibration ------------------------------------------------------------
-declare -A TP=([rt]=1.0541 [tokio]=2.1186) P99=([rt]=144.9 [tokio]=1261.7) D0=([rt]=9.36 [tokio]=9.08)
+declare -A TP=([rt]=1.0541 [tokio]=2.1186) P99=([rt]=144.9 [tokio]=1261.7) D0=([rt]=14.40 [tokio]=14.01)
 CALSRC=default
 if [ -s "$DATA/starvation.csv" ]; then
 	CALSRC=starvation.csv

@@ -85,8 +85,8 @@ if (!exists("tp_rt")) { tp_rt = 1.0541 }
 if (!exists("tp_tokio")) { tp_tokio = 2.1186 }
 if (!exists("fl_rt")) { fl_rt = 144.9 }
 if (!exists("fl_tokio")) { fl_tokio = 1261.7 }
-if (!exists("d0_rt")) { d0_rt = 9.36 }
-if (!exists("d0_tokio")) { d0_tokio = 9.08 }
+if (!exists("d0_rt")) { d0_rt = 14.40 }
+if (!exists("d0_tokio")) { d0_tokio = 14.01 }
 # a model line: the runtime's colour, paler, dotted (ls 9 rt, ls 10 Tokio,
 # ls 11 one model for both)
 set style line 9 lc rgb "#d9776b" lw 3 dt (1, 2)
