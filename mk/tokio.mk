@@ -6,7 +6,7 @@
 # rustc (1.63, the `cargo` package, which scripts/deps.sh installs) are used
 # explicitly rather than whatever rustup put first on PATH.
 #
-#	make tokio-demos    -> $(BUILD)/tokio/release/tokio_{probe,starvation,convoy,suspension}
+#	make tokio-demos    -> $(BUILD)/tokio/release/tokio_{probe,starvation,convoy,suspension,server}
 #
 # `all` builds them when Debian's cargo is there; the check runs in the recipe,
 # after $(DEPS_STAMP), so a fresh machine whose cargo arrives with deps.sh

@@ -12,15 +12,15 @@
 TOKIO_CARGO=${TOKIO_CARGO:-/usr/bin/cargo}
 BIN=$BUILD/tokio/release
 [ -x "$TOKIO_CARGO" ] || skip_all "needs $TOKIO_CARGO (Debian's cargo, scripts/deps.sh)"
-for b in tokio_probe tokio_starvation tokio_convoy tokio_suspension; do
+for b in tokio_probe tokio_starvation tokio_convoy tokio_suspension tokio_server; do
 	[ -x "$BIN/$b" ] || skip_all "$BIN/$b not built (make BUILD=$BUILD tokio-demos)"
 done
 need_cmd jq
 
-plan 87
+plan 99
 
 W=2       # workers: the machine has 2 cores
-SECS=2    # per run: 17 timed runs, ~40 s in all
+SECS=2    # per run: 19 timed runs, ~45 s in all
 
 # run NAME BIN ARGS...: runs a demo with --json into $TMPDIR_T/NAME.json;
 # checks that it exited 0 and printed one valid JSON object.
@@ -236,6 +236,29 @@ is "$(j susp_all '"\(.coord_rounds) \(.all_hold)"')" "0 1" \
 pwf=$(j susp_all_fixed .peer_wait_us.p50_us)
 cmp_num "$pwf" "<" 1000 "suspension --all-hold --fixed: peer wait p50 < 1 ms (p50=$pwf us)"
 
+# ---- server: open-loop load, timeouts far from the blocking code ------------
+# R = 1000/s for 2 s: 2000 requests, every 200th blocks B = 20 ms > T = 10 ms
+# right after waking the backend into its worker's LIFO slot.  Thresholds as
+# demos.t's for demo_server.
+run server tokio_server --rate 1000 --block-ms 20 --block-every 200 --timeout-ms 10
+run server_fixed tokio_server --rate 1000 --block-ms 20 --block-every 200 --timeout-ms 10 --fixed
+is "$(j server '[.scenario, .runtime, .requests, .blocking_requests] | join(" ")')" \
+	"server tokio 2000 10" "server: scenario, runtime, R*secs requests, every 200th blocking"
+is "$(j server .injected.blocks)" "$(j server .blocking_requests)" \
+	"server: one injected block per blocking request"
+st=$(j server .server_timeouts)
+cmp_num "$st" ">" 0 "server: server-side timeouts with a blocking handler ($st)"
+cmp_num "$(j server .server_timeouts_on_blocking)" "<" "$(awk -v t="$st" 'BEGIN { print t / 2 }')" \
+	"server: most timed-out requests are not the blocking ones"
+is "$(j server .answered)" "$(j server .requests)" "server: every request answered"
+is "$(j server_fixed .answered)" "$(j server_fixed .requests)" "server fixed: every request answered"
+cmp_num "$(j server_fixed .server_timeouts)" "<=" "$(awk -v t="$st" 'BEGIN { print t / 4 }')" \
+	"server fixed: server timeouts <= 1/4 of the broken run"
+u99=$(j server .unblocked_latency_us.p99_us)
+cmp_num "$u99" ">=" 9000 "server: unblocked requests' latency p99 >= 0.9 T ($u99 us)"
+u99=$(j server_fixed .unblocked_latency_us.p99_us)
+cmp_num "$u99" "<" 9000 "server fixed: unblocked requests' latency p99 < 0.9 T ($u99 us)"
+
 # ---- threads: which tid is a worker, which a blocking-pool thread ----------
 # Ground truth for an observer that classifies threads (src/threads.rs): every
 # report has "threads": {"main", "workers", "blocking"}.  In every run above:
@@ -254,7 +277,7 @@ for f in "$TMPDIR_T"/*.json; do
 	[ "$(j "$name" '.threads.blocking | length')" = 0 ] || with_blocking="$with_blocking $name"
 done
 is "$bad_runs" "" "threads: every run lists $W distinct workers, apart from main and blocking"
-is "$with_blocking" " aconvoy_fixed starve_fixed" \
+is "$with_blocking" " aconvoy_fixed server_fixed starve_fixed" \
 	"threads: blocking threads only where spawn_blocking runs"
 
 # Against the kernel, as an observer attaching with -p PID would: with
@@ -318,6 +341,7 @@ bad "unknown flag" tokio_starvation --no-such-flag
 bad "bad value" tokio_convoy --lock futex
 bad "missing value" tokio_suspension --peers
 bad "not a number" tokio_probe --secs soon
+bad "out of range" tokio_server --conns 65
 timeout -k 5 30 "$BIN/tokio_convoy" --help >"$TMPDIR_T/help.out" 2>&1
 ok "$([ $? = 0 ] && grep -q -- '--hold-us' "$TMPDIR_T/help.out" && echo 1 || echo 0)" \
 	"--help: exit 0, lists the options"

@@ -27,12 +27,13 @@ pub struct Report {
 	as_json: bool,
 }
 
-fn stats_json(s: &Summary) -> Obj {
-	Obj::new()
-		.uint("count", s.count)
-		.float("p50_us", s.p50_us, 1)
-		.float("p99_us", s.p99_us, 1)
-		.float("max_us", s.max_us, 1)
+/// `p999`: also "p999_us", for distributions with enough samples (the C
+/// side's report_stats(..., p999)).
+fn stats_json(s: &Summary, p999: bool) -> Obj {
+	let o =
+		Obj::new().uint("count", s.count).float("p50_us", s.p50_us, 1).float("p99_us", s.p99_us, 1);
+	let o = if p999 { o.float("p999_us", s.p999_us, 1) } else { o };
+	o.float("max_us", s.max_us, 1)
 }
 
 /// A human line as the report prints it (also for the demos' stderr).
@@ -68,11 +69,21 @@ impl Report {
 
 	/// A distribution under `key`, with a human line.
 	pub fn stats(&mut self, key: &str, label: &str, s: &Summary) {
-		self.set(|o| o.obj(key, stats_json(s)));
+		self.stats_with(key, label, s, false);
+	}
+
+	/// As stats, with the p99.9 too (request latencies: thousands of samples).
+	pub fn stats_p999(&mut self, key: &str, label: &str, s: &Summary) {
+		self.stats_with(key, label, s, true);
+	}
+
+	fn stats_with(&mut self, key: &str, label: &str, s: &Summary, p999: bool) {
+		self.set(|o| o.obj(key, stats_json(s, p999)));
+		let tail = if p999 { format!("  p999 {:9.1}", s.p999_us) } else { String::new() };
 		self.line(
 			label,
 			&format!(
-				"p50 {:9.1}  p99 {:9.1}  max {:9.1} us  (n={})",
+				"p50 {:9.1}  p99 {:9.1}{tail}  max {:9.1} us  (n={})",
 				s.p50_us, s.p99_us, s.max_us, s.count
 			),
 		);

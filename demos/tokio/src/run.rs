@@ -24,6 +24,18 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 /// (threads::settle): they start in microseconds on an idle machine.
 const SETTLE_MAX: Duration = Duration::from_secs(1);
 
+/// How a demo's runtime differs from Tokio's defaults, besides --workers.
+#[derive(Clone, Copy, Default)]
+pub struct Options {
+	/// Disable Tokio's LIFO slot (an unstable Builder option: the build
+	/// passes --cfg tokio_unstable, see mk/tokio.mk).
+	pub no_lifo: bool,
+	/// Enable the I/O driver (tokio_server's sockets).  Off elsewhere, as
+	/// the sweeps ran: with it, an idle worker parks in epoll_wait rather
+	/// than on a condition variable.
+	pub io: bool,
+}
+
 pub struct Run {
 	prog: String,
 	pub rt: Runtime,
@@ -45,22 +57,24 @@ impl Run {
 	/// Builds a multi-thread runtime as Tokio's defaults would, except for the
 	/// number of workers, and starts the probe.
 	pub fn start(prog: &str, c: &Common) -> Run {
-		Run::start_with(prog, c, false)
+		Run::start_with(prog, c, Options::default())
 	}
 
-	/// As start; `no_lifo` disables Tokio's LIFO slot (an unstable Builder
-	/// option: the build passes --cfg tokio_unstable, see mk/tokio.mk).
+	/// As start, with the runtime `opt` asks for.
 	///
 	/// Records the thread ids for the report (src/threads.rs) and, when the
 	/// environment has TOKIO_DEMO_TIDS=1, prints on stderr the main thread
 	/// and the runtime threads started so far (the workers, once settled):
 	///   threads                  main 4242, runtime threads [4243, 4244]
-	pub fn start_with(prog: &str, c: &Common, no_lifo: bool) -> Run {
+	pub fn start_with(prog: &str, c: &Common, opt: Options) -> Run {
 		let main_tid = threads::tid();
 		let mut b = Builder::new_multi_thread();
 		b.worker_threads(c.workers).enable_time().on_thread_start(threads::on_runtime_thread);
-		if no_lifo {
+		if opt.no_lifo {
 			b.disable_lifo_slot();
+		}
+		if opt.io {
+			b.enable_io();
 		}
 		let rt = b.build().unwrap_or_else(|e| {
 			eprintln!("{prog}: cannot build the Tokio runtime: {e}");
@@ -99,7 +113,11 @@ impl Run {
 	/// Lets the scenario run for `secs` on this (non-worker) thread, then sets
 	/// stop.  Returns the elapsed run time in seconds, for rates.
 	pub fn wait(&mut self, secs: f64) -> f64 {
-		let end = self.started + Duration::from_secs_f64(secs);
+		self.stop_at(self.started + Duration::from_secs_f64(secs))
+	}
+
+	/// As wait, until `end`.
+	pub fn stop_at(&mut self, end: Instant) -> f64 {
 		let now = Instant::now();
 		if end > now {
 			thread::sleep(end - now);

@@ -34,7 +34,7 @@ use tokio_demos::cli::{self, Opt};
 use tokio_demos::json::Obj;
 use tokio_demos::polls::CountPolls;
 use tokio_demos::report::Report;
-use tokio_demos::run::Run;
+use tokio_demos::run::{Options, Run};
 use tokio_demos::stats::Summary;
 use tokio_demos::threads;
 use tokio_demos::work;
@@ -247,7 +247,7 @@ fn main() {
 		_ => Mode::Sleep,
 	};
 
-	let mut run = Run::start_with(PROG, &c, no_lifo);
+	let mut run = Run::start_with(PROG, &c, Options { no_lifo, ..Options::default() });
 	let block = Duration::from_millis(block_ms);
 	let period = Duration::from_millis(period_ms);
 	let start = Instant::now();
