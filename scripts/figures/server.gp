@@ -1,9 +1,11 @@
-# server.gp - demo_server (C runtime only) versus offered rate, one line per
-# injected block length B (figures.sh passes Bs), --fixed dashed in the same
-# colour: server timeout rate, latency p99 and p99.9.
+# server.gp - demo_server (top row) and tokio_server (bottom row) versus
+# offered rate, one line per injected block length B (figures.sh passes Bs),
+# --fixed dashed in the same colour: server timeout rate, latency p99 and
+# p99.9.  A runtime without rows in the CSV (an older, C-only sweep) leaves
+# its row empty.
 nb = words(Bs)
 W = 1150
-H = 450
+H = 800
 load dir . "/common.gp"
 
 # one colour per block length, the same in every figure of this sweep
@@ -17,7 +19,7 @@ k1 = word(Bs, 1) eq "0" ? 2 : 1
 # first B - T ms of the block, and the blocking request itself when B >= T.
 sr_model(R, b, E, T) = 100.0 * floor(R * secs / E + 1e-9) * ((b >= T) + R * mx(b - T, 0) / 1000.0) / (R * secs)
 
-set multiplot title sprintf("Server: requests under open-loop load, every 200th handler blocks B ms (C runtime, 2 workers, server timeout 10 ms)\n{/*0.8 %s; dotted: the model, timeouts (docs/models.md)}", NOTE)
+set multiplot title sprintf("Server: requests under open-loop load, every 200th handler blocks B ms (2 workers, server timeout 10 ms)\n{/*0.8 %s; dotted: the model, timeouts (docs/models.md)}", NOTE)
 set xlabel "offered rate (requests/s, log)"
 set logscale x
 set autoscale y
@@ -31,10 +33,14 @@ unset key
 array M[3] = ["server_timeout_pct", "lat_p99_us", "lat_p999_us"]
 array T[3] = ["server timeouts", "client latency p99", "client latency p99.9"]
 array Y[3] = ["requests timed out (%)", "latency p99 (µs, log)", "latency p99.9 (µs, log)"]
+array RT[2] = ["rt", "tokio"]
+array RTNAME[2] = ["C rt", "Tokio"]
+do for [i = 1:2] {
+rt = RT[i]
 do for [j = 1:3] {
 	m = M[j]
-	eval PANEL(1, j, 1, 3)
-	set title T[j]
+	eval PANEL(i, j, 2, 3)
+	set title RTNAME[i] . ": " . T[j]
 	set ylabel Y[j]
 	# percentages on a linear axis keep their zeros; latencies are clamped
 	yv(v) = j == 1 ? v : fl(v)
@@ -48,15 +54,16 @@ do for [j = 1:3] {
 		set yrange [*:*]
 	}
 	# broken solid, --fixed dashed, one colour per block length; bars first
-	plot for [k = 1:nb] data(sprintf("block_ms=%s fixed=0", word(Bs, k))) \
+	plot for [k = 1:nb] data(sprintf("block_ms=%s runtime=%s fixed=0", word(Bs, k), rt)) \
 		using "rate":(j == 1 ? mn(sr_model(column("rate"), word(Bs, k) + 0, column("block_every"), column("timeout_ms")), 100) : NaN) \
 		with lines lc rgb bcol(k) lw 2.5 dt (1, 3), \
-	     for [k = 1:nb] data(sprintf("block_ms=%s", word(Bs, k))) \
+	     for [k = 1:nb] data(sprintf("block_ms=%s runtime=%s", word(Bs, k), rt)) \
 		using "rate":(yv(med(m))):(yv(lo(m))):(yv(hi(m))) with yerrorbars lc rgb bcol(k) lw 1 pt 7 ps 0.5, \
-	     for [k = 1:nb] data(sprintf("block_ms=%s fixed=0", word(Bs, k))) \
+	     for [k = 1:nb] data(sprintf("block_ms=%s runtime=%s fixed=0", word(Bs, k), rt)) \
 		using "rate":(yv(med(m))) with linespoints lc rgb bcol(k) lw 2 dt 1 pt 7 ps 0.7, \
-	     for [k = k1:nb] data(sprintf("block_ms=%s fixed=1", word(Bs, k))) \
+	     for [k = k1:nb] data(sprintf("block_ms=%s runtime=%s fixed=1", word(Bs, k), rt)) \
 		using "rate":(yv(med(m))) with linespoints lc rgb bcol(k) lw 2 dt 2 pt 4 ps 0.8
+}
 }
 eval KEY_STRIP
 plot for [k = 1:nb] 2 with linespoints lc rgb bcol(k) lw 2 pt 7 title sprintf("B = %s ms", word(Bs, k)), \
