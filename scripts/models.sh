@@ -90,6 +90,8 @@ selftest() {
 	  echo "2,1000,5,200,10,rt,0,0,0,0,3,1.5"
 	  # B = T: only the 7 blocking requests themselves
 	  echo "2,1000,10,200,10,rt,0,1,0.4666667,1,3,1.5"
+	  # predicted 0.47 %, measured 0: a miss, not a row left out
+	  echo "2,1000,10,200,10,tokio,0,0,0,0,3,1.5"
 	} >"$d/server.csv"
 	"$self" --data "$d" --quiet 2>/dev/null
 	t "writes models.csv" '[ -s "$d/models.csv" ]'
@@ -111,6 +113,8 @@ selftest() {
 	t "server B < T: 0, no error" '[ "$(row server rt "R=1000 B=5 T=10 every=200" server_timeout_pct)" = "0,0," ]'
 	got=$("$self" --data "$d" 2>/dev/null | grep -c '^| server | window ')
 	t "markdown summary and rows" '[ "$got" -ge 2 ]'
+	got=$("$self" --data "$d" 2>/dev/null | grep '^| server | window | windows | ')
+	t "a prediction against a measured 0 is a miss" '[[ "$got" == *"| 4 | 3/4 | no | 0 % | inf |" ]]'
 	got=$("$self" --data "$d/none" 2>&1 >/dev/null) && rc=0 || rc=$?
 	t "no data dir: exit 2, one line" '[ "$rc" = 2 ] && [ "$(echo "$got" | wc -l)" = 1 ]'
 	mkdir "$d/empty"
@@ -479,6 +483,7 @@ echo "models.sh: wrote $OUT ($(($(wc -l <"$OUT") - 1)) rows)" >&2
 # ---- markdown ---------------------------------------------------------------
 awk -F, -v all="$ALL" '
 function abs(x) { return x < 0 ? -x : x }
+BEGIN { INF = 1e300 } # the error of a prediction against a measured 0
 function pct(e) { return e == "" ? "n/a" : sprintf("%+.0f %%", 100 * e) }
 function num(x) { return x == "" ? "" : (x + 0 >= 100 ? sprintf("%.0f", x) : sprintf("%.3g", x)) }
 NR == 1 { next }
@@ -489,9 +494,12 @@ $1 == "calibration" { cal = cal sprintf("%s %s = %s; ", $3, $6, $7); next }
 	key = $1 " | " $2 " | " $12 " | " $6
 	if (!(key in cnt)) order[++nk] = key
 	cnt[key]++
-	if ($11 != "" || ($7 == 0 && $8 == 0)) {
-		# predicted 0 and measured 0 is exact (no relative error)
-		e = $11 == "" ? 0 : abs($11); errs[key] = errs[key] " " e; nerr[key]++
+	if ($11 != "" || $8 == 0) {
+		# predicted 0 and measured 0 is exact (no relative error); a
+		# prediction against a measured 0 has no finite error: a miss,
+		# counted as INF (never left out of the count)
+		e = $11 != "" ? abs($11) : $7 == 0 ? 0 : INF
+		errs[key] = errs[key] " " e; nerr[key]++
 		if (!(key in worst) || e > worst[key]) worst[key] = e
 		if (e <= 0.15) within[key]++
 	}
@@ -515,8 +523,8 @@ END {
 		printf "| %s | %d | %s | %s | %s | %s |\n", k, cnt[k], \
 			(n ? sprintf("%d/%d", within[k], n) : "n/a"), \
 			(n ? (within[k] >= 0.9 * n ? "yes" : "no") : "n/a"), \
-			(m == "" ? "n/a" : sprintf("%.0f %%", 100 * m)), \
-			(worst[k] == "" ? "n/a" : sprintf("%.0f %%", 100 * worst[k]))
+			(m == "" ? "n/a" : m == INF ? "inf" : sprintf("%.0f %%", 100 * m)), \
+			(worst[k] == "" ? "n/a" : worst[k] == INF ? "inf" : sprintf("%.0f %%", 100 * worst[k]))
 	}
 	print ""
 	print "| shape | model | runtime | variant | parameters | metric | predicted | measured median (min-max) | error | regime |"
