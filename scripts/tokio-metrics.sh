@@ -38,7 +38,7 @@ while getopts n:s:o:h opt; do
 done
 [ "$(id -u)" = 0 ] || die "observe needs root"
 [ -x ./observe ] || die "./observe not built (make)"
-for b in tokio_starvation tokio_convoy tokio_suspension tokio_probe; do
+for b in tokio_starvation tokio_convoy tokio_suspension tokio_server tokio_probe; do
 	[ -x "$T/$b" ] || die "$T/$b not built (mk/tokio.mk)"
 done
 
@@ -52,6 +52,8 @@ SCENARIOS=(
 	"convoy async|tokio_convoy --workers 2 --lock async"
 	"suspension|tokio_suspension --workers 2"
 	"suspension --fixed|tokio_suspension --workers 2 --fixed"
+	"server|tokio_server --workers 2"
+	"server --fixed|tokio_server --workers 2 --fixed"
 	"idle (probe only)|tokio_probe --workers 2"
 )
 
