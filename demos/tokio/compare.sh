@@ -27,7 +27,7 @@ while getopts n:s:w:h opt; do
 done
 [ $# -ge $OPTIND ] && usage
 command -v jq >/dev/null || { echo "$0: needs jq" >&2; exit 1; }
-for s in probe starvation convoy suspension; do
+for s in probe starvation convoy suspension server; do
 	for b in "$TOP/demos/demo_$s" "$TOKIO/tokio_$s"; do
 		[ -x "$b" ] || { echo "$0: $b not built (make BUILD=$BUILD)" >&2; exit 1; }
 	done
@@ -45,6 +45,8 @@ CONFIGS=(
 	"convoy|--lock async --fixed|.acq_per_s .hold_us.p99_us"
 	"suspension||.peer_wait_us.p50_us .peer_acq_per_s .probe.p99_us"
 	"suspension|--fixed|.peer_wait_us.p50_us .peer_acq_per_s"
+	"server||.server_timeouts .latency_us.p99_us .unblocked_latency_us.p99_us .probe.p99_us"
+	"server|--fixed|.server_timeouts .latency_us.p99_us .unblocked_latency_us.p99_us"
 )
 
 out=$(mktemp "${TMPDIR:-/tmp}/tbb-compare.XXXXXX")
