@@ -20,7 +20,7 @@ need_cmd jq
 plan 99
 
 W=2       # workers: the machine has 2 cores
-SECS=2    # per run: 19 timed runs, ~45 s in all
+SECS=2    # per run (the server's: 4 s): 19 timed runs, ~50 s in all
 
 # run NAME BIN ARGS...: runs a demo with --json into $TMPDIR_T/NAME.json;
 # checks that it exited 0 and printed one valid JSON object.
@@ -237,18 +237,25 @@ pwf=$(j susp_all_fixed .peer_wait_us.p50_us)
 cmp_num "$pwf" "<" 1000 "suspension --all-hold --fixed: peer wait p50 < 1 ms (p50=$pwf us)"
 
 # ---- server: open-loop load, timeouts far from the blocking code ------------
-# R = 1000/s for 2 s: 2000 requests, every 200th blocks B = 20 ms > T = 10 ms
-# right after waking the backend into its worker's LIFO slot.  Thresholds as
-# demos.t's for demo_server.
-run server tokio_server --rate 1000 --block-ms 20 --block-every 200 --timeout-ms 10
-run server_fixed tokio_server --rate 1000 --block-ms 20 --block-every 200 --timeout-ms 10 --fixed
+# R = 1000/s for 4 s (as demos.t: at 2 s, 1 fixed run in 25 had its
+# unblocked p99 over 0.9 T from a few-ms stall of the box): 4000 requests,
+# every 200th blocks B = 20 ms > T = 10 ms right after waking the backend into
+# its worker's LIFO slot.  Thresholds as demos.t's for demo_server.
+run server tokio_server --rate 1000 --block-ms 20 --block-every 200 --timeout-ms 10 --secs 4
+run server_fixed tokio_server --rate 1000 --block-ms 20 --block-every 200 --timeout-ms 10 --fixed --secs 4
 is "$(j server '[.scenario, .runtime, .requests, .blocking_requests] | join(" ")')" \
-	"server tokio 2000 10" "server: scenario, runtime, R*secs requests, every 200th blocking"
+	"server tokio 4000 20" "server: scenario, runtime, R*secs requests, every 200th blocking"
 is "$(j server .injected.blocks)" "$(j server .blocking_requests)" \
 	"server: one injected block per blocking request"
+# Tokio 1.24 turns its timer only from a parked worker: in 1 run of 25 at 2 s
+# (and half the runs at 4000/s) every block stalls the timer too, no deadline
+# fires, and the server logs no timeout while its clients wait (docs/models.md,
+# Server).  Then the probe, a timer, was late by about a block.
 st=$(j server .server_timeouts)
-cmp_num "$st" ">" 0 "server: server-side timeouts with a blocking handler ($st)"
-cmp_num "$(j server .server_timeouts_on_blocking)" "<" "$(awk -v t="$st" 'BEGIN { print t / 2 }')" \
+pmax=$(j server .probe.max_us)
+ok "$(awk -v t="$st" -v p="$pmax" 'BEGIN { print (t > 0 || p >= 10000) }')" \
+	"server: server-side timeouts ($st), or none because the timer stalled too (probe max $pmax us)"
+cmp_num "$(j server '.server_timeouts_on_blocking * 2')" "<=" "$st" \
 	"server: most timed-out requests are not the blocking ones"
 is "$(j server .answered)" "$(j server .requests)" "server: every request answered"
 is "$(j server_fixed .answered)" "$(j server_fixed .requests)" "server fixed: every request answered"
