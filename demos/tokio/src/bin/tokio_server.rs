@@ -104,9 +104,9 @@ fn encode(id: u64, status: u32) -> [u8; MSG_LEN] {
 	b
 }
 
-fn decode(b: &[u8]) -> (u64, u32) {
-	let id = u64::from_ne_bytes(b[..8].try_into().unwrap());
-	(id, u32::from_ne_bytes(b[8..12].try_into().unwrap()))
+/// A message's id; its status is the server's to count, not the client's.
+fn decode_id(b: &[u8]) -> u64 {
+	u64::from_ne_bytes(b[..8].try_into().unwrap())
 }
 
 /// The scenario's parameters, shared by the server and the client.
@@ -203,8 +203,7 @@ async fn reader(s: Arc<Server>, conn: Arc<TcpStream>, out: mpsc::Sender<[u8; MSG
 		}
 		let whole = len - len % MSG_LEN;
 		for m in buf[..whole].chunks_exact(MSG_LEN) {
-			let (id, _) = decode(m);
-			tokio::spawn(handler(s.clone(), id, Instant::now(), out.clone()));
+			tokio::spawn(handler(s.clone(), decode_id(m), Instant::now(), out.clone()));
 		}
 		buf.copy_within(whole..len, 0);
 		len -= whole;
@@ -267,9 +266,8 @@ struct Gen {
 /// What the client saw.
 #[derive(Default)]
 struct Seen {
-	lat: Vec<u64>, // from intended send time, ns
+	lat: Vec<u64>, // from intended send time, ns, one per answered request
 	lat_unblocked: Vec<u64>,
-	answered: u64,
 	cli_timeouts: u64,
 	cli_timeouts_blocking: u64,
 	lost: u64,
@@ -302,12 +300,11 @@ fn sender(g: &Gen) {
 }
 
 fn record(g: &Gen, seen: &mut Seen, answered: &mut [bool], b: &[u8], now: Instant) {
-	let (id, _status) = decode(b); // the server's count is the server's
+	let id = decode_id(b);
 	if id >= g.nreqs || answered[id as usize] {
 		return; // not ours: ignore
 	}
 	answered[id as usize] = true;
-	seen.answered += 1;
 	let lat = now.saturating_duration_since(g.intended(id));
 	seen.lat.push(lat.as_nanos() as u64);
 	let blocking = g.set.is_blocking(id);
@@ -461,6 +458,7 @@ fn report(
 	seen: Seen,
 ) -> Report {
 	let nblocking = (0..sent).filter(|&i| set.is_blocking(i)).count() as u64;
+	let answered = seen.lat.len() as u64;
 	let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
 	let (blocks, blocked_ns) = (load(&srv.blocks), load(&srv.blocked_ns));
 	let mut r = Report::new("server", c, probe);
@@ -473,7 +471,7 @@ fn report(
 		&Summary::from_ns(seen.lat_unblocked),
 	);
 	r.int("requests", "requests sent", sent, "");
-	r.int("answered", "answered", seen.answered, "");
+	r.int("answered", "answered", answered, "");
 	r.int("server_timeouts", "server timeouts", load(&srv.srv_timeouts), "");
 	r.int(
 		"server_timeouts_on_blocking",
