@@ -247,14 +247,12 @@ is "$(j server '[.scenario, .runtime, .requests, .blocking_requests] | join(" ")
 	"server tokio 4000 20" "server: scenario, runtime, R*secs requests, every 200th blocking"
 is "$(j server .injected.blocks)" "$(j server .blocking_requests)" \
 	"server: one injected block per blocking request"
-# Tokio 1.24 turns its timer only from a parked worker: in 1 run of 25 at 2 s
-# (and half the runs at 4000/s) every block stalls the timer too, no deadline
-# fires, and the server logs no timeout while its clients wait (docs/models.md,
-# Server).  Then the probe, a timer, was late by about a block.
+# Tokio 1.24 turns its timer only from a parked worker, so a block can stall
+# it too and no deadline fires (docs/models.md, Server).  A run where every
+# block does logs no timeout at all: 1 of 69 runs at 2 s, 0 of 40 at 4 s
+# (fewest 50 timeouts), hence the 4 s.
 st=$(j server .server_timeouts)
-pmax=$(j server .probe.max_us)
-ok "$(awk -v t="$st" -v p="$pmax" 'BEGIN { print (t > 0 || p >= 10000) }')" \
-	"server: server-side timeouts ($st), or none because the timer stalled too (probe max $pmax us)"
+cmp_num "$st" ">" 0 "server: server-side timeouts with a blocking handler ($st)"
 cmp_num "$(j server '.server_timeouts_on_blocking * 2')" "<=" "$st" \
 	"server: most timed-out requests are not the blocking ones"
 is "$(j server .answered)" "$(j server .requests)" "server: every request answered"
