@@ -449,14 +449,8 @@ fn wind_down(run: &Run, acceptor: JoinHandle<Vec<JoinHandle<()>>>, giveup: Insta
 	}
 }
 
-fn report(
-	c: &cli::Common,
-	probe: &Summary,
-	set: &Setup,
-	srv: &Server,
-	sent: u64,
-	seen: Seen,
-) -> Report {
+fn report(c: &cli::Common, probe: &Summary, srv: &Server, sent: u64, seen: Seen) -> Report {
+	let set = &srv.set;
 	let nblocking = (0..sent).filter(|&i| set.is_blocking(i)).count() as u64;
 	let answered = seen.lat.len() as u64;
 	let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -556,5 +550,5 @@ fn main() {
 	let _ = snd.join();
 	let seen = rcv.join().unwrap_or_default();
 	wind_down(&run, acceptor, end + set.client_timeout + DRAIN_GRACE + SERVER_GRACE);
-	run.finish(report(&c, &probe, &set, &srv, g.sent.load(Ordering::Acquire), seen));
+	run.finish(report(&c, &probe, &srv, g.sent.load(Ordering::Acquire), seen));
 }
